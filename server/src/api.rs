@@ -1,0 +1,58 @@
+//! The HTTP API, declared once as a dropshot API trait.
+//!
+//! The trait is the contract: `openapi/statusboard.json` is generated from it (through
+//! [`statusboard_api_mod::stub_api_description`], which needs no implementation), the
+//! client crate is generated from that document, and [`crate::handlers`] implements it.
+//! Doc comments on the endpoints become the document's summaries and descriptions.
+
+use dropshot::{HttpError, HttpResponseHeaders, HttpResponseOk, RequestContext};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The statusboard API. Every path lives under `/api/v1`.
+#[dropshot::api_description {
+    tag_config = {
+        allow_other_tags = false,
+        policy = dropshot::EndpointTagPolicy::ExactlyOne,
+        tags = {
+            "system" = {
+                description = "Liveness and readiness of the service, for load balancers and \
+                               orchestrators.",
+            },
+        },
+    },
+}]
+pub trait StatusboardApi {
+    /// The server context every handler receives.
+    type Context;
+
+    /// Check that the service is alive.
+    ///
+    /// Answers `{"status": "ok"}` whenever the process serves HTTP. It needs no
+    /// authentication and does not touch the database, so it stays up while the database
+    /// is down; use it as a liveness probe.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/health",
+        operation_id = "health",
+        tags = ["system"],
+    }]
+    async fn health(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Result<HttpResponseHeaders<HttpResponseOk<Health>>, HttpError>;
+}
+
+/// The answer of the liveness check.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub struct Health {
+    /// Always `ok` when the service answers.
+    pub status: HealthStatus,
+}
+
+/// The state reported by the liveness check.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum HealthStatus {
+    /// The service is alive.
+    Ok,
+}

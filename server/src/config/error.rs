@@ -1,0 +1,41 @@
+//! Why the settings could not be built.
+
+/// A setting that is missing or invalid. The message names the variable, shows the bad
+/// value (never a secret's) and says what is expected, in one line.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SettingsError {
+    /// A required variable is not set.
+    #[error(
+        "{name} is not set: it is required. Set it in the environment \
+         (export {name}=\"$(openssl rand -hex 32)\") or in a .env file in the working directory"
+    )]
+    Missing { name: &'static str },
+
+    /// A required secret is set to the empty string.
+    #[error("{name} is set but empty: expected a non-empty secret")]
+    EmptySecret { name: &'static str },
+
+    /// A variable has a value of the wrong form.
+    #[error("{name}={value:?} is invalid: expected {expected}")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+
+    /// The `.env` file exists but cannot be read or parsed.
+    #[error("{path}: {problem}: expected lines of the form NAME=value")]
+    DotEnv { path: String, problem: String },
+}
+
+impl SettingsError {
+    /// The variable the error is about, if it is about one.
+    pub fn variable(&self) -> Option<&'static str> {
+        match self {
+            Self::Missing { name } | Self::EmptySecret { name } | Self::Invalid { name, .. } => {
+                Some(name)
+            }
+            Self::DotEnv { .. } => None,
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! Server settings, read from the process environment and an optional `.env` file.
+//!
+//! This is the Rust form of the reference scaffold's `app/config.py` (pydantic-settings):
+//! the same variable names, types and defaults, plus a few operational additions. Names
+//! are matched case-insensitively, a `.env` file in the working directory is read first,
+//! and a real environment variable always wins over the file.
+//!
+//! Every invalid value is reported as a [`SettingsError`] naming the variable, the bad
+//! value (never for a secret) and what was expected. Secrets are wrapped in [`Secret`] and
+//! a [`DatabaseUrl`] hides its password, so neither `Debug` nor `Display` of [`Settings`]
+//! ever shows them.
+
+mod database_url;
+mod error;
+mod log;
+mod origin;
+mod secret;
+mod source;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+pub use database_url::DatabaseUrl;
+pub use error::SettingsError;
+pub use log::{LogFormat, LogLevel};
+pub use origin::Origin;
+pub use secret::Secret;
+pub use source::Variables;
+
+/// The validated settings of one server process.
+///
+/// Build it once at startup with [`Settings::from_env`]; tests build their own values with
+/// [`Settings::from_variables`] or by adjusting [`Settings::for_tests`].
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `DATABASE_URL`: where PostgreSQL is. Its password never appears in `Debug` output.
+    pub database_url: DatabaseUrl,
+    /// `JWT_SECRET`: the HS256 key for signing tokens. Required.
+    pub jwt_secret: Secret,
+    /// `JWT_ACCESS_EXPIRE_MINUTES`: lifetime of an access token.
+    pub jwt_access_expire_minutes: u32,
+    /// `JWT_REFRESH_EXPIRE_DAYS`: lifetime of a refresh token.
+    pub jwt_refresh_expire_days: u32,
+    /// `CORS_ORIGINS`: the raw comma-separated list; see [`Settings::cors_origins_list`].
+    pub cors_origins: String,
+    /// `WS_INITIAL_HOURS`: initial WebSocket connection window.
+    pub ws_initial_hours: u32,
+    /// `GITHUB_TOKEN`: token for the GitHub integration, if any.
+    pub github_token: Option<Secret>,
+    /// `LOG_LEVEL`: the least severe level that is logged.
+    pub log_level: LogLevel,
+    /// `LOG_FORMAT`: one JSON object per line, or pretty text for a terminal.
+    pub log_format: LogFormat,
+    /// `BIND_ADDRESS`: the socket address the HTTP server listens on.
+    pub bind_address: SocketAddr,
+    /// `DATABASE_POOL_MAX_SIZE`: the most PostgreSQL connections held at once.
+    pub database_pool_max_size: usize,
+    /// `DATABASE_CONNECT_TIMEOUT_SECONDS`: how long a connection checkout may take.
+    pub database_connect_timeout: Duration,
+    /// `REQUEST_BODY_MAX_BYTES`: the largest request body accepted.
+    pub request_body_max_bytes: usize,
+    /// `SHUTDOWN_TIMEOUT_SECONDS`: how long in-flight requests may run after a stop signal.
+    pub shutdown_timeout: Duration,
+    /// The parsed form of `CORS_ORIGINS`, validated at startup.
+    allowed_origins: Vec<Origin>,
+}
+
+impl Settings {
+    /// Reads the settings from the process environment, after the `.env` file in the
+    /// working directory (if there is one).
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_variables(&Variables::from_process(Path::new(".env"))?)
+    }
+
+    /// Builds and validates the settings from already-collected variables.
+    pub fn from_variables(vars: &Variables) -> Result<Self, SettingsError> {
+        let cors_origins = vars.get_or("CORS_ORIGINS", "http://localhost:3000");
+        let allowed_origins = origin::parse_list("CORS_ORIGINS", &cors_origins)?;
+        Ok(Self {
+            database_url: DatabaseUrl::parse(
+                "DATABASE_URL",
+                &vars.get_or("DATABASE_URL", database_url::DEFAULT),
+            )?,
+            jwt_secret: required_secret(vars, "JWT_SECRET")?,
+            jwt_access_expire_minutes: vars.parse_or("JWT_ACCESS_EXPIRE_MINUTES", 30)?,
+            jwt_refresh_expire_days: vars.parse_or("JWT_REFRESH_EXPIRE_DAYS", 7)?,
+            cors_origins,
+            ws_initial_hours: vars.parse_or("WS_INITIAL_HOURS", 1)?,
+            github_token: vars
+                .get("GITHUB_TOKEN")
+                .filter(|t| !t.is_empty())
+                .map(Secret::new),
+            log_level: LogLevel::parse("LOG_LEVEL", &vars.get_or("LOG_LEVEL", "INFO"))?,
+            log_format: LogFormat::parse("LOG_FORMAT", &vars.get_or("LOG_FORMAT", "json"))?,
+            bind_address: vars
+                .parse_or("BIND_ADDRESS", SocketAddr::from(([127, 0, 0, 1], 8000)))?,
+            database_pool_max_size: positive(vars, "DATABASE_POOL_MAX_SIZE", 10)?,
+            database_connect_timeout: Duration::from_secs(positive(
+                vars,
+                "DATABASE_CONNECT_TIMEOUT_SECONDS",
+                5,
+            )?),
+            request_body_max_bytes: positive(vars, "REQUEST_BODY_MAX_BYTES", 1_048_576)?,
+            shutdown_timeout: Duration::from_secs(vars.parse_or("SHUTDOWN_TIMEOUT_SECONDS", 30)?),
+            allowed_origins,
+        })
+    }
+
+    /// Settings for tests: every default, a fixed test secret, an ephemeral loopback port
+    /// and the given database.
+    pub fn for_tests(database_url: DatabaseUrl) -> Self {
+        let vars = Variables::from_pairs([
+            ("JWT_SECRET", "test-secret-not-for-production"),
+            ("BIND_ADDRESS", "127.0.0.1:0"),
+        ]);
+        let mut settings = Self::from_variables(&vars).expect("test settings are valid");
+        settings.database_url = database_url;
+        settings
+    }
+
+    /// The allowed CORS origins: `CORS_ORIGINS` split on commas, trimmed, empty entries
+    /// dropped, each validated as `scheme://host[:port]` without a trailing `/`.
+    pub fn cors_origins_list(&self) -> &[Origin] {
+        &self.allowed_origins
+    }
+
+    /// Replaces the allowed CORS origins (for tests and embedding).
+    pub fn set_cors_origins(&mut self, raw: &str) -> Result<(), SettingsError> {
+        self.allowed_origins = origin::parse_list("CORS_ORIGINS", raw)?;
+        self.cors_origins = raw.to_owned();
+        Ok(())
+    }
+}
+
+fn required_secret(vars: &Variables, name: &'static str) -> Result<Secret, SettingsError> {
+    match vars.get(name) {
+        Some(value) if !value.is_empty() => Ok(Secret::new(value)),
+        Some(_) => Err(SettingsError::EmptySecret { name }),
+        None => Err(SettingsError::Missing { name }),
+    }
+}
+
+fn positive<T>(vars: &Variables, name: &'static str, default: T) -> Result<T, SettingsError>
+where
+    T: std::str::FromStr + source::Expected + PartialOrd + Default + std::fmt::Display,
+{
+    let value = vars.parse_or(name, default)?;
+    if value > T::default() {
+        Ok(value)
+    } else {
+        Err(SettingsError::Invalid {
+            name,
+            value: value.to_string(),
+            expected: "a whole number greater than zero",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,309 @@
+use std::io::Write;
+
+use super::*;
+
+fn settings(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+    let mut all = vec![("JWT_SECRET", "s3cret-value")];
+    all.extend_from_slice(pairs);
+    Settings::from_variables(&Variables::from_pairs(all.iter().copied()))
+}
+
+fn invalid_variable(pairs: &[(&str, &str)]) -> &'static str {
+    let err = settings(pairs).expect_err("the value must be refused");
+    assert!(matches!(err, SettingsError::Invalid { .. }), "{err:?}");
+    err.variable().expect("names its variable")
+}
+
+#[test]
+fn defaults_match_the_reference() {
+    let s = settings(&[]).unwrap();
+    assert_eq!(
+        s.database_url.to_string(),
+        "postgresql://user:[redacted]@localhost:5432/statusboard"
+    );
+    assert_eq!(s.jwt_secret.expose(), "s3cret-value");
+    assert_eq!(s.jwt_access_expire_minutes, 30);
+    assert_eq!(s.jwt_refresh_expire_days, 7);
+    assert_eq!(s.cors_origins, "http://localhost:3000");
+    assert_eq!(s.ws_initial_hours, 1);
+    assert_eq!(s.github_token, None);
+    assert_eq!(s.log_level, LogLevel(slog::Level::Info));
+    assert_eq!(s.log_format, LogFormat::Json);
+    assert_eq!(s.bind_address.to_string(), "127.0.0.1:8000");
+    assert_eq!(s.database_pool_max_size, 10);
+    assert_eq!(s.database_connect_timeout, Duration::from_secs(5));
+    assert_eq!(s.request_body_max_bytes, 1_048_576);
+    assert_eq!(s.shutdown_timeout, Duration::from_secs(30));
+    let origins: Vec<&str> = s.cors_origins_list().iter().map(Origin::as_str).collect();
+    assert_eq!(origins, ["http://localhost:3000"]);
+}
+
+#[test]
+fn missing_jwt_secret_names_it_and_says_how_to_set_it() {
+    let err = Settings::from_variables(&Variables::from_pairs([("LOG_LEVEL", "info")]))
+        .expect_err("JWT_SECRET is required");
+    assert_eq!(err, SettingsError::Missing { name: "JWT_SECRET" });
+    let message = err.to_string();
+    assert!(message.contains("JWT_SECRET"), "{message}");
+    assert!(message.contains(".env"), "{message}");
+    assert!(!message.contains('\n'), "one line: {message}");
+}
+
+#[test]
+fn empty_jwt_secret_is_refused() {
+    let err = settings(&[("JWT_SECRET", "")]).unwrap_err();
+    assert_eq!(err, SettingsError::EmptySecret { name: "JWT_SECRET" });
+}
+
+#[test]
+fn each_bad_value_names_its_variable() {
+    assert_eq!(
+        invalid_variable(&[("JWT_ACCESS_EXPIRE_MINUTES", "abc")]),
+        "JWT_ACCESS_EXPIRE_MINUTES"
+    );
+    assert_eq!(
+        invalid_variable(&[("JWT_REFRESH_EXPIRE_DAYS", "-1")]),
+        "JWT_REFRESH_EXPIRE_DAYS"
+    );
+    assert_eq!(
+        invalid_variable(&[("WS_INITIAL_HOURS", "1.5")]),
+        "WS_INITIAL_HOURS"
+    );
+    assert_eq!(invalid_variable(&[("LOG_LEVEL", "loud")]), "LOG_LEVEL");
+    assert_eq!(invalid_variable(&[("LOG_FORMAT", "xml")]), "LOG_FORMAT");
+    assert_eq!(invalid_variable(&[("CORS_ORIGINS", "*")]), "CORS_ORIGINS");
+    assert_eq!(
+        invalid_variable(&[("CORS_ORIGINS", "localhost:3000")]),
+        "CORS_ORIGINS"
+    );
+    assert_eq!(
+        invalid_variable(&[("CORS_ORIGINS", "http://a.test/path")]),
+        "CORS_ORIGINS"
+    );
+    assert_eq!(
+        invalid_variable(&[("DATABASE_URL", "mysql://x")]),
+        "DATABASE_URL"
+    );
+    assert_eq!(
+        invalid_variable(&[("BIND_ADDRESS", "nope")]),
+        "BIND_ADDRESS"
+    );
+    assert_eq!(
+        invalid_variable(&[("DATABASE_POOL_MAX_SIZE", "0")]),
+        "DATABASE_POOL_MAX_SIZE"
+    );
+    assert_eq!(
+        invalid_variable(&[("REQUEST_BODY_MAX_BYTES", "lots")]),
+        "REQUEST_BODY_MAX_BYTES"
+    );
+    assert_eq!(
+        invalid_variable(&[("SHUTDOWN_TIMEOUT_SECONDS", "soon")]),
+        "SHUTDOWN_TIMEOUT_SECONDS"
+    );
+}
+
+#[test]
+fn messages_show_the_value_and_the_expected_form() {
+    let message = settings(&[("JWT_ACCESS_EXPIRE_MINUTES", "abc")])
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        message,
+        "JWT_ACCESS_EXPIRE_MINUTES=\"abc\" is invalid: expected a whole number (0 to 4294967295)"
+    );
+    let message = settings(&[("CORS_ORIGINS", "*")]).unwrap_err().to_string();
+    assert!(message.contains("credentials"), "{message}");
+    let message = settings(&[("CORS_ORIGINS", "http://ok.test, localhost:3000")])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.starts_with("CORS_ORIGINS=\"localhost:3000\""),
+        "{message}"
+    );
+    assert!(message.contains("scheme://host[:port]"), "{message}");
+}
+
+#[test]
+fn database_url_schemes() {
+    for url in [
+        "postgres://u:p@db:5432/app",
+        "postgresql://u:p@db:5432/app",
+        "postgresql+asyncpg://u:p@db:5432/app",
+    ] {
+        let s = settings(&[("DATABASE_URL", url)]).unwrap();
+        assert_eq!(
+            s.database_url.to_string(),
+            "postgresql://u:[redacted]@db:5432/app"
+        );
+        assert_eq!(s.database_url.connect_config().get_dbname(), Some("app"));
+        assert_eq!(
+            s.database_url.connect_config().get_password(),
+            Some(&b"p"[..])
+        );
+    }
+    for url in [
+        "mysql://x",
+        "postgresql+psycopg://u@h/d",
+        "localhost:5432",
+        "",
+    ] {
+        assert_eq!(
+            invalid_variable(&[("DATABASE_URL", url)]),
+            "DATABASE_URL",
+            "{url}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_database_url_never_shows_its_password() {
+    let err = settings(&[("DATABASE_URL", "mysql://admin:hunter2@db/app")]).unwrap_err();
+    assert!(!err.to_string().contains("hunter2"), "{err}");
+    assert!(!format!("{err:?}").contains("hunter2"), "{err:?}");
+}
+
+#[test]
+fn log_level_accepts_python_and_slog_names_in_any_case() {
+    for (raw, level) in [
+        ("DEBUG", slog::Level::Debug),
+        ("info", slog::Level::Info),
+        ("Warning", slog::Level::Warning),
+        ("warn", slog::Level::Warning),
+        ("ERROR", slog::Level::Error),
+        ("CRITICAL", slog::Level::Critical),
+        ("crit", slog::Level::Critical),
+        ("trace", slog::Level::Trace),
+    ] {
+        assert_eq!(
+            settings(&[("LOG_LEVEL", raw)]).unwrap().log_level,
+            LogLevel(level),
+            "{raw}"
+        );
+    }
+}
+
+#[test]
+fn cors_origins_list_splits_trims_drops_empty_and_normalises() {
+    let s = settings(&[(
+        "CORS_ORIGINS",
+        " http://localhost:3000 ,, https://App.Example.com/ ,https://x.test:443,http://[::1]:8080,",
+    )])
+    .unwrap();
+    let origins: Vec<&str> = s.cors_origins_list().iter().map(Origin::as_str).collect();
+    assert_eq!(
+        origins,
+        [
+            "http://localhost:3000",
+            "https://app.example.com",
+            "https://x.test",
+            "http://[::1]:8080"
+        ]
+    );
+    assert!(
+        settings(&[("CORS_ORIGINS", "")])
+            .unwrap()
+            .cors_origins_list()
+            .is_empty()
+    );
+}
+
+#[test]
+fn names_are_case_insensitive_and_upper_case_wins_a_tie() {
+    let s = Settings::from_variables(&Variables::from_pairs([
+        ("jwt_secret", "lower"),
+        ("Log_Level", "debug"),
+    ]))
+    .unwrap();
+    assert_eq!(s.jwt_secret.expose(), "lower");
+    assert_eq!(s.log_level, LogLevel(slog::Level::Debug));
+    for _ in 0..20 {
+        let s = Settings::from_variables(&Variables::from_pairs([
+            ("jwt_secret", "lower"),
+            ("JWT_SECRET", "upper"),
+        ]))
+        .unwrap();
+        assert_eq!(s.jwt_secret.expose(), "upper");
+    }
+}
+
+#[test]
+fn environment_wins_over_dotenv_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(".env");
+    let mut file = std::fs::File::create(&path).unwrap();
+    writeln!(
+        file,
+        "# comment\nJWT_SECRET=from-file\nLOG_LEVEL=debug\nws_initial_hours=4"
+    )
+    .unwrap();
+
+    let from_file = Settings::from_variables(&Variables::load(&path, []).unwrap()).unwrap();
+    assert_eq!(from_file.jwt_secret.expose(), "from-file");
+    assert_eq!(from_file.log_level, LogLevel(slog::Level::Debug));
+    assert_eq!(from_file.ws_initial_hours, 4);
+
+    let env = [
+        ("JWT_SECRET".to_owned(), "from-env".to_owned()),
+        ("log_level".into(), "error".into()),
+    ];
+    let layered = Settings::from_variables(&Variables::load(&path, env).unwrap()).unwrap();
+    assert_eq!(layered.jwt_secret.expose(), "from-env");
+    assert_eq!(layered.log_level, LogLevel(slog::Level::Error));
+    assert_eq!(
+        layered.ws_initial_hours, 4,
+        "what the environment does not set comes from .env"
+    );
+}
+
+#[test]
+fn missing_dotenv_file_is_fine_and_broken_one_is_an_error_without_its_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let vars = Variables::load(
+        &dir.path().join(".env"),
+        [("JWT_SECRET".into(), "x".into())],
+    );
+    assert!(Settings::from_variables(&vars.unwrap()).is_ok());
+
+    let path = dir.path().join("broken.env");
+    std::fs::write(&path, "JWT_SECRET='topsecret-unterminated\n").unwrap();
+    let err = Variables::load(&path, []).unwrap_err();
+    assert!(matches!(err, SettingsError::DotEnv { .. }), "{err:?}");
+    assert!(!err.to_string().contains("topsecret"), "{err}");
+}
+
+#[test]
+fn debug_output_redacts_every_secret() {
+    let s = settings(&[
+        ("JWT_SECRET", "jwt-secret-marker"),
+        ("GITHUB_TOKEN", "ghp_token_marker"),
+        (
+            "DATABASE_URL",
+            "postgresql://app:db-password-marker@db:5432/app?password=db-password-marker",
+        ),
+    ])
+    .unwrap();
+    let shown = format!("{s:?} {} {}", s.database_url, s.jwt_secret);
+    for secret in [
+        "jwt-secret-marker",
+        "ghp_token_marker",
+        "db-password-marker",
+    ] {
+        assert!(!shown.contains(secret), "{secret} leaked: {shown}");
+    }
+    assert!(shown.contains("[redacted]"));
+    let vars = Variables::from_pairs([("JWT_SECRET", "jwt-secret-marker")]);
+    assert!(!format!("{vars:?}").contains("jwt-secret-marker"));
+}
+
+#[test]
+fn empty_github_token_means_none() {
+    assert_eq!(
+        settings(&[("GITHUB_TOKEN", "")]).unwrap().github_token,
+        None
+    );
+    let token = settings(&[("GITHUB_TOKEN", "t")])
+        .unwrap()
+        .github_token
+        .unwrap();
+    assert_eq!(token.expose(), "t");
+}

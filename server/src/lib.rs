@@ -1,0 +1,21 @@
+//! The statusboard server: a dropshot HTTP API configured from the environment.
+//!
+//! | module | what it is |
+//! |---|---|
+//! | [`config`] | settings from the environment and `.env`, validated, secrets redacted |
+//! | [`logging`] | slog to standard output, JSON lines or pretty, never dropping a line |
+//! | [`api`] | the API trait: the contract the OpenAPI document is generated from |
+//! | [`handlers`] | the implementation of the API trait |
+//! | [`cors`] | CORS headers and preflight endpoints |
+//! | [`context`] | the server context handlers receive |
+//! | [`openapi`] | the OpenAPI document, as checked in under `openapi/` |
+//! | [`server`] | starting, and gracefully stopping, the HTTP server |
+
+pub mod api;
+pub mod config;
+pub mod context;
+pub mod cors;
+pub mod handlers;
+pub mod logging;
+pub mod openapi;
+pub mod server;

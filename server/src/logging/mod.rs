@@ -1,0 +1,58 @@
+//! Structured logging with slog: one JSON object per line, or pretty text for a terminal.
+//!
+//! Records are formatted on the thread that logs them and handed to one background
+//! writer thread over a bounded channel, which writes them in batches through a buffer
+//! and flushes whenever the channel runs empty. When the channel is full, the logging
+//! thread waits: under a burst, logging slows requests down a little rather than
+//! silently dropping lines (slog-async's default would drop them). Nothing is ever
+//! dropped, so there is no drop counter to report.
+//!
+//! Keep the [`LogGuard`] alive for the life of the process: dropping it flushes every
+//! line logged before.
+
+mod json;
+mod writer;
+
+use slog::{Drain, Logger, o};
+
+use crate::config::{LogFormat, LogLevel};
+pub use json::JsonLines;
+pub use writer::{LineWriter, LogGuard};
+
+/// How many formatted lines may wait for the writer thread before loggers wait.
+const CHANNEL_CAPACITY: usize = 16 * 1024;
+
+/// Builds the process logger writing to standard output.
+pub fn init(level: LogLevel, format: LogFormat) -> (Logger, LogGuard) {
+    init_with_output(level, format, std::io::stdout())
+}
+
+/// Builds a logger writing to `output` (standard output in the server; a buffer in tests).
+pub fn init_with_output<W>(level: LogLevel, format: LogFormat, output: W) -> (Logger, LogGuard)
+where
+    W: std::io::Write + Send + 'static,
+{
+    let (writer, guard) = LineWriter::spawn(output, CHANNEL_CAPACITY);
+    let root = o!("name" => "statusboard");
+    let logger = match format {
+        LogFormat::Json => {
+            let drain = slog::LevelFilter::new(JsonLines::new(writer), level.0);
+            Logger::root(drain.ignore_res(), root)
+        }
+        LogFormat::Pretty => {
+            let decorator = slog_term::PlainSyncDecorator::new(writer);
+            let drain = slog_term::FullFormat::new(decorator).build();
+            let drain = slog::LevelFilter::new(drain, level.0);
+            Logger::root(drain.ignore_res(), root)
+        }
+    };
+    (logger, guard)
+}
+
+/// A logger that discards everything, for code paths that need one but have no output.
+pub fn discard() -> Logger {
+    Logger::root(slog::Discard, o!())
+}
+
+#[cfg(test)]
+mod tests;

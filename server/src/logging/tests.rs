@@ -1,0 +1,98 @@
+use std::sync::{Arc, Mutex};
+
+use slog::{debug, info, o, warn};
+
+use super::*;
+
+/// An output that tests can read back.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn lines(&self) -> Vec<serde_json::Value> {
+        let bytes = self.0.lock().unwrap().clone();
+        String::from_utf8(bytes)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect()
+    }
+}
+
+#[test]
+fn json_lines_carry_level_message_and_values() {
+    let out = Captured::default();
+    let (log, guard) = init_with_output(LogLevel(slog::Level::Info), LogFormat::Json, out.clone());
+    let log = log.new(o!("component" => "test"));
+    info!(log, "hello \"world\"\n"; "status" => 200u16, "path" => "/a\\b", "ok" => true);
+    guard.flush();
+    let lines = out.lines();
+    assert_eq!(lines.len(), 1);
+    let line = &lines[0];
+    assert_eq!(line["level"], "INFO");
+    assert_eq!(line["msg"], "hello \"world\"\n");
+    assert_eq!(line["status"], 200);
+    assert_eq!(line["path"], "/a\\b");
+    assert_eq!(line["ok"], true);
+    assert_eq!(line["component"], "test");
+    assert_eq!(line["name"], "statusboard");
+    assert!(line["ts"].as_str().unwrap().ends_with('Z'));
+}
+
+#[test]
+fn records_below_the_level_are_not_written() {
+    let out = Captured::default();
+    let (log, guard) =
+        init_with_output(LogLevel(slog::Level::Warning), LogFormat::Json, out.clone());
+    debug!(log, "debug");
+    info!(log, "info");
+    warn!(log, "warn");
+    guard.flush();
+    let messages: Vec<_> = out.lines().iter().map(|l| l["msg"].clone()).collect();
+    assert_eq!(messages, ["warn"]);
+}
+
+#[test]
+fn a_burst_larger_than_the_channel_loses_no_line() {
+    let out = Captured::default();
+    let (log, guard) = init_with_output(LogLevel(slog::Level::Info), LogFormat::Json, out.clone());
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for i in 0..CHANNEL_CAPACITY {
+                    info!(log, "burst"; "thread" => t, "i" => i);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    guard.flush();
+    assert_eq!(out.lines().len(), 4 * CHANNEL_CAPACITY);
+}
+
+#[test]
+fn pretty_format_writes_readable_text() {
+    let out = Captured::default();
+    let (log, guard) =
+        init_with_output(LogLevel(slog::Level::Info), LogFormat::Pretty, out.clone());
+    info!(log, "listening"; "port" => 8000);
+    guard.flush();
+    let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.contains("INFO") && text.contains("listening") && text.contains("port: 8000"),
+        "{text}"
+    );
+}

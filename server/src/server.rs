@@ -1,0 +1,128 @@
+//! Starting and stopping the HTTP server.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use dropshot::{ApiDescription, ConfigDropshot, HandlerTaskMode, HttpServer, ServerBuilder};
+use slog::{Logger, info, warn};
+
+use crate::api::statusboard_api_mod;
+use crate::config::Settings;
+use crate::context::ApiContext;
+use crate::handlers::StatusboardImpl;
+use crate::{cors, openapi};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The listening socket could not be opened.
+    #[error("BIND_ADDRESS={address}: cannot listen there: {reason}")]
+    Bind { address: SocketAddr, reason: String },
+    /// The API description is inconsistent (a programming error caught at startup).
+    #[error("the API description is invalid: {0}")]
+    Api(String),
+}
+
+/// How a shutdown ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Shutdown {
+    /// Every in-flight request finished.
+    Graceful,
+    /// The shutdown timeout passed with requests still running; they were abandoned.
+    TimedOut,
+}
+
+/// A running server.
+pub struct Server {
+    http: HttpServer<ApiContext>,
+    log: Logger,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("local_addr", &self.local_addr())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The full API: the trait's endpoints plus a CORS preflight endpoint for each path.
+pub fn api_description() -> Result<ApiDescription<ApiContext>, StartError> {
+    let mut api = statusboard_api_mod::api_description::<StatusboardImpl>()
+        .map_err(|e| StartError::Api(e.to_string()))?;
+    let paths = openapi::paths(&api);
+    cors::register_preflights(&mut api, paths.iter().map(String::as_str))
+        .map_err(StartError::Api)?;
+    Ok(api)
+}
+
+impl Server {
+    /// Binds `BIND_ADDRESS` and starts serving. Returns once the socket listens.
+    pub fn start(settings: &Settings, log: &Logger) -> Result<Self, StartError> {
+        let config = ConfigDropshot {
+            bind_address: settings.bind_address,
+            default_request_body_max_bytes: settings.request_body_max_bytes,
+            default_handler_task_mode: HandlerTaskMode::Detached,
+            log_headers: Vec::new(),
+            ..ConfigDropshot::default()
+        };
+        let http = ServerBuilder::new(api_description()?, ApiContext::new(settings), log.clone())
+            .config(config)
+            .start()
+            .map_err(|e| StartError::Bind {
+                address: settings.bind_address,
+                reason: std::error::Error::source(&e)
+                    .map_or_else(|| e.to_string(), ToString::to_string),
+            })?;
+        Ok(Self {
+            http,
+            log: log.clone(),
+        })
+    }
+
+    /// The address the server listens on (with the real port when `BIND_ADDRESS` had 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.http.local_addr()
+    }
+
+    /// Stops accepting connections and waits up to `timeout` for in-flight requests.
+    pub async fn shutdown(self, timeout: Duration) -> Shutdown {
+        info!(self.log, "shutting down"; "timeout_s" => timeout.as_secs());
+        match tokio::time::timeout(timeout, self.http.close()).await {
+            Ok(Ok(())) => Shutdown::Graceful,
+            Ok(Err(e)) => {
+                warn!(self.log, "server stopped with an error"; "error" => e);
+                Shutdown::Graceful
+            }
+            Err(_) => {
+                warn!(self.log, "shutdown timed out with requests in flight");
+                Shutdown::TimedOut
+            }
+        }
+    }
+}
+
+/// Resolves when the process receives SIGTERM or SIGINT (Ctrl-C).
+pub async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            }
+            // Without signal handlers the default action (exit) still applies.
+            _ => std::future::pending().await,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
