@@ -25,7 +25,7 @@ impl slog::Drain for JsonLines {
     type Err = slog::Never;
 
     fn log(&self, record: &Record<'_>, values: &OwnedKVList) -> Result<(), slog::Never> {
-        self.writer.send(format_line(record, values));
+        self.writer.append(&format_line(record, values));
         Ok(())
     }
 }
@@ -37,12 +37,15 @@ pub fn format_line(record: &Record<'_>, values: &OwnedKVList) -> Vec<u8> {
         scratch: String::new(),
     };
     line.out.push_str("{\"ts\":\"");
-    let now = chrono::Utc::now();
-    let _ = write!(line.out, "{}", now.format("%Y-%m-%dT%H:%M:%S%.6fZ"));
+    line.out
+        .push_str(&chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
     line.out.push_str("\",\"level\":\"");
     line.out.push_str(record.level().as_str());
     line.out.push_str("\",\"msg\":");
-    push_json_string(&mut line.out, &record.msg().to_string());
+    match record.msg().as_str() {
+        Some(msg) => push_json_string(&mut line.out, msg),
+        None => push_json_string(&mut line.out, &record.msg().to_string()),
+    }
     // Record values first (they are the most specific), then the logger's.
     let _ = record.kv().serialize(record, &mut line);
     let _ = values.serialize(record, &mut line);

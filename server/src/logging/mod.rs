@@ -1,9 +1,8 @@
 //! Structured logging with slog: one JSON object per line, or pretty text for a terminal.
 //!
-//! Records are formatted on the thread that logs them and handed to one background
-//! writer thread over a bounded channel, which writes them in batches through a buffer
-//! and flushes whenever the channel runs empty. When the channel is full, the logging
-//! thread waits: under a burst, logging slows requests down a little rather than
+//! Records are formatted on the thread that logs them and appended to a buffer that one
+//! background thread writes out in batches (see [`writer`]). When the buffer is full, the
+//! logging thread waits: under a burst, logging slows requests down a little rather than
 //! silently dropping lines (slog-async's default would drop them). Nothing is ever
 //! dropped, so there is no drop counter to report.
 //!
@@ -11,16 +10,13 @@
 //! line logged before.
 
 mod json;
-mod writer;
+pub mod writer;
 
 use slog::{Drain, Logger, o};
 
 use crate::config::{LogFormat, LogLevel};
 pub use json::JsonLines;
 pub use writer::{LineWriter, LogGuard};
-
-/// How many formatted lines may wait for the writer thread before loggers wait.
-const CHANNEL_CAPACITY: usize = 16 * 1024;
 
 /// Builds the process logger writing to standard output.
 pub fn init(level: LogLevel, format: LogFormat) -> (Logger, LogGuard) {
@@ -32,7 +28,7 @@ pub fn init_with_output<W>(level: LogLevel, format: LogFormat, output: W) -> (Lo
 where
     W: std::io::Write + Send + 'static,
 {
-    let (writer, guard) = LineWriter::spawn(output, CHANNEL_CAPACITY);
+    let (writer, guard) = LineWriter::spawn(output);
     let root = o!("name" => "statusboard");
     let logger = match format {
         LogFormat::Json => {

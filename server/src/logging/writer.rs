@@ -1,64 +1,115 @@
 //! The background thread that writes log lines.
+//!
+//! Loggers append formatted lines to one shared buffer under a mutex: no allocation
+//! handed over, no thread woken per line. The writer thread sleeps while the buffer is
+//! empty; the first line into an empty buffer wakes it, it waits [`BATCH_DELAY`] for more
+//! lines to gather, then swaps the buffer out and writes it with one `write` and one
+//! flush. A line therefore reaches the output at most a few milliseconds after it was
+//! logged, and a busy server pays a few hundred wake-ups a second, not one per request.
+//!
+//! When the buffer holds [`MAX_PENDING`] bytes (the output is slower than the logging),
+//! loggers wait for the writer instead of dropping lines.
 
-use std::io::{BufWriter, Write};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
+use std::io::Write;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-/// How long [`LogGuard`] waits for the writer to flush at exit.
+/// How long the writer lets lines gather after waking.
+const BATCH_DELAY: Duration = Duration::from_millis(2);
+/// How many bytes may wait for the writer before loggers wait.
+const MAX_PENDING: usize = 8 * 1024 * 1024;
+/// How long [`LogGuard::flush`] waits for the writer.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 
-enum Message {
-    /// Bytes to write; a JSON record is one complete line.
-    Bytes(Vec<u8>),
-    /// Flush everything received so far, then acknowledge.
-    Flush(SyncSender<()>),
+#[derive(Debug, Default)]
+struct State {
+    /// Lines not yet taken by the writer.
+    buffer: Vec<u8>,
+    /// Bytes ever appended, and ever written: a flush waits for the second to reach the
+    /// first.
+    appended: u64,
+    written: u64,
+    /// The writer is asleep waiting for a line.
+    writer_idle: bool,
+    /// Someone waits (a flush, or a full buffer): write without gathering first.
+    urgent: bool,
 }
 
-/// A handle for sending bytes to the writer thread. Cloning it is cheap; sending waits
-/// when the channel is full, so nothing is lost.
+#[derive(Debug, Default)]
+struct Shared {
+    state: Mutex<State>,
+    /// Wakes the writer.
+    wake_writer: Condvar,
+    /// Signalled after each write: for flushes and for loggers waiting for room.
+    written: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves a consistent buffer: keep logging.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A handle for appending to the log output. Cloning it is cheap; appending never loses
+/// a line.
 ///
-/// It is also an [`std::io::Write`] whose `write` buffers locally and whose `flush` sends
-/// the buffer as one message, which is how slog-term's decorator uses it.
+/// It is also an [`std::io::Write`] whose `write` collects locally and whose `flush`
+/// appends what was collected as one piece, which is how slog-term's decorator uses it.
 #[derive(Debug)]
 pub struct LineWriter {
-    tx: SyncSender<Message>,
+    shared: Arc<Shared>,
     pending: Vec<u8>,
 }
 
 impl Clone for LineWriter {
     fn clone(&self) -> Self {
         Self {
-            tx: self.tx.clone(),
+            shared: Arc::clone(&self.shared),
             pending: Vec::new(),
         }
     }
 }
 
 impl LineWriter {
-    /// Starts the writer thread over `output` with a channel of `capacity` messages.
-    pub fn spawn<W>(output: W, capacity: usize) -> (Self, LogGuard)
+    /// Starts the writer thread over `output`.
+    pub fn spawn<W>(output: W) -> (Self, LogGuard)
     where
         W: Write + Send + 'static,
     {
-        let (tx, rx) = mpsc::sync_channel(capacity);
+        let shared = Arc::new(Shared::default());
+        let for_thread = Arc::clone(&shared);
         std::thread::Builder::new()
             .name("log-writer".to_owned())
-            .spawn(move || run(output, rx))
+            .spawn(move || run(output, &for_thread))
             .expect("the log writer thread starts");
         (
             Self {
-                tx: tx.clone(),
+                shared: Arc::clone(&shared),
                 pending: Vec::new(),
             },
-            LogGuard { tx },
+            LogGuard { shared },
         )
     }
 
-    /// Sends one complete line (or record) to be written.
-    pub fn send(&self, bytes: Vec<u8>) {
-        // The writer thread only stops when every sender is gone, so this cannot fail
-        // while `self` exists.
-        let _ = self.tx.send(Message::Bytes(bytes));
+    /// Appends complete lines to the output.
+    pub fn append(&self, bytes: &[u8]) {
+        let mut state = self.shared.lock();
+        while state.buffer.len() >= MAX_PENDING {
+            state.urgent = true;
+            self.shared.wake_writer.notify_one();
+            state = self
+                .shared
+                .written
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        state.buffer.extend_from_slice(bytes);
+        state.appended += bytes.len() as u64;
+        if state.writer_idle {
+            state.writer_idle = false;
+            self.shared.wake_writer.notify_one();
+        }
     }
 }
 
@@ -70,51 +121,66 @@ impl Write for LineWriter {
 
     fn flush(&mut self) -> std::io::Result<()> {
         if !self.pending.is_empty() {
-            let bytes = std::mem::take(&mut self.pending);
-            self.send(bytes);
+            self.append(&self.pending);
+            self.pending.clear();
         }
         Ok(())
     }
 }
 
-/// Writes in batches: everything already queued goes through one buffer and one flush.
-fn run<W: Write>(output: W, rx: Receiver<Message>) {
-    let mut out = BufWriter::with_capacity(64 * 1024, output);
-    // A failing output (a closed pipe) must not stop the server; the lines are lost with
-    // the output itself.
-    let handle = |out: &mut BufWriter<W>, message| match message {
-        Message::Bytes(bytes) => {
-            let _ = out.write_all(&bytes);
+fn run<W: Write>(mut output: W, shared: &Shared) {
+    let mut batch = Vec::new();
+    loop {
+        let mut state = shared.lock();
+        while state.buffer.is_empty() {
+            state.writer_idle = true;
+            state = shared
+                .wake_writer
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
         }
-        Message::Flush(ack) => {
-            let _ = out.flush();
-            let _ = ack.send(());
+        if !state.urgent {
+            drop(state);
+            std::thread::sleep(BATCH_DELAY);
+            state = shared.lock();
         }
-    };
-    while let Ok(first) = rx.recv() {
-        handle(&mut out, first);
-        while let Ok(next) = rx.try_recv() {
-            handle(&mut out, next);
-        }
-        let _ = out.flush();
+        state.urgent = false;
+        std::mem::swap(&mut state.buffer, &mut batch);
+        let upto = state.appended;
+        drop(state);
+
+        // A failing output (a closed pipe) must not stop the server; the lines are lost
+        // with the output itself.
+        let _ = output.write_all(&batch).and_then(|()| output.flush());
+        batch.clear();
+
+        shared.lock().written = upto;
+        shared.written.notify_all();
     }
 }
 
-/// Flushes the log writer when dropped: keep it alive until the process exits.
+/// Flushes the log output when dropped: keep it alive until the process exits.
 #[derive(Debug)]
 pub struct LogGuard {
-    tx: SyncSender<Message>,
+    shared: Arc<Shared>,
 }
 
 impl LogGuard {
-    /// Waits until every line sent before this call is written out (at most 2 s).
+    /// Waits until every line appended before this call is written out (at most 2 s).
     pub fn flush(&self) {
-        let (ack_tx, ack_rx) = mpsc::sync_channel(1);
-        if self.tx.send(Message::Flush(ack_tx)).is_ok() {
-            match ack_rx.recv_timeout(FLUSH_TIMEOUT) {
-                Ok(()) | Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {}
-            }
+        let mut state = self.shared.lock();
+        let target = state.appended;
+        if state.written >= target {
+            return;
         }
+        state.urgent = true;
+        state.writer_idle = false;
+        self.shared.wake_writer.notify_one();
+        let _ = self
+            .shared
+            .written
+            .wait_timeout_while(state, FLUSH_TIMEOUT, |s| s.written < target)
+            .unwrap_or_else(PoisonError::into_inner);
     }
 }
 

@@ -1,0 +1,292 @@
+//! `cargo xtask bench`: load the release server with wrk and report throughput, latency,
+//! idle memory, time to the first answer, and whether every request was logged.
+//!
+//! The server is pinned to CPU 0 and wrk to CPU 1 (when the machine has two), with
+//! `LOG_LEVEL=INFO` so that every request is logged, and an `Origin` header so that CORS
+//! runs. The server's log goes to a file under `target/bench/`.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+const ORIGIN: &str = "http://localhost:3000";
+
+struct Options {
+    duration_s: u64,
+    connections: u32,
+}
+
+fn parse_options(args: &[&str]) -> Result<Options> {
+    let mut options = Options {
+        duration_s: 10,
+        connections: 32,
+    };
+    let mut args = args.iter();
+    while let Some(flag) = args.next() {
+        let value = args
+            .next()
+            .with_context(|| format!("{flag} needs a value"))?;
+        match *flag {
+            "--duration" => options.duration_s = value.parse().context("--duration")?,
+            "--connections" => options.connections = value.parse().context("--connections")?,
+            _ => bail!("unknown option {flag}"),
+        }
+    }
+    Ok(options)
+}
+
+pub fn run(args: &[&str]) -> Result<()> {
+    let options = parse_options(args)?;
+    for tool in ["wrk", "taskset"] {
+        if Command::new(tool).arg("--version").output().is_err() {
+            bail!("{tool} is not installed (Debian: apt-get install wrk util-linux)");
+        }
+    }
+    let root = crate::workspace_root();
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--release", "--locked", "-p", "statusboard-server"])
+        .current_dir(&root)
+        .status()
+        .context("running cargo build")?;
+    if !status.success() {
+        bail!("cargo build --release failed");
+    }
+    let two_cpus = std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2);
+    let out_dir = root.join("target").join("bench");
+    std::fs::create_dir_all(&out_dir)?;
+    let log_path = out_dir.join("server.log");
+
+    let mut server = BenchServer::start(&root, &log_path, two_cpus)?;
+    println!(
+        "first 200 after start: {:.1} ms",
+        server.first_ok.as_secs_f64() * 1e3
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    println!(
+        "idle RSS: {:.1} MiB",
+        rss_kib(server.child.id())? as f64 / 1024.0
+    );
+
+    let url = format!("http://{}/api/v1/health", server.addr);
+    let result = wrk(&url, &options, two_cpus)?;
+    println!(
+        "GET /api/v1/health: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms ({} requests, {} connections, {} s)",
+        result.requests_per_second,
+        result.p50_ms,
+        result.p99_ms,
+        result.requests,
+        options.connections,
+        options.duration_s
+    );
+    println!(
+        "peak RSS: {:.1} MiB",
+        peak_rss_kib(server.child.id())? as f64 / 1024.0
+    );
+
+    server.stop()?;
+    let logged = std::fs::read_to_string(&log_path)?
+        .lines()
+        .filter(|l| l.contains("\"request completed\"") && l.contains("/api/v1/health"))
+        .count();
+    // wrk counts only completed responses; requests cut off at the end are logged too.
+    println!(
+        "request log lines: {logged} for {} completed requests ({})",
+        result.requests,
+        if logged as u64 >= result.requests {
+            "none lost"
+        } else {
+            "LINES LOST"
+        }
+    );
+    Ok(())
+}
+
+struct BenchServer {
+    child: Child,
+    addr: SocketAddr,
+    first_ok: Duration,
+}
+
+impl BenchServer {
+    fn start(root: &Path, log_path: &Path, pin: bool) -> Result<Self> {
+        let binary: PathBuf = root.join("target/release/statusboard-server");
+        let addr = free_port()?;
+        let mut command = if pin {
+            let mut c = Command::new("taskset");
+            c.args(["-c", "0"]).arg(&binary);
+            c
+        } else {
+            Command::new(&binary)
+        };
+        let log = std::fs::File::create(log_path)?;
+        let started = Instant::now();
+        let child = command
+            .env("JWT_SECRET", "bench-secret")
+            .env("BIND_ADDRESS", addr.to_string())
+            .env(
+                "LOG_LEVEL",
+                std::env::var("LOG_LEVEL").unwrap_or_else(|_| "INFO".into()),
+            )
+            .env("LOG_FORMAT", "json")
+            .env("CORS_ORIGINS", ORIGIN)
+            .stdout(log)
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("starting the server")?;
+        let mut server = Self {
+            child,
+            addr,
+            first_ok: Duration::ZERO,
+        };
+        // Poll every millisecond for at most 10 s.
+        for _ in 0..10_000 {
+            if health_ok(addr) {
+                server.first_ok = started.elapsed();
+                return Ok(server);
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        server.stop()?;
+        bail!(
+            "the server did not answer within 10 s (log: {})",
+            log_path.display()
+        )
+    }
+
+    fn stop(&mut self) -> Result<()> {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()?;
+        let status = self.child.wait()?;
+        if !status.success() {
+            bail!("the server exited with {status}");
+        }
+        Ok(())
+    }
+}
+
+fn free_port() -> Result<SocketAddr> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?)
+}
+
+fn health_ok(addr: SocketAddr) -> bool {
+    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(50)) else {
+        return false;
+    };
+    let request = "GET /api/v1/health HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n";
+    let mut response = String::new();
+    stream.write_all(request.as_bytes()).is_ok()
+        && stream.read_to_string(&mut response).is_ok()
+        && response.starts_with("HTTP/1.1 200")
+}
+
+fn rss_kib(pid: u32) -> Result<u64> {
+    status_field(pid, "VmRSS:")
+}
+
+fn peak_rss_kib(pid: u32) -> Result<u64> {
+    status_field(pid, "VmHWM:")
+}
+
+/// The server's own pid: with taskset, the child execs the server in place.
+fn status_field(pid: u32, field: &str) -> Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .with_context(|| format!("{field} not in /proc/{pid}/status"))
+}
+
+struct WrkResult {
+    requests: u64,
+    requests_per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+fn wrk(url: &str, options: &Options, pin: bool) -> Result<WrkResult> {
+    let mut command = if pin {
+        let mut c = Command::new("taskset");
+        c.args(["-c", "1", "wrk"]);
+        c
+    } else {
+        Command::new("wrk")
+    };
+    let output = command
+        .args(["-t1", "--latency", "-H"])
+        .arg(format!("Origin: {ORIGIN}"))
+        .arg(format!("-c{}", options.connections))
+        .arg(format!("-d{}s", options.duration_s))
+        .arg(url)
+        .output()
+        .context("running wrk")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        bail!(
+            "wrk failed: {text}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    parse_wrk(&text).with_context(|| format!("unexpected wrk output:\n{text}"))
+}
+
+fn parse_wrk(text: &str) -> Option<WrkResult> {
+    let field = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix).map(|v| v.trim().to_owned()))
+    };
+    let requests = text.lines().find(|l| l.contains(" requests in "))?;
+    let requests = requests.split_whitespace().next()?.parse().ok()?;
+    if text.contains("Non-2xx or 3xx responses") {
+        return None;
+    }
+    Some(WrkResult {
+        requests,
+        requests_per_second: field("Requests/sec:")?.parse().ok()?,
+        p50_ms: duration_ms(&field("50%")?)?,
+        p99_ms: duration_ms(&field("99%")?)?,
+    })
+}
+
+fn duration_ms(value: &str) -> Option<f64> {
+    let split = value.find(|c: char| c.is_ascii_alphabetic())?;
+    let (number, unit) = value.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    match unit {
+        "us" => Some(number / 1e3),
+        "ms" => Some(number),
+        "s" => Some(number * 1e3),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_wrk_latency_output() {
+        let text = "Running 10s test @ http://127.0.0.1:1/api/v1/health
+  1 threads and 32 connections
+  Latency Distribution
+     50%  410.00us
+     75%  500.00us
+     90%  700.00us
+     99%    1.52ms
+  512345 requests in 10.00s, 90.00MB read
+Requests/sec:  51234.50
+Transfer/sec:      9.00MB
+";
+        let r = parse_wrk(text).unwrap();
+        assert_eq!(r.requests, 512_345);
+        assert!((r.requests_per_second - 51_234.5).abs() < 1e-6);
+        assert!((r.p50_ms - 0.41).abs() < 1e-9);
+        assert!((r.p99_ms - 1.52).abs() < 1e-9);
+        assert!(parse_wrk("garbage").is_none());
+    }
+}
