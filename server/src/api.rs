@@ -5,7 +5,8 @@
 //! client crate is generated from that document, and [`crate::handlers`] implements it.
 //! Doc comments on the endpoints become the document's summaries and descriptions.
 
-use dropshot::{HttpError, HttpResponseHeaders, HttpResponseOk, RequestContext};
+use dropshot::{Body, HttpError, HttpResponseHeaders, HttpResponseOk, RequestContext};
+use http::Response;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +41,40 @@ pub trait StatusboardApi {
     async fn health(
         rqctx: RequestContext<Self::Context>,
     ) -> Result<HttpResponseHeaders<HttpResponseOk<Health>>, HttpError>;
+
+    /// The OpenAPI document of this API (the checked-in `openapi/statusboard.json`).
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/openapi.json",
+        operation_id = "openapi_document",
+        tags = ["system"],
+        unpublished = true,
+    }]
+    async fn openapi_document(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Result<Response<Body>, HttpError>;
+
+    /// Human-readable API documentation (Redoc), served without any CDN.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/docs",
+        operation_id = "docs_page",
+        tags = ["system"],
+        unpublished = true,
+    }]
+    async fn docs_page(rqctx: RequestContext<Self::Context>) -> Result<Response<Body>, HttpError>;
+
+    /// The Redoc script the docs page loads.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/docs/redoc.standalone.js",
+        operation_id = "docs_script",
+        tags = ["system"],
+        unpublished = true,
+    }]
+    async fn docs_script(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Result<Response<Body>, HttpError>;
 }
 
 /// The answer of the liveness check.

@@ -76,11 +76,29 @@ impl Cors {
                 self.apply(request, response.headers_mut());
                 Ok(response)
             }
-            Err(mut error) => {
-                self.apply(request, error.headers_mut());
-                Err(error)
-            }
+            Err(error) => Err(self.error(request, error)),
         }
+    }
+
+    /// Like [`Cors::respond`], for a response built by hand.
+    pub fn respond_raw(
+        &self,
+        request: &HeaderMap,
+        result: Result<Response<Body>, HttpError>,
+    ) -> Result<Response<Body>, HttpError> {
+        match result {
+            Ok(mut response) => {
+                self.apply(request, response.headers_mut());
+                Ok(response)
+            }
+            Err(error) => Err(self.error(request, error)),
+        }
+    }
+
+    /// Adds the headers to an error response.
+    fn error(&self, request: &HeaderMap, mut error: HttpError) -> HttpError {
+        self.apply(request, error.headers_mut());
+        error
     }
 
     /// Answers an `OPTIONS` request: a preflight from an allowed origin gets `200`, from
@@ -91,13 +109,12 @@ impl Cors {
         let (true, Some(requested_method)) =
             (request.contains_key(header::ORIGIN), requested_method)
         else {
-            let mut error = HttpError::for_client_error(
+            let error = HttpError::for_client_error(
                 None,
                 ClientErrorStatusCode::METHOD_NOT_ALLOWED,
                 "Method Not Allowed".to_owned(),
             );
-            self.apply(request, error.headers_mut());
-            return Err(error);
+            return Err(self.error(request, error));
         };
 
         let mut response = Response::builder()

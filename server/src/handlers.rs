@@ -1,10 +1,12 @@
 //! The implementation of [`StatusboardApi`]: one function per endpoint, each passing its
 //! result through the CORS policy.
 
-use dropshot::{HttpError, HttpResponseHeaders, HttpResponseOk, RequestContext};
+use dropshot::{Body, HttpError, HttpResponseHeaders, HttpResponseOk, RequestContext};
+use http::Response;
 
 use crate::api::{Health, HealthStatus, StatusboardApi};
 use crate::context::ApiContext;
+use crate::docs;
 
 /// The type that implements the API trait; it is never constructed.
 #[derive(Debug)]
@@ -23,5 +25,28 @@ impl StatusboardApi for StatusboardImpl {
             .context()
             .cors
             .respond(rqctx.request.headers(), result)
+    }
+
+    async fn openapi_document(
+        rqctx: RequestContext<ApiContext>,
+    ) -> Result<Response<Body>, HttpError> {
+        rqctx
+            .context()
+            .cors
+            .respond_raw(rqctx.request.headers(), docs::openapi_response())
+    }
+
+    async fn docs_page(rqctx: RequestContext<ApiContext>) -> Result<Response<Body>, HttpError> {
+        rqctx
+            .context()
+            .cors
+            .respond_raw(rqctx.request.headers(), docs::page_response())
+    }
+
+    async fn docs_script(rqctx: RequestContext<ApiContext>) -> Result<Response<Body>, HttpError> {
+        rqctx
+            .context()
+            .cors
+            .respond_raw(rqctx.request.headers(), docs::redoc_response())
     }
 }

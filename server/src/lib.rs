@@ -8,6 +8,7 @@
 //! | [`handlers`] | the implementation of the API trait |
 //! | [`cors`] | CORS headers and preflight endpoints |
 //! | [`context`] | the server context handlers receive |
+//! | [`docs`] | the OpenAPI document and the Redoc page the server serves about itself |
 //! | [`openapi`] | the OpenAPI document, as checked in under `openapi/` |
 //! | [`server`] | starting, and gracefully stopping, the HTTP server |
 
@@ -15,6 +16,7 @@ pub mod api;
 pub mod config;
 pub mod context;
 pub mod cors;
+pub mod docs;
 pub mod handlers;
 pub mod logging;
 pub mod openapi;

@@ -1,0 +1,68 @@
+//! What the server serves about itself: the OpenAPI document and a human docs page.
+//!
+//! The docs page is Redoc, vendored from the npm registry under `server/assets/redoc/`
+//! and embedded in the binary, so it works offline and without any CDN.
+
+use std::sync::OnceLock;
+
+use dropshot::{Body, HttpError};
+use http::{Response, StatusCode, header};
+
+/// Where the docs page loads Redoc from.
+pub const REDOC_PATH: &str = "/api/v1/docs/redoc.standalone.js";
+
+const REDOC_JS: &[u8] = include_bytes!("../assets/redoc/redoc.standalone.js");
+
+const DOCS_HTML: &str = r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Statusboard API</title>
+</head>
+<body>
+  <redoc spec-url="/api/v1/openapi.json"></redoc>
+  <script src="/api/v1/docs/redoc.standalone.js"></script>
+</body>
+</html>
+"#;
+
+/// The OpenAPI document, generated once on first use: byte for byte the checked-in
+/// `openapi/statusboard.json` (CI fails when they differ).
+pub fn openapi_json() -> &'static str {
+    static DOCUMENT: OnceLock<String> = OnceLock::new();
+    DOCUMENT.get_or_init(crate::openapi::document)
+}
+
+/// The `/api/v1/openapi.json` response.
+pub fn openapi_response() -> Result<Response<Body>, HttpError> {
+    respond("application/json", "no-cache", openapi_json().as_bytes())
+}
+
+/// The `/api/v1/docs` response.
+pub fn page_response() -> Result<Response<Body>, HttpError> {
+    respond("text/html; charset=utf-8", "no-cache", DOCS_HTML.as_bytes())
+}
+
+/// The Redoc script.
+pub fn redoc_response() -> Result<Response<Body>, HttpError> {
+    respond(
+        "text/javascript; charset=utf-8",
+        "public, max-age=86400",
+        REDOC_JS,
+    )
+}
+
+fn respond(
+    content_type: &str,
+    cache_control: &str,
+    body: &'static [u8],
+) -> Result<Response<Body>, HttpError> {
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::CACHE_CONTROL, cache_control)
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+        .body(Body::from(bytes::Bytes::from_static(body)))
+        .map_err(|e| HttpError::for_internal_error(format!("building response: {e}")))
+}

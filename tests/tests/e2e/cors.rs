@@ -1,0 +1,150 @@
+//! CORS on every path of the checked-in OpenAPI document: a new endpoint cannot forget it.
+
+use reqwest::{Method, StatusCode};
+use statusboard_tests::app::TestApp;
+
+use crate::checked_in_document;
+
+const ALLOWED: &str = "http://localhost:3000";
+const DISALLOWED: &str = "http://evil.example";
+
+/// Every (method, path) of the document.
+fn operations() -> Vec<(Method, String)> {
+    let document = checked_in_document();
+    let paths = document["paths"]
+        .as_object()
+        .expect("the document has paths");
+    let mut operations = Vec::new();
+    for (path, item) in paths {
+        for method in item.as_object().expect("a path item is an object").keys() {
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            operations.push((method, path.clone()));
+        }
+    }
+    assert!(!operations.is_empty());
+    operations
+}
+
+fn header<'a>(response: &'a reqwest::Response, name: &str) -> Option<&'a str> {
+    response.headers().get(name).map(|v| v.to_str().unwrap())
+}
+
+async fn preflight(app: &TestApp, method: &Method, path: &str, origin: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .request(Method::OPTIONS, app.url(path))
+        .header("origin", origin)
+        .header("access-control-request-method", method.as_str())
+        .header(
+            "access-control-request-headers",
+            "content-type, api-version",
+        )
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn every_path_answers_preflights_from_allowed_origins() {
+    let app = TestApp::spawn().await;
+    for (method, path) in operations() {
+        let response = preflight(&app, &method, &path, ALLOWED).await;
+        let what = format!("preflight {method} {path}");
+        assert_eq!(response.status(), StatusCode::OK, "{what}");
+        assert_eq!(
+            header(&response, "access-control-allow-origin"),
+            Some(ALLOWED),
+            "{what}"
+        );
+        assert_eq!(
+            header(&response, "access-control-allow-credentials"),
+            Some("true"),
+            "{what}"
+        );
+        assert_eq!(
+            header(&response, "access-control-allow-methods"),
+            Some("DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"),
+            "{what}"
+        );
+        assert_eq!(
+            header(&response, "access-control-allow-headers"),
+            Some("content-type, api-version"),
+            "{what}"
+        );
+        assert_eq!(
+            header(&response, "access-control-max-age"),
+            Some("600"),
+            "{what}"
+        );
+        assert_eq!(
+            header(&response, "vary"),
+            Some("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+            "{what}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_path_refuses_preflights_from_other_origins() {
+    let app = TestApp::spawn().await;
+    for (method, path) in operations() {
+        let response = preflight(&app, &method, &path, DISALLOWED).await;
+        let what = format!("preflight {method} {path}");
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{what}");
+        assert_eq!(
+            header(&response, "access-control-allow-origin"),
+            None,
+            "{what}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_operation_carries_cors_headers_for_each_kind_of_origin() {
+    let app = TestApp::spawn().await;
+    let http = reqwest::Client::new();
+    for (method, path) in operations() {
+        for origin in [Some(ALLOWED), Some(DISALLOWED), None] {
+            let mut request = http.request(method.clone(), app.url(&path));
+            if let Some(origin) = origin {
+                request = request.header("origin", origin);
+            }
+            let response = request.send().await.unwrap();
+            let what = format!("{method} {path} from {origin:?} ({})", response.status());
+            assert_eq!(header(&response, "vary"), Some("Origin"), "{what}");
+            if origin == Some(ALLOWED) {
+                assert_eq!(
+                    header(&response, "access-control-allow-origin"),
+                    Some(ALLOWED),
+                    "{what}"
+                );
+                assert_eq!(
+                    header(&response, "access-control-allow-credentials"),
+                    Some("true"),
+                    "{what}"
+                );
+            } else {
+                assert_eq!(
+                    header(&response, "access-control-allow-origin"),
+                    None,
+                    "{what}"
+                );
+                assert_eq!(
+                    header(&response, "access-control-allow-credentials"),
+                    None,
+                    "{what}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn options_without_preflight_headers_is_405_not_a_crash() {
+    let app = TestApp::spawn().await;
+    let response = reqwest::Client::new()
+        .request(Method::OPTIONS, app.url("/api/v1/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+}

@@ -1,0 +1,25 @@
+//! End-to-end tests: a real server on a loopback port, called through the generated
+//! client (and through raw HTTP where the test is about the wire).
+
+#![allow(clippy::unwrap_used)]
+
+mod cors;
+mod docs;
+mod health;
+
+use statusboard_tests::app::TestApp;
+
+/// The generated client pointed at a test server.
+fn client(app: &TestApp) -> statusboard_client::Client {
+    statusboard_client::Client::new(&app.base_url)
+}
+
+/// The checked-in OpenAPI document.
+fn checked_in_document() -> serde_json::Value {
+    serde_json::from_str(&checked_in_document_text()).expect("the document is JSON")
+}
+
+fn checked_in_document_text() -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/statusboard.json");
+    std::fs::read_to_string(path).expect("openapi/statusboard.json is readable")
+}
