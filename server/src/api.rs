@@ -42,6 +42,23 @@ pub trait StatusboardApi {
         rqctx: RequestContext<Self::Context>,
     ) -> Result<HttpResponseHeaders<HttpResponseOk<Health>>, HttpError>;
 
+    /// Check that the service is ready to serve traffic.
+    ///
+    /// Answers `200` with `{"status": "ok", "database": "ok"}` when a database connection
+    /// checks out, answers `SELECT 1` and the schema migrations are applied, all within
+    /// `DATABASE_CONNECT_TIMEOUT_SECONDS`. Otherwise answers `503` with the error code
+    /// `DatabaseUnavailable` and the reason in `message`. Use it as a readiness probe:
+    /// it recovers by itself when the database comes back.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/ready",
+        operation_id = "ready",
+        tags = ["system"],
+    }]
+    async fn ready(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Result<HttpResponseHeaders<HttpResponseOk<Readiness>>, HttpError>;
+
     /// The OpenAPI document of this API (the checked-in `openapi/statusboard.json`).
     #[endpoint {
         method = GET,
@@ -84,10 +101,19 @@ pub struct Health {
     pub status: HealthStatus,
 }
 
-/// The state reported by the liveness check.
+/// The answer of the readiness check when the service is ready.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub struct Readiness {
+    /// `ok`: the service is ready.
+    pub status: HealthStatus,
+    /// `ok`: the database answers and its schema is up to date.
+    pub database: HealthStatus,
+}
+
+/// The state of the service or one of its parts.
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum HealthStatus {
-    /// The service is alive.
+    /// Working.
     Ok,
 }

@@ -1,20 +1,42 @@
 //! What every request handler can reach: the server context.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::config::Settings;
 use crate::cors::Cors;
+use crate::database::{Database, DatabaseError};
 
 /// The dropshot server context, shared by all requests.
 #[derive(Debug)]
 pub struct ApiContext {
     /// The CORS policy built from `CORS_ORIGINS`.
     pub cors: Cors,
+    /// The PostgreSQL pool; take a connection per request with `database.connection()`.
+    pub database: Database,
+    /// Set once the embedded migrations are applied (see [`crate::server`]).
+    pub migrated: Arc<AtomicBool>,
 }
 
 impl ApiContext {
     /// Builds the context from validated settings. Nothing here connects anywhere.
-    pub fn new(settings: &Settings) -> Self {
-        Self {
+    pub fn new(settings: &Settings) -> Result<Self, DatabaseError> {
+        Ok(Self {
             cors: Cors::new(settings.cors_origins_list()),
+            database: Database::new(settings)?,
+            migrated: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    /// Whether the database answers and the schema is up to date.
+    pub async fn check_ready(&self) -> Result<(), DatabaseError> {
+        self.database.ping().await?;
+        if self.migrated.load(Ordering::Acquire) {
+            Ok(())
+        } else {
+            Err(DatabaseError::Unavailable {
+                reason: "migrations are not applied yet".to_owned(),
+            })
         }
     }
 }

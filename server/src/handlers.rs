@@ -4,7 +4,7 @@
 use dropshot::{Body, HttpError, HttpResponseHeaders, HttpResponseOk, RequestContext};
 use http::Response;
 
-use crate::api::{Health, HealthStatus, StatusboardApi};
+use crate::api::{Health, HealthStatus, Readiness, StatusboardApi};
 use crate::context::ApiContext;
 use crate::docs;
 
@@ -25,6 +25,20 @@ impl StatusboardApi for StatusboardImpl {
             .context()
             .cors
             .respond(rqctx.request.headers(), result)
+    }
+
+    async fn ready(
+        rqctx: RequestContext<ApiContext>,
+    ) -> Result<HttpResponseHeaders<HttpResponseOk<Readiness>>, HttpError> {
+        let context = rqctx.context();
+        let result = match context.check_ready().await {
+            Ok(()) => Ok(HttpResponseOk(Readiness {
+                status: HealthStatus::Ok,
+                database: HealthStatus::Ok,
+            })),
+            Err(e) => Err(HttpError::from(e)),
+        };
+        context.cors.respond(rqctx.request.headers(), result)
     }
 
     async fn openapi_document(

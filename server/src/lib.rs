@@ -6,6 +6,7 @@
 //! | [`logging`] | slog to standard output, JSON lines or pretty, never dropping a line |
 //! | [`api`] | the API trait: the contract the OpenAPI document is generated from |
 //! | [`handlers`] | the implementation of the API trait |
+//! | [`database`] | the PostgreSQL pool, per-request transactions, migrations |
 //! | [`cors`] | CORS headers and preflight endpoints |
 //! | [`context`] | the server context handlers receive |
 //! | [`docs`] | the OpenAPI document and the Redoc page the server serves about itself |
@@ -16,6 +17,7 @@ pub mod api;
 pub mod config;
 pub mod context;
 pub mod cors;
+pub mod database;
 pub mod docs;
 pub mod handlers;
 pub mod logging;

@@ -1,4 +1,5 @@
-//! `statusboard-server`: runs the HTTP API until SIGTERM or Ctrl-C.
+//! `statusboard-server`: runs the HTTP API until SIGTERM or Ctrl-C;
+//! `statusboard-server migrate` applies the database migrations and exits.
 //!
 //! All configuration comes from the environment (and `.env`); see the README. A bad
 //! setting is reported on one line of standard error, before any port is bound, and the
@@ -8,17 +9,26 @@ use std::process::ExitCode;
 
 use slog::{error, info};
 use statusboard_server::config::Settings;
+use statusboard_server::database::{Database, migrations};
 use statusboard_server::logging;
 use statusboard_server::server::{self, Server, Shutdown};
 
-const USAGE: &str = "usage: statusboard-server [--help | --version]
+const USAGE: &str = "usage: statusboard-server [migrate | --help | --version]
 
-Serves the statusboard HTTP API. Configure it with environment variables or a .env file
-in the working directory (JWT_SECRET is required); see README.md for every setting.";
+Serves the statusboard HTTP API (and applies pending database migrations in the
+background); `migrate` applies them and exits. Configure it with environment variables or
+a .env file in the working directory (JWT_SECRET is required); see README.md.";
+
+/// What the command line asks for.
+enum Command {
+    Serve,
+    Migrate,
+}
 
 fn main() -> ExitCode {
-    match std::env::args().nth(1).as_deref() {
-        None => {}
+    let command = match std::env::args().nth(1).as_deref() {
+        None => Command::Serve,
+        Some("migrate") => Command::Migrate,
         Some("-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -31,7 +41,7 @@ fn main() -> ExitCode {
             eprintln!("statusboard-server: unknown argument {other:?}\n{USAGE}");
             return ExitCode::from(2);
         }
-    }
+    };
 
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
@@ -53,6 +63,9 @@ fn main() -> ExitCode {
         }
     };
     let code = runtime.block_on(async {
+        if let Command::Migrate = command {
+            return migrate(&settings, &log).await;
+        }
         let server = match Server::start(&settings, &log) {
             Ok(server) => server,
             Err(e) => {
@@ -78,4 +91,23 @@ fn main() -> ExitCode {
     drop(log);
     drop(log_guard);
     code
+}
+
+/// `statusboard-server migrate`: applies the embedded migrations once.
+async fn migrate(settings: &Settings, log: &slog::Logger) -> ExitCode {
+    let result = async {
+        let database = Database::new(settings)?;
+        migrations::apply(&database, &migrations::embedded()).await
+    };
+    match result.await {
+        Ok(applied) => {
+            info!(log, "database migrations applied"; "applied" => ?applied);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            error!(log, "database migrations failed"; "error" => %e);
+            eprintln!("statusboard-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

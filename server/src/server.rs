@@ -1,14 +1,18 @@
 //! Starting and stopping the HTTP server.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use dropshot::{ApiDescription, ConfigDropshot, HandlerTaskMode, HttpServer, ServerBuilder};
-use slog::{Logger, info, warn};
+use slog::{Logger, error, info, warn};
+use tokio::task::JoinHandle;
 
 use crate::api::statusboard_api_mod;
 use crate::config::Settings;
 use crate::context::ApiContext;
+use crate::database::{Database, DatabaseError, migrations};
 use crate::handlers::StatusboardImpl;
 use crate::{cors, openapi};
 
@@ -21,6 +25,9 @@ pub enum StartError {
     /// The API description is inconsistent (a programming error caught at startup).
     #[error("the API description is invalid: {0}")]
     Api(String),
+    /// The database pool cannot be built from the settings.
+    #[error("DATABASE_URL: {0}")]
+    Database(#[from] DatabaseError),
 }
 
 /// How a shutdown ended.
@@ -36,6 +43,8 @@ pub enum Shutdown {
 pub struct Server {
     http: HttpServer<ApiContext>,
     log: Logger,
+    database: Database,
+    migrations: JoinHandle<()>,
 }
 
 impl std::fmt::Debug for Server {
@@ -66,7 +75,10 @@ impl Server {
             log_headers: Vec::new(),
             ..ConfigDropshot::default()
         };
-        let http = ServerBuilder::new(api_description()?, ApiContext::new(settings), log.clone())
+        let context = ApiContext::new(settings)?;
+        let database = context.database.clone();
+        let migrated = Arc::clone(&context.migrated);
+        let http = ServerBuilder::new(api_description()?, context, log.clone())
             .config(config)
             .start()
             .map_err(|e| StartError::Bind {
@@ -74,10 +86,18 @@ impl Server {
                 reason: std::error::Error::source(&e)
                     .map_or_else(|| e.to_string(), ToString::to_string),
             })?;
+        let migrations = tokio::spawn(migrate_until_done(database.clone(), migrated, log.clone()));
         Ok(Self {
             http,
             log: log.clone(),
+            database,
+            migrations,
         })
+    }
+
+    /// The server context, as handlers see it.
+    pub fn context(&self) -> &ApiContext {
+        self.http.app_private()
     }
 
     /// The address the server listens on (with the real port when `BIND_ADDRESS` had 0).
@@ -88,7 +108,10 @@ impl Server {
     /// Stops accepting connections and waits up to `timeout` for in-flight requests.
     pub async fn shutdown(self, timeout: Duration) -> Shutdown {
         info!(self.log, "shutting down"; "timeout_s" => timeout.as_secs());
-        match tokio::time::timeout(timeout, self.http.close()).await {
+        self.migrations.abort();
+        let outcome = tokio::time::timeout(timeout, self.http.close()).await;
+        self.database.close();
+        match outcome {
             Ok(Ok(())) => Shutdown::Graceful,
             Ok(Err(e)) => {
                 warn!(self.log, "server stopped with an error"; "error" => e);
@@ -99,6 +122,32 @@ impl Server {
                 Shutdown::TimedOut
             }
         }
+    }
+}
+
+/// Applies the embedded migrations, retrying while the database is unreachable (with a
+/// growing delay, at most 30 s), then marks the server ready.
+async fn migrate_until_done(database: Database, migrated: Arc<AtomicBool>, log: Logger) {
+    let runner = migrations::embedded();
+    let mut delay = Duration::from_secs(1);
+    loop {
+        match migrations::apply(&database, &runner).await {
+            Ok(applied) => {
+                info!(log, "database migrations applied"; "applied" => ?applied);
+                migrated.store(true, Ordering::Release);
+                return;
+            }
+            Err(e) if e.is_unavailable() => {
+                warn!(log, "database unavailable, will retry migrations";
+                    "error" => %e, "retry_in_s" => delay.as_secs());
+            }
+            Err(e) => {
+                error!(log, "database migrations failed, will retry";
+                    "error" => %e, "retry_in_s" => delay.as_secs());
+            }
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(30));
     }
 }
 

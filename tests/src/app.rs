@@ -1,10 +1,14 @@
 //! A real server for one test: `TestApp::spawn().await`.
 
 use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use statusboard_server::config::{DatabaseUrl, Settings};
 use statusboard_server::logging;
 use statusboard_server::server::{Server, Shutdown};
+
+use crate::database::fresh_database;
 
 /// A running server on `127.0.0.1` with a port of its own.
 #[derive(Debug)]
@@ -20,20 +24,35 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    /// Starts a server with the test settings (see [`TestApp::settings`]).
+    /// Starts a server on a fresh database of its own, and waits until its migrations
+    /// are applied.
     pub async fn spawn() -> Self {
-        Self::spawn_with(Self::settings()).await
+        Self::spawn_ready(Self::settings(fresh_database().await)).await
     }
 
-    /// The default test settings: every default, a test secret, port 0, and a database
-    /// URL nothing listens on.
-    pub fn settings() -> Settings {
-        let unused = DatabaseUrl::parse("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
-            .expect("a valid URL");
-        Settings::for_tests(unused)
+    /// Starts a server with `settings` and waits until its migrations are applied.
+    pub async fn spawn_ready(settings: Settings) -> Self {
+        let app = Self::spawn_with(settings).await;
+        let context = app.server().context();
+        for _ in 0..300 {
+            if context.migrated.load(Ordering::Acquire) {
+                return app;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the test server's migrations did not finish within 30 s");
     }
 
-    /// Starts a server with the given settings. Set `TEST_LOG=1` to see its log.
+    /// Test settings: every default, a test secret, port 0, the given database, and a
+    /// short connect timeout.
+    pub fn settings(database_url: DatabaseUrl) -> Settings {
+        let mut settings = Settings::for_tests(database_url);
+        settings.database_connect_timeout = Duration::from_secs(2);
+        settings
+    }
+
+    /// Starts a server with the given settings, without waiting for its database. Set
+    /// `TEST_LOG=1` to see its log.
     pub async fn spawn_with(settings: Settings) -> Self {
         let (log, guard) = if std::env::var_os("TEST_LOG").is_some() {
             let (log, guard) = logging::init(settings.log_level, settings.log_format);
@@ -50,6 +69,11 @@ impl TestApp {
             server: Some(server),
             _log_guard: guard,
         }
+    }
+
+    /// The running server (its context holds the database pool).
+    pub fn server(&self) -> &Server {
+        self.server.as_ref().expect("not stopped yet")
     }
 
     /// The URL of `path` (which starts with `/`).

@@ -1,8 +1,13 @@
 //! The end-to-end test harness.
 //!
 //! * [`app`]: a real statusboard server on an ephemeral loopback port, one per test.
+//! * [`database`]: a fresh database per test, on `DATABASE_URL`'s server or a throwaway
+//!   cluster.
+//! * [`postgres`]: throwaway PostgreSQL clusters (also used by `cargo xtask dev`).
 //!
 //! The tests themselves live in `tests/e2e/` and drive the server through the generated
 //! `statusboard-client`.
 
 pub mod app;
+pub mod database;
+pub mod postgres;

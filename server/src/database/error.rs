@@ -1,0 +1,76 @@
+//! Why a database operation failed, and what HTTP status that becomes.
+
+use std::time::Duration;
+
+use deadpool_postgres::{PoolError, TimeoutType};
+use dropshot::{ErrorStatusCode, HttpError};
+
+/// A database failure.
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseError {
+    /// PostgreSQL cannot be reached, or did not answer in time. Becomes `503`.
+    #[error("database unavailable: {reason}")]
+    Unavailable { reason: String },
+    /// A statement failed. Becomes `500`, unless the connection was lost (`503`).
+    #[error("database query failed: {0}")]
+    Query(#[source] tokio_postgres::Error),
+    /// The pool could not be built (a configuration problem).
+    #[error("cannot build the database pool: {0}")]
+    Pool(String),
+    /// Applying migrations failed.
+    #[error("migrations failed: {0}")]
+    Migration(String),
+}
+
+impl DatabaseError {
+    pub(super) fn from_pool(error: PoolError, timeout: Duration) -> Self {
+        let reason = match error {
+            PoolError::Timeout(TimeoutType::Wait) => {
+                format!(
+                    "every pooled connection stayed busy for {} s",
+                    timeout.as_secs()
+                )
+            }
+            PoolError::Timeout(TimeoutType::Create | TimeoutType::Recycle) => {
+                format!("no connection within {} s", timeout.as_secs())
+            }
+            PoolError::Backend(e) => return Self::from(e),
+            PoolError::Closed => "the pool is closed (the server is stopping)".to_owned(),
+            other => other.to_string(),
+        };
+        Self::Unavailable { reason }
+    }
+
+    /// Whether the database itself is unreachable (as opposed to a failed statement).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Unavailable { .. })
+    }
+}
+
+impl From<tokio_postgres::Error> for DatabaseError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        // No SQL state means the error is not PostgreSQL's answer to a statement: the
+        // connection could not be made or was lost.
+        if error.is_closed() || error.code().is_none() && error.as_db_error().is_none() {
+            let reason = std::error::Error::source(&error)
+                .map_or_else(|| error.to_string(), |cause| format!("{error}: {cause}"));
+            return Self::Unavailable { reason };
+        }
+        Self::Query(error)
+    }
+}
+
+impl From<DatabaseError> for HttpError {
+    fn from(error: DatabaseError) -> Self {
+        match error {
+            DatabaseError::Unavailable { .. } => HttpError {
+                status_code: ErrorStatusCode::SERVICE_UNAVAILABLE,
+                error_code: Some("DatabaseUnavailable".to_owned()),
+                external_message: error.to_string(),
+                internal_message: error.to_string(),
+                headers: None,
+            },
+            other => HttpError::for_internal_error(other.to_string()),
+        }
+    }
+}

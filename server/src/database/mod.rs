@@ -1,0 +1,175 @@
+//! PostgreSQL access: a connection pool, per-request connections and transactions, and
+//! migrations.
+//!
+//! The Rust form of the reference scaffold's `app/database.py`:
+//!
+//! | reference | here |
+//! |---|---|
+//! | `async_engine` | [`Database`], a `deadpool_postgres` pool built from `DATABASE_URL`; building it never connects |
+//! | `AsyncSessionLocal()` | [`Database::connection`], a checkout bounded by `DATABASE_CONNECT_TIMEOUT_SECONDS` |
+//! | `get_db()` | [`Connection::transaction`]: commits on `Ok`, rolls back on `Err`, on panic and on cancellation |
+//! | `Base` | [`migrations`]: versioned SQL files embedded in the binary |
+
+mod error;
+pub mod migrations;
+
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+pub use deadpool_postgres::{Status as PoolStatus, Transaction};
+pub use error::DatabaseError;
+use tokio_postgres::NoTls;
+
+use crate::config::Settings;
+
+/// The application's PostgreSQL pool. Cloning it is cheap and shares the pool.
+#[derive(Clone)]
+pub struct Database {
+    pool: Pool,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("status", &self.pool.status())
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl Database {
+    /// Builds the pool from `DATABASE_URL`, `DATABASE_POOL_MAX_SIZE` and
+    /// `DATABASE_CONNECT_TIMEOUT_SECONDS`. Connects lazily: this succeeds while
+    /// PostgreSQL is down.
+    pub fn new(settings: &Settings) -> Result<Self, DatabaseError> {
+        let timeout = settings.database_connect_timeout;
+        let mut config = settings.database_url.connect_config().clone();
+        config.connect_timeout(timeout);
+        if config.get_application_name().is_none() {
+            config.application_name("statusboard");
+        }
+        // PostgreSQL defaults the database to the user's name; deadpool wants it spelt out.
+        if config.get_dbname().is_none() {
+            let user = config.get_user().unwrap_or("postgres").to_owned();
+            config.dbname(&user);
+        }
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(settings.database_pool_max_size)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(timeout))
+            .create_timeout(Some(timeout))
+            .recycle_timeout(Some(timeout))
+            .build()
+            .map_err(|e| DatabaseError::Pool(e.to_string()))?;
+        Ok(Self { pool, timeout })
+    }
+
+    /// Checks a connection out of the pool, waiting at most the connect timeout.
+    pub async fn connection(&self) -> Result<Connection, DatabaseError> {
+        // deadpool bounds the wait for a free slot and the connect separately; bound the
+        // whole checkout too, so a caller never waits longer than the setting says.
+        match tokio::time::timeout(self.timeout, self.pool.get()).await {
+            Ok(Ok(object)) => Ok(Connection { object }),
+            Ok(Err(e)) => Err(DatabaseError::from_pool(e, self.timeout)),
+            Err(_) => Err(DatabaseError::Unavailable {
+                reason: format!("no connection within {} s", self.timeout.as_secs()),
+            }),
+        }
+    }
+
+    /// Checks that a connection checks out and answers `SELECT 1`, within the connect
+    /// timeout.
+    pub async fn ping(&self) -> Result<(), DatabaseError> {
+        let check = async {
+            let connection = self.connection().await?;
+            connection.client().simple_query("SELECT 1").await?;
+            Ok(())
+        };
+        tokio::time::timeout(self.timeout, check)
+            .await
+            .unwrap_or_else(|_| {
+                Err(DatabaseError::Unavailable {
+                    reason: format!("no answer to SELECT 1 within {} s", self.timeout.as_secs()),
+                })
+            })
+    }
+
+    /// How many connections the pool holds, and how many are idle.
+    pub fn status(&self) -> PoolStatus {
+        self.pool.status()
+    }
+
+    /// Closes the pool: idle connections are closed now, checked-out ones when returned.
+    pub fn close(&self) {
+        self.pool.close();
+    }
+}
+
+/// A connection checked out of the pool for one request. Dropping it returns it.
+pub struct Connection {
+    object: deadpool_postgres::Object,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection").finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// The client, for statements outside a transaction.
+    pub fn client(&self) -> &deadpool_postgres::Client {
+        &self.object
+    }
+
+    /// Runs `work` in a transaction: commits when it returns `Ok`, rolls back when it
+    /// returns `Err`. If `work` panics, or the future is dropped before it finishes (the
+    /// client went away, a timeout fired), the transaction is rolled back too: the
+    /// driver sends `ROLLBACK` when an unfinished transaction is dropped, ahead of
+    /// anything the connection is used for next.
+    ///
+    /// ```no_run
+    /// # use statusboard_server::database::{Database, DatabaseError};
+    /// # async fn example(db: &Database) -> Result<u64, DatabaseError> {
+    /// let mut connection = db.connection().await?;
+    /// let inserted = connection
+    ///     .transaction(async |tx| {
+    ///         let n = tx.execute("INSERT INTO notes (body) VALUES ($1)", &[&"hello"]).await?;
+    ///         Ok::<_, DatabaseError>(n)
+    ///     })
+    ///     .await?;
+    /// # Ok(inserted)
+    /// # }
+    /// ```
+    pub async fn transaction<T, E, F>(&mut self, work: F) -> Result<T, E>
+    where
+        F: AsyncFnOnce(&Transaction<'_>) -> Result<T, E>,
+        E: From<DatabaseError>,
+    {
+        let transaction = self
+            .object
+            .transaction()
+            .await
+            .map_err(DatabaseError::from)?;
+        match work(&transaction).await {
+            Ok(value) => {
+                transaction.commit().await.map_err(DatabaseError::from)?;
+                Ok(value)
+            }
+            Err(e) => {
+                // Best effort: if the rollback itself fails the connection is broken,
+                // and the server discards it; the original error is what matters.
+                let _ = transaction.rollback().await;
+                Err(e)
+            }
+        }
+    }
+}

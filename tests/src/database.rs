@@ -1,0 +1,107 @@
+//! A fresh database for each test.
+//!
+//! When `DATABASE_URL` is set (GitHub's service container), tests use that server;
+//! otherwise one throwaway [`Cluster`] is started for the whole test binary on first
+//! use. Either way, every call to [`fresh_database`] creates a new, empty database, so
+//! tests run in parallel without seeing each other's data.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use statusboard_server::config::DatabaseUrl;
+use tokio_postgres::NoTls;
+
+use crate::postgres::{Cluster, DataDir};
+
+enum Server {
+    /// `DATABASE_URL`: a server someone else runs.
+    External(String),
+    /// A cluster this test binary started.
+    Local(Cluster),
+}
+
+impl Server {
+    /// A URL of the same server for another database.
+    fn url(&self, database: &str) -> String {
+        match self {
+            Self::External(url) => with_database(url, database),
+            Self::Local(cluster) => cluster.url(database),
+        }
+    }
+}
+
+fn server() -> &'static Server {
+    static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
+    let server = SERVER.get_or_init(|| match std::env::var("DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Ok(Server::External(url)),
+        _ => Cluster::start(DataDir::Temporary, None)
+            .map(Server::Local)
+            .map_err(|e| e.to_string()),
+    });
+    match server {
+        Ok(server) => server,
+        Err(e) => panic!("cannot start PostgreSQL for the tests: {e}"),
+    }
+}
+
+/// Creates a new empty database and returns its URL.
+pub async fn fresh_database() -> DatabaseUrl {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let server = server();
+    let name = format!(
+        "statusboard_test_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let admin = connect(&server.url("postgres")).await;
+    admin
+        .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .unwrap_or_else(|e| panic!("creating database {name}: {e}"));
+    DatabaseUrl::parse("DATABASE_URL", &server.url(&name)).expect("a valid database URL")
+}
+
+/// A plain client for test assertions, outside the server's pool.
+pub async fn connect(url: &str) -> tokio_postgres::Client {
+    let url = url.replacen("postgresql+asyncpg://", "postgresql://", 1);
+    let (client, connection) = tokio_postgres::connect(&url, NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("connecting to the test database: {e}"));
+    tokio::spawn(connection);
+    client
+}
+
+/// `url` with its database name replaced by `database` (query parameters kept).
+fn with_database(url: &str, database: &str) -> String {
+    let (before_query, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority_start = before_query.find("://").map_or(0, |i| i + 3);
+    let path_start = before_query[authority_start..]
+        .find('/')
+        .map(|i| authority_start + i);
+    let base = path_start.map_or(before_query, |i| &before_query[..i]);
+    match query {
+        Some(query) => format!("{base}/{database}?{query}"),
+        None => format!("{base}/{database}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn replaces_the_database_name() {
+        assert_eq!(
+            with_database("postgres://u:p@h:5432/app", "t1"),
+            "postgres://u:p@h:5432/t1"
+        );
+        assert_eq!(with_database("postgres://u@h", "t1"), "postgres://u@h/t1");
+        assert_eq!(
+            with_database("postgresql://u@h/app?sslmode=disable", "t1"),
+            "postgresql://u@h/t1?sslmode=disable"
+        );
+    }
+}

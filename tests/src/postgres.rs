@@ -1,0 +1,383 @@
+//! Throwaway PostgreSQL clusters from the machine's PostgreSQL install.
+//!
+//! [`Cluster::start`] runs `initdb` and `postgres` on a free loopback port, in a
+//! temporary directory (or a kept one, for `cargo xtask dev`). The server listens on
+//! `127.0.0.1` only, trusts local connections, and runs without durability (`fsync=off`):
+//! it is for tests and development, never for data that matters.
+//!
+//! * PostgreSQL refuses to run as root. When the effective user is root, `initdb` and
+//!   `postgres` run as the `postgres` system user (which Debian's package creates), and
+//!   the data directory is handed to that user.
+//! * Every cluster has a watchdog: a small shell process that waits for the process that
+//!   started the cluster to end, however it ends (tests finishing, a panic, a kill), then
+//!   stops PostgreSQL and removes a temporary data directory. Nothing is left running.
+
+use std::fmt;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// What to install when no PostgreSQL server binaries are found.
+pub const INSTALL_HINT: &str = "PostgreSQL server binaries (initdb, postgres) were not found \
+    on PATH or in /usr/lib/postgresql/*/bin. Install them (Debian/Ubuntu: `apt-get install \
+    postgresql`; macOS: `brew install postgresql`), or set DATABASE_URL to a running server.";
+
+/// How long PostgreSQL may take to accept connections after starting.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Why a cluster could not be started or stopped.
+#[derive(Debug)]
+pub struct ClusterError(String);
+
+impl fmt::Display for ClusterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ClusterError {}
+
+fn error(message: impl Into<String>) -> ClusterError {
+    ClusterError(message.into())
+}
+
+/// Where the cluster's data lives.
+#[derive(Debug, Clone)]
+pub enum DataDir {
+    /// A new temporary directory, removed when the cluster is dropped or its starter exits.
+    Temporary,
+    /// A directory kept across runs: initialised on first use, reused afterwards.
+    Kept(PathBuf),
+}
+
+/// A running PostgreSQL server owned by this process.
+#[derive(Debug)]
+pub struct Cluster {
+    bin_dir: PathBuf,
+    data_dir: PathBuf,
+    /// The temporary directory holding `data_dir`, if it is temporary.
+    temp_root: Option<PathBuf>,
+    port: u16,
+    run_as: Option<(u32, u32)>,
+    postgres: Option<Child>,
+    watchdog: Option<Child>,
+}
+
+impl Cluster {
+    /// Initialises (if needed) and starts a cluster on `port` (a free one when `None`).
+    pub fn start(data: DataDir, port: Option<u16>) -> Result<Self, ClusterError> {
+        let bin_dir = find_bin_dir().ok_or_else(|| error(INSTALL_HINT))?;
+        let run_as = if running_as_root() {
+            Some(postgres_user()?)
+        } else {
+            None
+        };
+        let (data_dir, temp_root) = match data {
+            DataDir::Temporary => {
+                let root = std::env::temp_dir().join(format!(
+                    "statusboard-pg-{}-{}",
+                    std::process::id(),
+                    unique_suffix()
+                ));
+                (root.join("data"), Some(root))
+            }
+            DataDir::Kept(dir) => (dir, None),
+        };
+        let port = match port {
+            Some(port) => {
+                if TcpListener::bind(("127.0.0.1", port)).is_err() {
+                    return Err(error(format!(
+                        "port {port} on 127.0.0.1 is already in use: stop what listens there \
+                         or choose another port"
+                    )));
+                }
+                port
+            }
+            None => free_port()?,
+        };
+        let mut cluster = Self {
+            bin_dir,
+            data_dir,
+            temp_root,
+            port,
+            run_as,
+            postgres: None,
+            watchdog: None,
+        };
+        cluster.init()?;
+        cluster.start_postgres()?;
+        Ok(cluster)
+    }
+
+    /// The port PostgreSQL listens on, on `127.0.0.1`.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// A connection URL for `database` as the superuser `postgres`.
+    pub fn url(&self, database: &str) -> String {
+        format!("postgresql://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+
+    /// Stops PostgreSQL (fast shutdown) and waits for it to exit. The data is kept, so
+    /// [`Cluster::restart`] brings the same cluster back.
+    pub fn stop(&mut self) -> Result<(), ClusterError> {
+        let Some(mut postgres) = self.postgres.take() else {
+            return Ok(());
+        };
+        signal(postgres.id(), "INT");
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            match postgres.try_wait() {
+                Ok(Some(_)) => break,
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
+                _ => {
+                    let _ = postgres.kill();
+                    let _ = postgres.wait();
+                    break;
+                }
+            }
+        }
+        if let Some(mut watchdog) = self.watchdog.take() {
+            let _ = watchdog.kill();
+            let _ = watchdog.wait();
+        }
+        Ok(())
+    }
+
+    /// Starts PostgreSQL again after [`Cluster::stop`], on the same port.
+    pub fn restart(&mut self) -> Result<(), ClusterError> {
+        self.stop()?;
+        self.start_postgres()
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let mut command = Command::new(self.bin_dir.join(program));
+        if let Some((uid, gid)) = self.run_as {
+            use std::os::unix::process::CommandExt;
+            command.uid(uid).gid(gid);
+        }
+        command.stdin(Stdio::null());
+        command
+    }
+
+    fn init(&self) -> Result<(), ClusterError> {
+        if self.data_dir.join("PG_VERSION").exists() {
+            return Ok(());
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .map_err(|e| error(format!("creating {}: {e}", self.data_dir.display())))?;
+        if let Some((uid, gid)) = self.run_as {
+            for dir in self.temp_root.iter().chain([&self.data_dir]) {
+                std::os::unix::fs::chown(dir, Some(uid), Some(gid))
+                    .map_err(|e| error(format!("handing {} to postgres: {e}", dir.display())))?;
+            }
+        }
+        let output = self
+            .command("initdb")
+            .arg("-D")
+            .arg(&self.data_dir)
+            .args([
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-sync",
+            ])
+            .args(["--locale=C"])
+            .output()
+            .map_err(|e| error(format!("running initdb: {e}")))?;
+        if !output.status.success() {
+            return Err(error(format!(
+                "initdb failed ({}): {}{}",
+                output.status,
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            )));
+        }
+        Ok(())
+    }
+
+    fn start_postgres(&mut self) -> Result<(), ClusterError> {
+        let log_path = self.data_dir.join("postgres.log");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .map_err(|e| error(format!("opening {}: {e}", log_path.display())))?;
+        let log_err = log.try_clone().map_err(|e| error(e.to_string()))?;
+        let postgres = self
+            .command("postgres")
+            .arg("-D")
+            .arg(&self.data_dir)
+            .arg("-p")
+            .arg(self.port.to_string())
+            .arg("-k")
+            .arg(&self.data_dir)
+            .args(["-c", "listen_addresses=127.0.0.1"])
+            .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
+            .args(["-c", "full_page_writes=off", "-c", "max_connections=300"])
+            .args(["-c", "shared_buffers=32MB"])
+            .stdout(log)
+            .stderr(log_err)
+            .spawn()
+            .map_err(|e| error(format!("starting postgres: {e}")))?;
+        let pid = postgres.id();
+        self.postgres = Some(postgres);
+        self.watchdog = Some(self.spawn_watchdog(pid)?);
+        self.wait_until_ready(&log_path)
+    }
+
+    /// A shell process that stops PostgreSQL (and removes a temporary directory) once
+    /// this process is gone. Its loop is bounded (a day) like every loop here.
+    fn spawn_watchdog(&self, postgres_pid: u32) -> Result<Child, ClusterError> {
+        let remove = self
+            .temp_root
+            .as_ref()
+            .map(|root| format!("rm -rf '{}'", root.display()))
+            .unwrap_or_default();
+        let script = format!(
+            "i=0; while kill -0 {parent} 2>/dev/null && [ $i -lt 172800 ]; do sleep 0.5; \
+             i=$((i+1)); done; kill -QUIT {postgres_pid} 2>/dev/null; j=0; \
+             while kill -0 {postgres_pid} 2>/dev/null && [ $j -lt 100 ]; do sleep 0.1; \
+             j=$((j+1)); done; {remove}",
+            parent = std::process::id()
+        );
+        Command::new("sh")
+            .args(["-c", &script])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| error(format!("starting the cleanup watchdog: {e}")))
+    }
+
+    fn wait_until_ready(&mut self, log_path: &Path) -> Result<(), ClusterError> {
+        let deadline = Instant::now() + START_TIMEOUT;
+        while Instant::now() < deadline {
+            let ready = Command::new(self.bin_dir.join("pg_isready"))
+                .args([
+                    "-q",
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    &self.port.to_string(),
+                    "-t",
+                    "1",
+                ])
+                .status()
+                .is_ok_and(|s| s.success());
+            if ready {
+                return Ok(());
+            }
+            if let Some(Ok(Some(status))) = self.postgres.as_mut().map(Child::try_wait) {
+                let log = std::fs::read_to_string(log_path).unwrap_or_default();
+                return Err(error(format!("postgres exited with {status}: {log}")));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let log = std::fs::read_to_string(log_path).unwrap_or_default();
+        Err(error(format!(
+            "postgres did not accept connections within {} s; its log:\n{log}",
+            START_TIMEOUT.as_secs(),
+        )))
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = self.stop();
+        if let Some(root) = &self.temp_root {
+            let _ = std::fs::remove_dir_all(root);
+        }
+    }
+}
+
+/// The directory holding `initdb`, `postgres` and `pg_isready`: where the `initdb` on
+/// `PATH` really lives (following symbolic links), else the newest
+/// `/usr/lib/postgresql/<version>/bin`.
+pub fn find_bin_dir() -> Option<PathBuf> {
+    let complete = |dir: &Path| {
+        ["initdb", "postgres", "pg_isready"]
+            .iter()
+            .all(|p| dir.join(p).is_file())
+    };
+    let on_path = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path).find_map(|dir| {
+            let initdb = std::fs::canonicalize(dir.join("initdb")).ok()?;
+            let real_dir = initdb.parent()?.to_path_buf();
+            complete(&real_dir).then_some(real_dir)
+        })
+    });
+    on_path.or_else(|| {
+        let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(|entry| {
+                let entry = entry.ok()?;
+                let version = entry.file_name().to_str()?.parse().ok()?;
+                let bin = entry.path().join("bin");
+                complete(&bin).then_some((version, bin))
+            })
+            .collect();
+        versions.sort();
+        versions.pop().map(|(_, bin)| bin)
+    })
+}
+
+fn running_as_root() -> bool {
+    // The effective uid, without unsafe code: /proc/self/status lists "Uid: real effective …".
+    std::fs::read_to_string("/proc/self/status").is_ok_and(|status| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("Uid:"))
+            .and_then(|ids| ids.split_whitespace().nth(1).map(|euid| euid == "0"))
+            .unwrap_or(false)
+    })
+}
+
+/// The uid and gid of the `postgres` system user.
+fn postgres_user() -> Result<(u32, u32), ClusterError> {
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    passwd
+        .lines()
+        .find_map(|line| {
+            let fields: Vec<&str> = line.split(':').collect();
+            (fields.first() == Some(&"postgres") && fields.len() > 3)
+                .then(|| Some((fields[2].parse().ok()?, fields[3].parse().ok()?)))
+                .flatten()
+        })
+        .ok_or_else(|| {
+            error(
+                "running as root, and PostgreSQL refuses to run as root: create a `postgres` \
+                 system user (Debian's postgresql package does) or run as another user",
+            )
+        })
+}
+
+fn free_port() -> Result<u16, ClusterError> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .map_err(|e| error(format!("finding a free port: {e}")))
+}
+
+fn signal(pid: u32, name: &str) {
+    let _ = Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(pid.to_string())
+        .status();
+}
+
+fn unique_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
