@@ -4,8 +4,10 @@
 #![allow(clippy::unwrap_used)]
 
 mod cors;
+mod database;
 mod docs;
 mod health;
+mod ready;
 
 use statusboard_tests::app::TestApp;
 
