@@ -1,9 +1,12 @@
 //! `cargo xtask bench`: load the release server with wrk and report throughput, latency,
-//! idle memory, time to the first answer, and whether every request was logged.
+//! idle memory, time to the first answer, and whether every request was logged; then
+//! compare `/api/v1/ready` (a pool checkout and `SELECT 1`) with pgbench running
+//! `SELECT 1` on the same throwaway PostgreSQL.
 //!
-//! The server is pinned to CPU 0 and wrk to CPU 1 (when the machine has two), with
-//! `LOG_LEVEL=INFO` so that every request is logged, and an `Origin` header so that CORS
-//! runs. The server's log goes to a file under `target/bench/`.
+//! For `/api/v1/health` the server is pinned to CPU 0 and wrk to CPU 1 (when the machine
+//! has two); the database comparison runs unpinned, since PostgreSQL needs CPU time too.
+//! The server runs with `LOG_LEVEL=INFO`, so every request is logged, and wrk sends an
+//! `Origin` header so that CORS runs. The server's log goes to `target/bench/server.log`.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -12,6 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use statusboard_tests::postgres::{Cluster, DataDir, find_bin_dir};
 
 const ORIGIN: &str = "http://localhost:3000";
 
@@ -41,9 +45,9 @@ fn parse_options(args: &[&str]) -> Result<Options> {
 
 pub fn run(args: &[&str]) -> Result<()> {
     let options = parse_options(args)?;
-    for tool in ["wrk", "taskset"] {
+    for tool in ["wrk", "taskset", "pgbench"] {
         if Command::new(tool).arg("--version").output().is_err() {
-            bail!("{tool} is not installed (Debian: apt-get install wrk util-linux)");
+            bail!("{tool} is not installed (Debian: apt-get install wrk util-linux postgresql)");
         }
     }
     let root = crate::workspace_root();
@@ -60,7 +64,9 @@ pub fn run(args: &[&str]) -> Result<()> {
     std::fs::create_dir_all(&out_dir)?;
     let log_path = out_dir.join("server.log");
 
-    let mut server = BenchServer::start(&root, &log_path, two_cpus)?;
+    let cluster = Cluster::start(DataDir::Temporary, None)?;
+    let database_url = cluster.url("postgres");
+    let mut server = BenchServer::start(&root, &log_path, &database_url, two_cpus)?;
     println!(
         "first 200 after start: {:.1} ms",
         server.first_ok.as_secs_f64() * 1e3
@@ -71,37 +77,51 @@ pub fn run(args: &[&str]) -> Result<()> {
         rss_kib(server.child.id())? as f64 / 1024.0
     );
 
-    let url = format!("http://{}/api/v1/health", server.addr);
-    let result = wrk(&url, &options, two_cpus)?;
-    println!(
-        "GET /api/v1/health: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms ({} requests, {} connections, {} s)",
-        result.requests_per_second,
-        result.p50_ms,
-        result.p99_ms,
-        result.requests,
-        options.connections,
-        options.duration_s
-    );
+    let health = wrk(
+        &format!("http://{}/api/v1/health", server.addr),
+        &options,
+        two_cpus,
+    )?;
+    health.print("GET /api/v1/health", &options);
     println!(
         "peak RSS: {:.1} MiB",
         peak_rss_kib(server.child.id())? as f64 / 1024.0
     );
 
+    // PostgreSQL needs CPU time too, so the database comparison runs unpinned: the
+    // server, wrk, pgbench and PostgreSQL share both cores.
+    if two_cpus {
+        Command::new("taskset")
+            .args(["-a", "-p", "-c", "0,1"])
+            .arg(server.child.id().to_string())
+            .stdout(Stdio::null())
+            .status()?;
+    }
+    let ready = wrk(
+        &format!("http://{}/api/v1/ready", server.addr),
+        &options,
+        false,
+    )?;
+    ready.print("GET /api/v1/ready", &options);
+    let pgbench_tps = pgbench(&cluster, &options)?;
+    println!(
+        "pgbench SELECT 1 (10 clients): {pgbench_tps:.0} tps; /ready reaches {:.0}% of it",
+        ready.requests_per_second / pgbench_tps * 100.0
+    );
+
     server.stop()?;
     let logged = std::fs::read_to_string(&log_path)?
         .lines()
-        .filter(|l| l.contains("\"request completed\"") && l.contains("/api/v1/health"))
-        .count();
+        .filter(|l| l.contains("\"request completed\""))
+        .count() as u64;
     // wrk counts only completed responses; requests cut off at the end are logged too.
-    println!(
-        "request log lines: {logged} for {} completed requests ({})",
-        result.requests,
-        if logged as u64 >= result.requests {
-            "none lost"
-        } else {
-            "LINES LOST"
-        }
-    );
+    let completed = health.requests + ready.requests;
+    let verdict = if logged >= completed {
+        "none lost"
+    } else {
+        "LINES LOST"
+    };
+    println!("request log lines: {logged} for {completed} completed requests ({verdict})");
     Ok(())
 }
 
@@ -112,7 +132,7 @@ struct BenchServer {
 }
 
 impl BenchServer {
-    fn start(root: &Path, log_path: &Path, pin: bool) -> Result<Self> {
+    fn start(root: &Path, log_path: &Path, database_url: &str, pin: bool) -> Result<Self> {
         let binary: PathBuf = root.join("target/release/statusboard-server");
         let addr = free_port()?;
         let mut command = if pin {
@@ -133,6 +153,7 @@ impl BenchServer {
             )
             .env("LOG_FORMAT", "json")
             .env("CORS_ORIGINS", ORIGIN)
+            .env("DATABASE_URL", database_url)
             .stdout(log)
             .stderr(Stdio::inherit())
             .spawn()
@@ -144,9 +165,16 @@ impl BenchServer {
         };
         // Poll every millisecond for at most 10 s.
         for _ in 0..10_000 {
-            if health_ok(addr) {
+            if get_ok(addr, "/api/v1/health") {
                 server.first_ok = started.elapsed();
-                return Ok(server);
+                // The database side is ready once migrations ran: wait for /ready too.
+                for _ in 0..10_000 {
+                    if get_ok(addr, "/api/v1/ready") {
+                        return Ok(server);
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                break;
             }
             std::thread::sleep(Duration::from_millis(1));
         }
@@ -173,11 +201,11 @@ fn free_port() -> Result<SocketAddr> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?)
 }
 
-fn health_ok(addr: SocketAddr) -> bool {
+fn get_ok(addr: SocketAddr, path: &str) -> bool {
     let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(50)) else {
         return false;
     };
-    let request = "GET /api/v1/health HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n";
+    let request = format!("GET {path} HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n");
     let mut response = String::new();
     stream.write_all(request.as_bytes()).is_ok()
         && stream.read_to_string(&mut response).is_ok()
@@ -207,6 +235,63 @@ struct WrkResult {
     requests_per_second: f64,
     p50_ms: f64,
     p99_ms: f64,
+}
+
+impl WrkResult {
+    fn print(&self, what: &str, options: &Options) {
+        println!(
+            "{what}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms ({} requests, {} connections, {} s)",
+            self.requests_per_second,
+            self.p50_ms,
+            self.p99_ms,
+            self.requests,
+            options.connections,
+            options.duration_s
+        );
+    }
+}
+
+/// pgbench running `SELECT 1` with 10 clients on the cluster; returns transactions/s.
+fn pgbench(cluster: &Cluster, options: &Options) -> Result<f64> {
+    let script =
+        std::env::temp_dir().join(format!("statusboard-select1-{}.sql", std::process::id()));
+    std::fs::write(&script, "SELECT 1;\n")?;
+    let bin = find_bin_dir()
+        .context("PostgreSQL binaries")?
+        .join("pgbench");
+    let output = Command::new(bin)
+        .args([
+            "-n",
+            "-c",
+            "10",
+            "-j",
+            "1",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+        ])
+        .arg("-p")
+        .arg(cluster.port().to_string())
+        .arg("-T")
+        .arg(options.duration_s.to_string())
+        .arg("-f")
+        .arg(&script)
+        .arg("postgres")
+        .output()
+        .context("running pgbench")?;
+    let _ = std::fs::remove_file(&script);
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.lines()
+        .find_map(|l| l.strip_prefix("tps = "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|tps| tps.parse().ok())
+        .with_context(|| {
+            format!(
+                "unexpected pgbench output: {text}{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        })
 }
 
 fn wrk(url: &str, options: &Options, pin: bool) -> Result<WrkResult> {

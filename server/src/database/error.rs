@@ -1,8 +1,6 @@
 //! Why a database operation failed, and what HTTP status that becomes.
 
-use std::time::Duration;
-
-use deadpool_postgres::{PoolError, TimeoutType};
+use deadpool_postgres::PoolError;
 use dropshot::{ErrorStatusCode, HttpError};
 
 /// A database failure.
@@ -23,17 +21,8 @@ pub enum DatabaseError {
 }
 
 impl DatabaseError {
-    pub(super) fn from_pool(error: PoolError, timeout: Duration) -> Self {
+    pub(super) fn from_pool(error: PoolError) -> Self {
         let reason = match error {
-            PoolError::Timeout(TimeoutType::Wait) => {
-                format!(
-                    "every pooled connection stayed busy for {} s",
-                    timeout.as_secs()
-                )
-            }
-            PoolError::Timeout(TimeoutType::Create | TimeoutType::Recycle) => {
-                format!("no connection within {} s", timeout.as_secs())
-            }
             PoolError::Backend(e) => return Self::from(e),
             PoolError::Closed => "the pool is closed (the server is stopping)".to_owned(),
             other => other.to_string(),

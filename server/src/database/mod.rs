@@ -61,44 +61,52 @@ impl Database {
                 recycling_method: RecyclingMethod::Fast,
             },
         );
+        // One deadline bounds a whole checkout (see `connection`), rather than deadpool's
+        // separate wait, create and recycle timeouts, which could add up to three times
+        // the setting; connecting itself is bounded by `connect_timeout` above.
         let pool = Pool::builder(manager)
             .max_size(settings.database_pool_max_size)
             .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(timeout))
-            .create_timeout(Some(timeout))
-            .recycle_timeout(Some(timeout))
             .build()
             .map_err(|e| DatabaseError::Pool(e.to_string()))?;
         Ok(Self { pool, timeout })
     }
 
-    /// Checks a connection out of the pool, waiting at most the connect timeout.
+    /// Checks a connection out of the pool, waiting at most the connect timeout (for a
+    /// free connection, or for a new one to connect).
     pub async fn connection(&self) -> Result<Connection, DatabaseError> {
-        // deadpool bounds the wait for a free slot and the connect separately; bound the
-        // whole checkout too, so a caller never waits longer than the setting says.
-        match tokio::time::timeout(self.timeout, self.pool.get()).await {
-            Ok(Ok(object)) => Ok(Connection { object }),
-            Ok(Err(e)) => Err(DatabaseError::from_pool(e, self.timeout)),
-            Err(_) => Err(DatabaseError::Unavailable {
-                reason: format!("no connection within {} s", self.timeout.as_secs()),
-            }),
-        }
+        self.within_timeout("no connection", self.checkout()).await
     }
 
-    /// Checks that a connection checks out and answers `SELECT 1`, within the connect
-    /// timeout.
+    /// Checks that a connection checks out and answers `SELECT 1`, both within the
+    /// connect timeout.
     pub async fn ping(&self) -> Result<(), DatabaseError> {
         let check = async {
-            let connection = self.connection().await?;
+            let connection = self.checkout().await?;
             connection.client().simple_query("SELECT 1").await?;
             Ok(())
         };
-        tokio::time::timeout(self.timeout, check)
+        self.within_timeout("no answer to SELECT 1", check).await
+    }
+
+    async fn checkout(&self) -> Result<Connection, DatabaseError> {
+        match self.pool.get().await {
+            Ok(object) => Ok(Connection { object }),
+            Err(e) => Err(DatabaseError::from_pool(e)),
+        }
+    }
+
+    /// One deadline for the whole of `work`.
+    async fn within_timeout<T>(
+        &self,
+        what: &str,
+        work: impl Future<Output = Result<T, DatabaseError>>,
+    ) -> Result<T, DatabaseError> {
+        tokio::time::timeout(self.timeout, work)
             .await
             .unwrap_or_else(|_| {
-                Err(DatabaseError::Unavailable {
-                    reason: format!("no answer to SELECT 1 within {} s", self.timeout.as_secs()),
-                })
+                let reason = format!("{what} within {} s", self.timeout.as_secs());
+                Err(DatabaseError::Unavailable { reason })
             })
     }
 
