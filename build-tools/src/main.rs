@@ -3,10 +3,12 @@
 //! ```text
 //! cargo xtask openapi generate   rewrite openapi/statusboard.json from the API trait
 //! cargo xtask openapi check      fail with a diff when the document is out of date
+//! cargo xtask dev                run PostgreSQL and the server for development
 //! cargo xtask bench              benchmark the release server with wrk
 //! ```
 
 mod bench;
+mod dev;
 mod openapi;
 
 use std::process::ExitCode;
@@ -14,6 +16,8 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
+  dev                run a development PostgreSQL (kept under target/) and the server;
+                     Ctrl-C stops both
   openapi generate   rewrite openapi/statusboard.json from the API trait
   openapi check      exit non-zero, with a diff, when openapi/statusboard.json is out of date
   bench [--duration SECONDS] [--connections N]
@@ -25,6 +29,7 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["openapi", "generate"] => openapi::generate(&openapi::document_path()),
         ["openapi", "check"] => openapi::check_command(&openapi::document_path()),
+        ["dev"] => dev::run(),
         ["bench", rest @ ..] => bench::run(rest),
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");

@@ -1,5 +1,7 @@
 //! `statusboard-server`: runs the HTTP API until SIGTERM or Ctrl-C;
-//! `statusboard-server migrate` applies the database migrations and exits.
+//! `statusboard-server migrate` applies the database migrations and exits;
+//! `statusboard-server healthcheck` exits 0 when the local server answers `/api/v1/health`
+//! (for container health checks, which have no curl).
 //!
 //! All configuration comes from the environment (and `.env`); see the README. A bad
 //! setting is reported on one line of standard error, before any port is bound, and the
@@ -13,22 +15,25 @@ use statusboard_server::database::{Database, migrations};
 use statusboard_server::logging;
 use statusboard_server::server::{self, Server, Shutdown};
 
-const USAGE: &str = "usage: statusboard-server [migrate | --help | --version]
+const USAGE: &str = "usage: statusboard-server [migrate | healthcheck | --help | --version]
 
 Serves the statusboard HTTP API (and applies pending database migrations in the
-background); `migrate` applies them and exits. Configure it with environment variables or
+background); `migrate` applies them and exits; `healthcheck` asks the running server's
+/api/v1/health and exits 0 when it answers 200. Configure it with environment variables or
 a .env file in the working directory (JWT_SECRET is required); see README.md.";
 
 /// What the command line asks for.
 enum Command {
     Serve,
     Migrate,
+    Healthcheck,
 }
 
 fn main() -> ExitCode {
     let command = match std::env::args().nth(1).as_deref() {
         None => Command::Serve,
         Some("migrate") => Command::Migrate,
+        Some("healthcheck") => Command::Healthcheck,
         Some("-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -50,6 +55,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Command::Healthcheck = command {
+        return healthcheck(settings.bind_address);
+    }
     let (log, log_guard) = logging::init(settings.log_level, settings.log_format);
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -107,6 +115,38 @@ async fn migrate(settings: &Settings, log: &slog::Logger) -> ExitCode {
         Err(e) => {
             error!(log, "database migrations failed"; "error" => %e);
             eprintln!("statusboard-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `statusboard-server healthcheck`: `GET /api/v1/health` on the local server.
+fn healthcheck(bind_address: std::net::SocketAddr) -> ExitCode {
+    use std::io::{Read, Write};
+    let mut address = bind_address;
+    if address.ip().is_unspecified() {
+        address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let timeout = std::time::Duration::from_secs(2);
+    let answer = (|| -> std::io::Result<String> {
+        let mut stream = std::net::TcpStream::connect_timeout(&address, timeout)?;
+        stream.set_read_timeout(Some(timeout))?;
+        stream.write_all(
+            b"GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+        )?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response)?;
+        Ok(response)
+    })();
+    match answer {
+        Ok(response) if response.starts_with("HTTP/1.1 200") => ExitCode::SUCCESS,
+        Ok(response) => {
+            let status = response.lines().next().unwrap_or("no answer");
+            eprintln!("statusboard-server: unhealthy: {status}");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("statusboard-server: unhealthy: {address}: {e}");
             ExitCode::FAILURE
         }
     }

@@ -176,6 +176,7 @@ impl Cluster {
         std::fs::create_dir_all(&self.data_dir)
             .map_err(|e| error(format!("creating {}: {e}", self.data_dir.display())))?;
         if let Some((uid, gid)) = self.run_as {
+            check_reachable(&self.data_dir)?;
             for dir in self.temp_root.iter().chain([&self.data_dir]) {
                 std::os::unix::fs::chown(dir, Some(uid), Some(gid))
                     .map_err(|e| error(format!("handing {} to postgres: {e}", dir.display())))?;
@@ -330,6 +331,28 @@ pub fn find_bin_dir() -> Option<PathBuf> {
         versions.sort();
         versions.pop().map(|(_, bin)| bin)
     })
+}
+
+/// As root, PostgreSQL runs as `postgres`, which must be able to reach the data
+/// directory: every directory above it must be searchable by others.
+fn check_reachable(data_dir: &Path) -> Result<(), ClusterError> {
+    use std::os::unix::fs::PermissionsExt;
+    let data_dir = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
+    for ancestor in data_dir.ancestors().skip(1) {
+        let mode = std::fs::metadata(ancestor)
+            .map(|m| m.permissions().mode())
+            .unwrap_or(0o755);
+        if mode & 0o001 == 0 {
+            return Err(error(format!(
+                "running as root, PostgreSQL runs as the postgres user, which cannot reach \
+                 {}: {} is not searchable by other users. Use a data directory it can \
+                 reach (for `cargo xtask dev`: STATUSBOARD_DEV_PGDATA=/var/tmp/statusboard-dev)",
+                data_dir.display(),
+                ancestor.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn running_as_root() -> bool {

@@ -1,0 +1,141 @@
+//! `cargo xtask dev`: PostgreSQL and the server, together, for development.
+//!
+//! Starts a PostgreSQL cluster kept under `target/dev-postgres` (so data survives
+//! restarts; `STATUSBOARD_DEV_PGDATA` chooses another directory), on port 54329
+//! (`STATUSBOARD_DEV_PGPORT`), creates the `statusboard` database, applies the migrations
+//! (`statusboard-server migrate`) and runs the server against it with a development
+//! `JWT_SECRET` and pretty logs. Ctrl-C (or SIGTERM) stops the server gracefully, then
+//! PostgreSQL. Any setting can be overridden in the environment or `.env`.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus};
+
+use anyhow::{Context, Result, bail};
+use statusboard_tests::postgres::{Cluster, DataDir, find_bin_dir};
+
+const DEFAULT_PORT: u16 = 54329;
+const DATABASE: &str = "statusboard";
+const DEV_JWT_SECRET: &str = "dev-secret-not-for-production";
+
+pub fn run() -> Result<()> {
+    let root = crate::workspace_root();
+    let data_dir = std::env::var_os("STATUSBOARD_DEV_PGDATA")
+        .map_or_else(|| root.join("target").join("dev-postgres"), PathBuf::from);
+    let port = match std::env::var("STATUSBOARD_DEV_PGPORT") {
+        Ok(port) => port
+            .parse()
+            .context("STATUSBOARD_DEV_PGPORT must be a port number")?,
+        Err(_) => DEFAULT_PORT,
+    };
+
+    build_server(&root)?;
+    println!(
+        "xtask dev: starting PostgreSQL on 127.0.0.1:{port} (data in {})",
+        data_dir.display()
+    );
+    let cluster = Cluster::start(DataDir::Kept(data_dir), Some(port))?;
+    create_database(&cluster)?;
+    let database_url = cluster.url(DATABASE);
+
+    let binary = root.join("target/debug/statusboard-server");
+    let server_command = |args: &[&str]| {
+        let mut command = Command::new(&binary);
+        command.args(args).env("DATABASE_URL", &database_url);
+        for (name, value) in [("JWT_SECRET", DEV_JWT_SECRET), ("LOG_FORMAT", "pretty")] {
+            if std::env::var_os(name).is_none() && !dotenv_sets(&root, name) {
+                command.env(name, value);
+            }
+        }
+        command
+    };
+    let status = server_command(&["migrate"])
+        .status()
+        .context("running migrations")?;
+    if !status.success() {
+        bail!("statusboard-server migrate failed ({status})");
+    }
+
+    println!("xtask dev: starting the server (DATABASE_URL={database_url}); Ctrl-C stops both");
+    let server = server_command(&[])
+        .spawn()
+        .context("starting statusboard-server")?;
+    let status = wait_or_stop(server)?;
+    drop(cluster);
+    println!("xtask dev: stopped");
+    if !status.success() {
+        bail!("the server exited with {status}");
+    }
+    Ok(())
+}
+
+fn build_server(root: &std::path::Path) -> Result<()> {
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--locked", "-p", "statusboard-server"])
+        .current_dir(root)
+        .status()
+        .context("running cargo build")?;
+    if !status.success() {
+        bail!("cargo build failed");
+    }
+    Ok(())
+}
+
+/// Whether `.env` in the working directory sets `name` (then it must not be overridden).
+fn dotenv_sets(root: &std::path::Path, name: &str) -> bool {
+    std::fs::read_to_string(root.join(".env")).is_ok_and(|text| {
+        text.lines().any(|line| {
+            let line = line.trim_start().trim_start_matches("export ").trim_start();
+            line.split_once('=')
+                .is_some_and(|(key, _)| key.trim().eq_ignore_ascii_case(name))
+        })
+    })
+}
+
+/// Creates the development database unless it exists.
+fn create_database(cluster: &Cluster) -> Result<()> {
+    let bin = find_bin_dir().context("PostgreSQL binaries")?;
+    let output = Command::new(bin.join("createdb"))
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-p",
+            &cluster.port().to_string(),
+            DATABASE,
+        ])
+        .output()
+        .context("running createdb")?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if output.status.success() || stderr.contains("already exists") {
+        Ok(())
+    } else {
+        bail!("createdb failed: {stderr}")
+    }
+}
+
+/// Waits for the server to exit; on SIGINT or SIGTERM, stops it gracefully first.
+fn wait_or_stop(mut server: Child) -> Result<ExitStatus> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let pid = server.id();
+    let waiter = std::thread::spawn(move || server.wait());
+    runtime
+        .block_on(async {
+            let stopped = tokio::task::spawn_blocking(move || waiter.join());
+            tokio::pin!(stopped);
+            tokio::select! {
+                result = &mut stopped => return result,
+                () = statusboard_server::server::stop_signal() => {}
+            }
+            // The terminal sends Ctrl-C to the server too; SIGTERM covers `kill`.
+            let _ = Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
+            stopped.await
+        })
+        .context("waiting for the server")?
+        .map_err(|_| anyhow::anyhow!("the waiting thread panicked"))?
+        .context("waiting for the server")
+}
