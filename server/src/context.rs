@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::auth::JwtKeys;
 use crate::config::Settings;
 use crate::cors::Cors;
 use crate::database::{Database, DatabaseError};
@@ -14,6 +15,8 @@ pub struct ApiContext {
     pub cors: Cors,
     /// The PostgreSQL pool; take a connection per request with `database.connection()`.
     pub database: Database,
+    /// The JWT keys from `JWT_SECRET`, for [`crate::auth::BearerAuth`].
+    pub auth: JwtKeys,
     /// Set once the embedded migrations are applied (see [`crate::server`]).
     pub migrated: Arc<AtomicBool>,
 }
@@ -24,6 +27,7 @@ impl ApiContext {
         Ok(Self {
             cors: Cors::new(settings.cors_origins_list()),
             database: Database::new(settings)?,
+            auth: JwtKeys::from_settings(settings),
             migrated: Arc::new(AtomicBool::new(false)),
         })
     }

@@ -96,7 +96,7 @@ impl Cors {
     }
 
     /// Adds the headers to an error response.
-    fn error(&self, request: &HeaderMap, mut error: HttpError) -> HttpError {
+    pub fn error(&self, request: &HeaderMap, mut error: HttpError) -> HttpError {
         self.apply(request, error.headers_mut());
         error
     }

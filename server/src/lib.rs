@@ -4,6 +4,7 @@
 //! |---|---|
 //! | [`config`] | settings from the environment and `.env`, validated, secrets redacted |
 //! | [`logging`] | slog to standard output, JSON lines or pretty, never dropping a line |
+//! | [`auth`] | JWT access and refresh tokens, and the `BearerAuth` extractor |
 //! | [`api`] | the API trait: the contract the OpenAPI document is generated from |
 //! | [`handlers`] | the implementation of the API trait |
 //! | [`database`] | the PostgreSQL pool, per-request transactions, migrations |
@@ -14,6 +15,7 @@
 //! | [`server`] | starting, and gracefully stopping, the HTTP server |
 
 pub mod api;
+pub mod auth;
 pub mod config;
 pub mod context;
 pub mod cors;

@@ -1,0 +1,112 @@
+//! `BearerAuth`: the dropshot extractor for `Authorization: Bearer <access token>`.
+
+use std::any::Any;
+
+use dropshot::{
+    ApiEndpointBodyContentType, ExtensionMode, ExtractorMetadata, HttpError, RequestContext,
+    ServerContext, SharedExtractor,
+};
+
+use super::{AuthError, Claims, TokenType};
+use crate::context::ApiContext;
+
+/// The verified claims of the request's access token. An endpoint that takes it as a
+/// parameter answers `401` (dropshot's JSON error body, `error_code: "Unauthorized"`,
+/// `WWW-Authenticate: Bearer`) to any request without a valid access token.
+#[derive(Debug)]
+pub struct BearerAuth(Claims);
+
+impl BearerAuth {
+    /// The verified claims.
+    pub fn claims(&self) -> &Claims {
+        &self.0
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header value.
+pub(super) fn bearer_token(header: Option<&http::HeaderValue>) -> Result<&str, AuthError> {
+    let value = header.ok_or(AuthError::MissingHeader)?;
+    let value = value.to_str().map_err(|_| AuthError::MalformedHeader)?;
+    let (scheme, token) = value
+        .trim()
+        .split_once(' ')
+        .ok_or(AuthError::MalformedHeader)?;
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() || token.contains(' ') {
+        return Err(AuthError::MalformedHeader);
+    }
+    Ok(token)
+}
+
+#[async_trait::async_trait]
+impl SharedExtractor for BearerAuth {
+    async fn from_request<Context: ServerContext>(
+        rqctx: &RequestContext<Context>,
+    ) -> Result<Self, HttpError> {
+        let context = (rqctx.context() as &dyn Any)
+            .downcast_ref::<ApiContext>()
+            .ok_or_else(|| {
+                HttpError::for_internal_error(
+                    "BearerAuth needs the ApiContext server context".into(),
+                )
+            })?;
+        let result = bearer_token(rqctx.request.headers().get(http::header::AUTHORIZATION))
+            .and_then(|token| context.auth.verify(token, TokenType::Access));
+        match result {
+            Ok(claims) => Ok(Self(claims)),
+            Err(e) => {
+                let error = HttpError::from(e);
+                Err(context.cors.error(rqctx.request.headers(), error))
+            }
+        }
+    }
+
+    fn metadata(_body_content_type: ApiEndpointBodyContentType) -> ExtractorMetadata {
+        ExtractorMetadata {
+            extension_mode: ExtensionMode::None,
+            parameters: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(value: &'static str) -> http::HeaderValue {
+        http::HeaderValue::from_static(value)
+    }
+
+    #[test]
+    fn reads_the_bearer_token() {
+        assert_eq!(
+            bearer_token(Some(&header("Bearer abc.def.ghi"))),
+            Ok("abc.def.ghi")
+        );
+        assert_eq!(bearer_token(Some(&header("bearer  abc"))), Ok("abc"));
+    }
+
+    #[test]
+    fn refuses_malformed_headers() {
+        assert_eq!(bearer_token(None), Err(AuthError::MissingHeader));
+        for bad in [
+            "",
+            "Bearer",
+            "Bearer ",
+            "Basic dXNlcjpwYXNz",
+            "Token abc",
+            "Bearer a b",
+        ] {
+            assert_eq!(
+                bearer_token(Some(&header(bad))),
+                Err(AuthError::MalformedHeader),
+                "{bad}"
+            );
+        }
+        let not_ascii = http::HeaderValue::from_bytes(b"Bearer \xff").unwrap();
+        assert_eq!(
+            bearer_token(Some(&not_ascii)),
+            Err(AuthError::MalformedHeader)
+        );
+    }
+}

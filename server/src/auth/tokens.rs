@@ -1,0 +1,305 @@
+//! Issuing and verifying tokens.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use dropshot::{ClientErrorStatusCode, HttpError};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Secret, Settings};
+
+/// Clock skew tolerated when checking `exp`.
+const LEEWAY: Duration = Duration::from_secs(30);
+
+/// What a token is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenType {
+    /// Authorises API requests; short-lived.
+    Access,
+    /// Only obtains new access tokens; long-lived.
+    Refresh,
+}
+
+/// The claims a statusboard token carries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    /// The subject: who the token was issued to.
+    pub sub: String,
+    /// Issued at, seconds since the Unix epoch.
+    pub iat: u64,
+    /// Expires at, seconds since the Unix epoch.
+    pub exp: u64,
+    /// Access or refresh.
+    pub typ: TokenType,
+}
+
+/// Why a token was refused. Every variant becomes `401`.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AuthError {
+    /// No `Authorization` header.
+    #[error("missing Authorization header: expected `Authorization: Bearer <token>`")]
+    MissingHeader,
+    /// The header is not `Bearer <token>`.
+    #[error("malformed Authorization header: expected `Authorization: Bearer <token>`")]
+    MalformedHeader,
+    /// The token has expired.
+    #[error("the token has expired")]
+    Expired,
+    /// The token is of the other type.
+    #[error("a {found:?} token cannot be used here: expected a {expected:?} token")]
+    WrongType {
+        expected: TokenType,
+        found: TokenType,
+    },
+    /// Bad signature, wrong algorithm, missing claims, not a JWT at all.
+    #[error("invalid token")]
+    Invalid,
+}
+
+impl From<AuthError> for HttpError {
+    fn from(error: AuthError) -> Self {
+        let mut http = HttpError::for_client_error(
+            Some("Unauthorized".to_owned()),
+            ClientErrorStatusCode::UNAUTHORIZED,
+            error.to_string(),
+        );
+        http.headers_mut().insert(
+            http::header::WWW_AUTHENTICATE,
+            http::HeaderValue::from_static("Bearer"),
+        );
+        http
+    }
+}
+
+/// The signing keys and lifetimes. `Debug` never shows the key.
+#[derive(Clone)]
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    access_lifetime: Duration,
+    refresh_lifetime: Duration,
+}
+
+impl std::fmt::Debug for JwtKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtKeys")
+            .field("key", &"[redacted]")
+            .field("access_lifetime", &self.access_lifetime)
+            .field("refresh_lifetime", &self.refresh_lifetime)
+            .finish()
+    }
+}
+
+impl JwtKeys {
+    /// Keys from a secret and the two lifetimes.
+    pub fn new(secret: &Secret, access_lifetime: Duration, refresh_lifetime: Duration) -> Self {
+        let bytes = secret.expose().as_bytes();
+        Self {
+            encoding: EncodingKey::from_secret(bytes),
+            decoding: DecodingKey::from_secret(bytes),
+            access_lifetime,
+            refresh_lifetime,
+        }
+    }
+
+    /// Keys from `JWT_SECRET`, `JWT_ACCESS_EXPIRE_MINUTES` and `JWT_REFRESH_EXPIRE_DAYS`.
+    pub fn from_settings(settings: &Settings) -> Self {
+        Self::new(
+            &settings.jwt_secret,
+            Duration::from_secs(u64::from(settings.jwt_access_expire_minutes) * 60),
+            Duration::from_secs(u64::from(settings.jwt_refresh_expire_days) * 86_400),
+        )
+    }
+
+    /// Issues a token of `typ` for `subject`, valid from now for that type's lifetime.
+    pub fn issue(&self, subject: &str, typ: TokenType) -> Result<String, AuthError> {
+        let lifetime = match typ {
+            TokenType::Access => self.access_lifetime,
+            TokenType::Refresh => self.refresh_lifetime,
+        };
+        let iat = now();
+        self.sign(&Claims {
+            sub: subject.to_owned(),
+            iat,
+            exp: iat + lifetime.as_secs(),
+            typ,
+        })
+    }
+
+    /// Signs arbitrary claims (tests use it to make expired tokens).
+    pub fn sign(&self, claims: &Claims) -> Result<String, AuthError> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .map_err(|_| AuthError::Invalid)
+    }
+
+    /// Verifies a token's signature, expiry (with 30 s of leeway) and type.
+    pub fn verify(&self, token: &str, expected: TokenType) -> Result<Claims, AuthError> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = LEEWAY.as_secs();
+        validation.set_required_spec_claims(&["exp", "iat", "sub"]);
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(
+            |e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthError::Expired,
+                _ => AuthError::Invalid,
+            },
+        )?;
+        if data.claims.typ != expected {
+            return Err(AuthError::WrongType {
+                expected,
+                found: data.claims.typ,
+            });
+        }
+        Ok(data.claims)
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> JwtKeys {
+        JwtKeys::new(
+            &Secret::new("k3y"),
+            Duration::from_secs(60),
+            Duration::from_secs(3600),
+        )
+    }
+
+    #[test]
+    fn an_issued_access_token_verifies_with_its_claims() {
+        let token = keys().issue("user-1", TokenType::Access).unwrap();
+        let claims = keys().verify(&token, TokenType::Access).unwrap();
+        assert_eq!(claims.sub, "user-1");
+        assert_eq!(claims.typ, TokenType::Access);
+        assert_eq!(claims.exp - claims.iat, 60);
+        let refresh = keys().issue("user-1", TokenType::Refresh).unwrap();
+        let claims = keys().verify(&refresh, TokenType::Refresh).unwrap();
+        assert_eq!(claims.exp - claims.iat, 3600);
+    }
+
+    #[test]
+    fn lifetimes_come_from_the_settings() {
+        let mut settings = Settings::for_tests(
+            crate::config::DatabaseUrl::parse("DATABASE_URL", "postgres://u@h/d").unwrap(),
+        );
+        settings.jwt_access_expire_minutes = 5;
+        settings.jwt_refresh_expire_days = 2;
+        let keys = JwtKeys::from_settings(&settings);
+        let access = keys.verify(
+            &keys.issue("u", TokenType::Access).unwrap(),
+            TokenType::Access,
+        );
+        assert_eq!(access.map(|c| c.exp - c.iat), Ok(300));
+        let refresh = keys.verify(
+            &keys.issue("u", TokenType::Refresh).unwrap(),
+            TokenType::Refresh,
+        );
+        assert_eq!(refresh.map(|c| c.exp - c.iat), Ok(2 * 86_400));
+    }
+
+    #[test]
+    fn a_refresh_token_is_not_an_access_token_nor_the_reverse() {
+        let refresh = keys().issue("u", TokenType::Refresh).unwrap();
+        assert_eq!(
+            keys().verify(&refresh, TokenType::Access),
+            Err(AuthError::WrongType {
+                expected: TokenType::Access,
+                found: TokenType::Refresh
+            })
+        );
+        let access = keys().issue("u", TokenType::Access).unwrap();
+        assert!(matches!(
+            keys().verify(&access, TokenType::Refresh),
+            Err(AuthError::WrongType { .. })
+        ));
+    }
+
+    #[test]
+    fn expiry_is_enforced_with_a_small_leeway() {
+        let t = now();
+        let within_leeway = Claims {
+            sub: "u".into(),
+            iat: t - 100,
+            exp: t - 10,
+            typ: TokenType::Access,
+        };
+        assert!(
+            keys()
+                .verify(&keys().sign(&within_leeway).unwrap(), TokenType::Access)
+                .is_ok()
+        );
+        let expired = Claims {
+            exp: t - 120,
+            ..within_leeway
+        };
+        assert_eq!(
+            keys().verify(&keys().sign(&expired).unwrap(), TokenType::Access),
+            Err(AuthError::Expired)
+        );
+    }
+
+    #[test]
+    fn another_key_signature_is_refused() {
+        let other = JwtKeys::new(
+            &Secret::new("other"),
+            Duration::from_secs(60),
+            Duration::ZERO,
+        );
+        let forged = other.issue("admin", TokenType::Access).unwrap();
+        assert_eq!(
+            keys().verify(&forged, TokenType::Access),
+            Err(AuthError::Invalid)
+        );
+        let mut tampered = keys().issue("u", TokenType::Access).unwrap();
+        tampered.pop();
+        assert_eq!(
+            keys().verify(&tampered, TokenType::Access),
+            Err(AuthError::Invalid)
+        );
+    }
+
+    #[test]
+    fn alg_none_is_refused() {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let header = b64.encode(r#"{"alg":"none","typ":"JWT"}"#);
+        let t = now();
+        let payload = b64.encode(format!(
+            r#"{{"sub":"admin","iat":{t},"exp":{},"typ":"access"}}"#,
+            t + 600
+        ));
+        for token in [
+            format!("{header}.{payload}."),
+            format!("{header}.{payload}"),
+        ] {
+            assert_eq!(
+                keys().verify(&token, TokenType::Access),
+                Err(AuthError::Invalid)
+            );
+        }
+    }
+
+    #[test]
+    fn garbage_is_refused() {
+        for token in ["", "abc", "a.b.c", "....", "eyJhbGciOiJIUzI1NiJ9.e30.xx"] {
+            assert_eq!(
+                keys().verify(token, TokenType::Access),
+                Err(AuthError::Invalid),
+                "{token}"
+            );
+        }
+    }
+
+    #[test]
+    fn debug_never_shows_the_key() {
+        let keys = JwtKeys::new(&Secret::new("sup3r-s3cret"), Duration::ZERO, Duration::ZERO);
+        assert!(!format!("{keys:?}").contains("sup3r-s3cret"));
+    }
+}
