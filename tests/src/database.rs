@@ -46,6 +46,11 @@ fn server() -> &'static Server {
 
 /// Creates a new empty database and returns its URL.
 pub async fn fresh_database() -> DatabaseUrl {
+    DatabaseUrl::parse("DATABASE_URL", &fresh_database_url().await).expect("a valid database URL")
+}
+
+/// Creates a new empty database and returns its URL as text (for child processes).
+pub async fn fresh_database_url() -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let server = server();
     let name = format!(
@@ -58,7 +63,7 @@ pub async fn fresh_database() -> DatabaseUrl {
         .batch_execute(&format!("CREATE DATABASE \"{name}\""))
         .await
         .unwrap_or_else(|e| panic!("creating database {name}: {e}"));
-    DatabaseUrl::parse("DATABASE_URL", &server.url(&name)).expect("a valid database URL")
+    server.url(&name)
 }
 
 /// A plain client for test assertions, outside the server's pool.
