@@ -39,8 +39,12 @@ impl DatabaseError {
 impl From<tokio_postgres::Error> for DatabaseError {
     fn from(error: tokio_postgres::Error) -> Self {
         // No SQL state means the error is not PostgreSQL's answer to a statement: the
-        // connection could not be made or was lost.
-        if error.is_closed() || error.code().is_none() && error.as_db_error().is_none() {
+        // connection could not be made or was lost. Classes 08 (connection exception)
+        // and 57P (the server is shutting down or restarting) mean the same.
+        let connection_lost = error
+            .code()
+            .is_some_and(|c| c.code().starts_with("08") || c.code().starts_with("57P"));
+        if error.is_closed() || connection_lost || error.code().is_none() {
             let reason = std::error::Error::source(&error)
                 .map_or_else(|| error.to_string(), |cause| format!("{error}: {cause}"));
             return Self::Unavailable { reason };

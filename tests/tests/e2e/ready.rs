@@ -1,5 +1,7 @@
 //! `/api/v1/ready` follows the database; `/api/v1/health` never does.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use statusboard_client::types::HealthStatus;
@@ -108,4 +110,94 @@ async fn ready_follows_the_database_down_and_back_up_while_health_stays_ok() {
     ready_becomes(&app, 200, Duration::from_secs(15)).await;
     let health = reqwest::get(app.url("/api/v1/health")).await.unwrap();
     assert_eq!(health.status(), 200);
+}
+
+/// What a load generator saw.
+#[derive(Debug, Default)]
+struct Seen {
+    health_ok: u32,
+    health_other: u32,
+    ready_ok: u32,
+    ready_unavailable: u32,
+    ready_other: u32,
+    hung: u32,
+}
+
+/// Hits /health and /ready in a loop until `stop`, each request bounded by `limit`.
+async fn load(app_url: String, limit: Duration, stop: Arc<AtomicBool>) -> Seen {
+    let http = reqwest::Client::new();
+    let mut seen = Seen::default();
+    while !stop.load(Ordering::Relaxed) {
+        for path in ["/api/v1/health", "/api/v1/ready"] {
+            let request = http.get(format!("{app_url}{path}")).send();
+            match tokio::time::timeout(limit, request).await {
+                Err(_) => seen.hung += 1,
+                Ok(response) => {
+                    let status = response.map(|r| r.status().as_u16()).unwrap_or(0);
+                    match (path, status) {
+                        ("/api/v1/health", 200) => seen.health_ok += 1,
+                        ("/api/v1/health", _) => seen.health_other += 1,
+                        (_, 200) => seen.ready_ok += 1,
+                        (_, 503) => seen.ready_unavailable += 1,
+                        _ => seen.ready_other += 1,
+                    }
+                }
+            }
+        }
+    }
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_under_load_never_hangs_a_request_nor_fails_health() {
+    let mut cluster = tokio::task::spawn_blocking(|| Cluster::start(DataDir::Temporary, None))
+        .await
+        .unwrap()
+        .unwrap();
+    let url = DatabaseUrl::parse("DATABASE_URL", &cluster.url("postgres")).unwrap();
+    let app = TestApp::spawn_ready(TestApp::settings(url)).await;
+    let limit = app.settings.database_connect_timeout + Duration::from_secs(2);
+    let stop = Arc::new(AtomicBool::new(false));
+    let loaders: Vec<_> = (0..4)
+        .map(|_| tokio::spawn(load(app.base_url.clone(), limit, Arc::clone(&stop))))
+        .collect();
+
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    cluster = tokio::task::spawn_blocking(move || {
+        cluster.stop().unwrap();
+        cluster
+    })
+    .await
+    .unwrap();
+    ready_becomes(&app, 503, app.settings.database_connect_timeout * 2).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let _cluster = tokio::task::spawn_blocking(move || {
+        cluster.restart().unwrap();
+        cluster
+    })
+    .await
+    .unwrap();
+    ready_becomes(&app, 200, Duration::from_secs(15)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, Ordering::Relaxed);
+
+    let mut total = Seen::default();
+    for loader in loaders {
+        let seen = loader.await.unwrap();
+        total.health_ok += seen.health_ok;
+        total.health_other += seen.health_other;
+        total.ready_ok += seen.ready_ok;
+        total.ready_unavailable += seen.ready_unavailable;
+        total.ready_other += seen.ready_other;
+        total.hung += seen.hung;
+    }
+    println!("outage under load: {total:?}");
+    assert_eq!(total.hung, 0, "{total:?}");
+    assert_eq!(total.health_other, 0, "{total:?}");
+    assert_eq!(total.ready_other, 0, "{total:?}");
+    assert!(total.health_ok > 100, "{total:?}");
+    assert!(
+        total.ready_ok > 0 && total.ready_unavailable > 0,
+        "{total:?}"
+    );
 }
