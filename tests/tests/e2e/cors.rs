@@ -50,36 +50,22 @@ async fn every_path_answers_preflights_from_allowed_origins() {
         let response = preflight(&app, &method, &path, ALLOWED).await;
         let what = format!("preflight {method} {path}");
         assert_eq!(response.status(), StatusCode::OK, "{what}");
-        assert_eq!(
-            header(&response, "access-control-allow-origin"),
-            Some(ALLOWED),
-            "{what}"
-        );
-        assert_eq!(
-            header(&response, "access-control-allow-credentials"),
-            Some("true"),
-            "{what}"
-        );
-        assert_eq!(
-            header(&response, "access-control-allow-methods"),
-            Some("DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"),
-            "{what}"
-        );
-        assert_eq!(
-            header(&response, "access-control-allow-headers"),
-            Some("content-type, api-version"),
-            "{what}"
-        );
-        assert_eq!(
-            header(&response, "access-control-max-age"),
-            Some("600"),
-            "{what}"
-        );
-        assert_eq!(
-            header(&response, "vary"),
-            Some("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
-            "{what}"
-        );
+        for (name, value) in [
+            ("access-control-allow-origin", ALLOWED),
+            ("access-control-allow-credentials", "true"),
+            (
+                "access-control-allow-methods",
+                "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT",
+            ),
+            ("access-control-allow-headers", "content-type, api-version"),
+            ("access-control-max-age", "600"),
+            (
+                "vary",
+                "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
+            ),
+        ] {
+            assert_eq!(header(&response, name), Some(value), "{what}: {name}");
+        }
     }
 }
 

@@ -24,11 +24,13 @@ async fn database_with_notes(pool_max_size: usize) -> (Database, Settings) {
     (database, settings)
 }
 
-async fn count_notes(database: &Database) -> i64 {
+/// How many rows `table` holds.
+async fn count(database: &Database, table: &str) -> i64 {
     let connection = database.connection().await.unwrap();
+    let sql = format!("SELECT count(*) FROM {table}");
     connection
         .client()
-        .query_one("SELECT count(*) FROM notes", &[])
+        .query_one(&sql, &[])
         .await
         .unwrap()
         .get(0)
@@ -48,7 +50,7 @@ async fn ok_commits() {
         .unwrap();
     drop(connection);
     assert_eq!(inserted, 1);
-    assert_eq!(count_notes(&database).await, 1);
+    assert_eq!(count(&database, "notes").await, 1);
 }
 
 #[tokio::test]
@@ -66,7 +68,7 @@ async fn err_rolls_back() {
         .await;
     drop(connection);
     assert!(result.is_err());
-    assert_eq!(count_notes(&database).await, 0);
+    assert_eq!(count(&database, "notes").await, 0);
 }
 
 #[tokio::test]
@@ -84,7 +86,7 @@ async fn a_failed_statement_rolls_back_what_came_before() {
         .await;
     drop(connection);
     assert!(matches!(result, Err(DatabaseError::Query(_))), "{result:?}");
-    assert_eq!(count_notes(&database).await, 0);
+    assert_eq!(count(&database, "notes").await, 0);
 }
 
 #[tokio::test]
@@ -123,7 +125,7 @@ async fn a_cancelled_transaction_rolls_back_and_its_connection_is_reused() {
         .get(0);
     assert_eq!(in_transaction, 0);
     drop(connection);
-    assert_eq!(count_notes(&database).await, 0);
+    assert_eq!(count(&database, "notes").await, 0);
 }
 
 #[tokio::test]
@@ -143,7 +145,7 @@ async fn a_panic_inside_a_transaction_rolls_back() {
             .await
     });
     assert!(task.await.unwrap_err().is_panic());
-    assert_eq!(count_notes(&database).await, 0);
+    assert_eq!(count(&database, "notes").await, 0);
 }
 
 #[tokio::test]
@@ -221,24 +223,11 @@ async fn migrations_apply_once_and_are_recorded() {
     let again = migrations::apply(&database, &runner).await.unwrap();
     assert!(again.is_empty(), "{again:?}");
 
-    let connection = database.connection().await.unwrap();
-    let history: i64 = connection
-        .client()
-        .query_one(
-            "SELECT count(*) FROM refinery_schema_history WHERE version = 1",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(history, 1);
-    let items: i64 = connection
-        .client()
-        .query_one("SELECT count(*) FROM items", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(items, 1);
+    assert_eq!(
+        count(&database, "refinery_schema_history WHERE version = 1").await,
+        1
+    );
+    assert_eq!(count(&database, "items").await, 1);
 }
 
 #[tokio::test]
@@ -262,14 +251,7 @@ async fn concurrent_migration_runs_apply_each_migration_once() {
     }
     assert_eq!(applied_by, 1, "exactly one run applies the migration");
     let database = Database::new(&settings).unwrap();
-    let connection = database.connection().await.unwrap();
-    let items: i64 = connection
-        .client()
-        .query_one("SELECT count(*) FROM items", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(items, 1);
+    assert_eq!(count(&database, "items").await, 1);
 }
 
 #[tokio::test]

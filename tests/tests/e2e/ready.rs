@@ -54,6 +54,26 @@ async fn the_server_starts_and_stays_alive_without_a_database() {
     );
 }
 
+/// A server on a PostgreSQL cluster of the test's own, which it may stop and restart.
+async fn app_on_own_cluster() -> (Cluster, TestApp) {
+    let cluster = tokio::task::spawn_blocking(|| Cluster::start(DataDir::Temporary, None))
+        .await
+        .unwrap()
+        .unwrap();
+    let url = DatabaseUrl::parse("DATABASE_URL", &cluster.url("postgres")).unwrap();
+    (cluster, TestApp::spawn_ready(TestApp::settings(url)).await)
+}
+
+/// Runs a blocking cluster operation (stop, restart) off the async workers.
+async fn with_cluster(mut cluster: Cluster, operation: fn(&mut Cluster)) -> Cluster {
+    tokio::task::spawn_blocking(move || {
+        operation(&mut cluster);
+        cluster
+    })
+    .await
+    .unwrap()
+}
+
 /// Polls `/ready` until it answers `want`, at most `within`; returns how long it took.
 async fn ready_becomes(app: &TestApp, want: u16, within: Duration) -> Duration {
     let started = Instant::now();
@@ -73,22 +93,11 @@ async fn ready_becomes(app: &TestApp, want: u16, within: Duration) -> Duration {
 
 #[tokio::test]
 async fn ready_follows_the_database_down_and_back_up_while_health_stays_ok() {
-    // A cluster of this test's own, since it is stopped and restarted.
-    let mut cluster = tokio::task::spawn_blocking(|| Cluster::start(DataDir::Temporary, None))
-        .await
-        .unwrap()
-        .unwrap();
-    let url = DatabaseUrl::parse("DATABASE_URL", &cluster.url("postgres")).unwrap();
-    let app = TestApp::spawn_ready(TestApp::settings(url)).await;
+    let (cluster, app) = app_on_own_cluster().await;
     let timeout = app.settings.database_connect_timeout;
     ready_becomes(&app, 200, Duration::from_secs(5)).await;
 
-    let mut cluster = tokio::task::spawn_blocking(move || {
-        cluster.stop().unwrap();
-        cluster
-    })
-    .await
-    .unwrap();
+    let cluster = with_cluster(cluster, |c| c.stop().unwrap()).await;
     // Each answer comes within the connect timeout, and it turns 503.
     let started = Instant::now();
     let response = reqwest::get(app.url("/api/v1/ready")).await.unwrap();
@@ -101,12 +110,7 @@ async fn ready_follows_the_database_down_and_back_up_while_health_stays_ok() {
     let health = reqwest::get(app.url("/api/v1/health")).await.unwrap();
     assert_eq!(health.status(), 200);
 
-    let _cluster = tokio::task::spawn_blocking(move || {
-        cluster.restart().unwrap();
-        cluster
-    })
-    .await
-    .unwrap();
+    let _cluster = with_cluster(cluster, |c| c.restart().unwrap()).await;
     ready_becomes(&app, 200, Duration::from_secs(15)).await;
     let health = reqwest::get(app.url("/api/v1/health")).await.unwrap();
     assert_eq!(health.status(), 200);
@@ -150,12 +154,7 @@ async fn load(app_url: String, limit: Duration, stop: Arc<AtomicBool>) -> Seen {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_outage_under_load_never_hangs_a_request_nor_fails_health() {
-    let mut cluster = tokio::task::spawn_blocking(|| Cluster::start(DataDir::Temporary, None))
-        .await
-        .unwrap()
-        .unwrap();
-    let url = DatabaseUrl::parse("DATABASE_URL", &cluster.url("postgres")).unwrap();
-    let app = TestApp::spawn_ready(TestApp::settings(url)).await;
+    let (cluster, app) = app_on_own_cluster().await;
     let limit = app.settings.database_connect_timeout + Duration::from_secs(2);
     let stop = Arc::new(AtomicBool::new(false));
     let loaders: Vec<_> = (0..4)
@@ -163,20 +162,10 @@ async fn a_database_outage_under_load_never_hangs_a_request_nor_fails_health() {
         .collect();
 
     tokio::time::sleep(Duration::from_millis(500)).await;
-    cluster = tokio::task::spawn_blocking(move || {
-        cluster.stop().unwrap();
-        cluster
-    })
-    .await
-    .unwrap();
+    let cluster = with_cluster(cluster, |c| c.stop().unwrap()).await;
     ready_becomes(&app, 503, app.settings.database_connect_timeout * 2).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let _cluster = tokio::task::spawn_blocking(move || {
-        cluster.restart().unwrap();
-        cluster
-    })
-    .await
-    .unwrap();
+    let _cluster = with_cluster(cluster, |c| c.restart().unwrap()).await;
     ready_becomes(&app, 200, Duration::from_secs(15)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     stop.store(true, Ordering::Relaxed);
