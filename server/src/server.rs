@@ -43,7 +43,6 @@ pub enum Shutdown {
 pub struct Server {
     http: HttpServer<ApiContext>,
     log: Logger,
-    database: Database,
     migrations: JoinHandle<()>,
 }
 
@@ -86,11 +85,10 @@ impl Server {
                 reason: std::error::Error::source(&e)
                     .map_or_else(|| e.to_string(), ToString::to_string),
             })?;
-        let migrations = tokio::spawn(migrate_until_done(database.clone(), migrated, log.clone()));
+        let migrations = tokio::spawn(migrate_until_done(database, migrated, log.clone()));
         Ok(Self {
             http,
             log: log.clone(),
-            database,
             migrations,
         })
     }
@@ -109,8 +107,9 @@ impl Server {
     pub async fn shutdown(self, timeout: Duration) -> Shutdown {
         info!(self.log, "shutting down"; "timeout_s" => timeout.as_secs());
         self.migrations.abort();
+        let database = self.context().database.clone();
         let outcome = tokio::time::timeout(timeout, self.http.close()).await;
-        self.database.close();
+        database.close();
         match outcome {
             Ok(Ok(())) => Shutdown::Graceful,
             Ok(Err(e)) => {

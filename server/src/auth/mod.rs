@@ -14,7 +14,7 @@
 //! async fn me(rqctx: RequestContext<ApiContext>, auth: BearerAuth)
 //!     -> Result<HttpResponseOk<Me>, HttpError> {
 //!     let user_id = &auth.claims().sub;
-//!     …
+//!     // …
 //! }
 //! ```
 

@@ -124,13 +124,6 @@ impl Settings {
     pub fn cors_origins_list(&self) -> &[Origin] {
         &self.allowed_origins
     }
-
-    /// Replaces the allowed CORS origins (for tests and embedding).
-    pub fn set_cors_origins(&mut self, raw: &str) -> Result<(), SettingsError> {
-        self.allowed_origins = origin::parse_list("CORS_ORIGINS", raw)?;
-        self.cors_origins = raw.to_owned();
-        Ok(())
-    }
 }
 
 fn required_secret(vars: &Variables, name: &'static str) -> Result<Secret, SettingsError> {

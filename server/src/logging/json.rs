@@ -31,7 +31,7 @@ impl slog::Drain for JsonLines {
 }
 
 /// One record as a JSON object followed by a newline.
-pub fn format_line(record: &Record<'_>, values: &OwnedKVList) -> Vec<u8> {
+fn format_line(record: &Record<'_>, values: &OwnedKVList) -> Vec<u8> {
     let mut line = JsonObject {
         out: String::with_capacity(256),
         scratch: String::new(),

@@ -1,7 +1,7 @@
 //! Structured logging with slog: one JSON object per line, or pretty text for a terminal.
 //!
 //! Records are formatted on the thread that logs them and appended to a buffer that one
-//! background thread writes out in batches (see [`writer`]). When the buffer is full, the
+//! background thread writes out in batches (see [`LineWriter`]). When the buffer is full, the
 //! logging thread waits: under a burst, logging slows requests down a little rather than
 //! silently dropping lines (slog-async's default would drop them). Nothing is ever
 //! dropped, so there is no drop counter to report.
@@ -10,7 +10,7 @@
 //! line logged before.
 
 mod json;
-pub mod writer;
+mod writer;
 
 use slog::{Drain, Logger, o};
 
