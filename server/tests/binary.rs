@@ -201,6 +201,25 @@ fn a_busy_port_is_a_clear_error() {
     );
 }
 
+#[test]
+fn healthcheck_subcommand_reports_the_running_server() {
+    let (process, _dir) = Process::start(&[("JWT_SECRET", "s")]);
+    let bind = process.addr.to_string();
+    let healthcheck = || {
+        let (mut healthcheck, dir) = command(&[("JWT_SECRET", "s"), ("BIND_ADDRESS", &bind)]);
+        healthcheck.arg("healthcheck");
+        (healthcheck, dir)
+    };
+    let (mut up, _dir) = healthcheck();
+    assert!(up.status().unwrap().success());
+    drop(process);
+
+    let (mut down, _dir) = healthcheck();
+    let output = down.output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unhealthy"));
+}
+
 #[tokio::test]
 async fn secrets_never_appear_in_any_output() {
     const JWT: &str = "jwt-secret-MARKER-7f3a";
