@@ -4,7 +4,7 @@
 use dropshot::{Body, HttpError, HttpResponseHeaders, HttpResponseOk, RequestContext};
 use http::Response;
 
-use crate::api::{Health, HealthStatus, Readiness, StatusboardApi};
+use crate::api::{Health, HealthStatus, NotReady, Readiness, ReadyResponse, StatusboardApi};
 use crate::context::ApiContext;
 use crate::docs;
 
@@ -27,18 +27,23 @@ impl StatusboardApi for StatusboardImpl {
             .respond(rqctx.request.headers(), result)
     }
 
-    async fn ready(
-        rqctx: RequestContext<ApiContext>,
-    ) -> Result<HttpResponseHeaders<HttpResponseOk<Readiness>>, HttpError> {
+    async fn ready(rqctx: RequestContext<ApiContext>) -> Result<ReadyResponse, NotReady> {
         let context = rqctx.context();
         let result = match context.check_ready().await {
-            Ok(()) => Ok(HttpResponseOk(Readiness {
+            Ok(()) => Ok(Readiness {
                 status: HealthStatus::Ok,
                 database: HealthStatus::Ok,
-            })),
-            Err(e) => Err(HttpError::from(e)),
+            }),
+            Err(e) => Err(NotReady::database_unavailable(
+                &rqctx.request_id,
+                e.reason(),
+            )),
         };
-        context.cors.respond(rqctx.request.headers(), result)
+        let mut response = ReadyResponse::new(result);
+        context
+            .cors
+            .apply(rqctx.request.headers(), response.headers_mut());
+        Ok(response)
     }
 
     async fn openapi_document(

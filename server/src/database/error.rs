@@ -30,6 +30,14 @@ impl DatabaseError {
         Self::Unavailable { reason }
     }
 
+    /// What went wrong, without the "database unavailable" prefix.
+    pub fn reason(&self) -> String {
+        match self {
+            Self::Unavailable { reason } => reason.clone(),
+            other => other.to_string(),
+        }
+    }
+
     /// Whether the database itself is unreachable (as opposed to a failed statement).
     pub fn is_unavailable(&self) -> bool {
         matches!(self, Self::Unavailable { .. })

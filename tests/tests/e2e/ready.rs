@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use statusboard_client::types::HealthStatus;
+use statusboard_client::types::{HealthStatus, NotReadyStatus};
 use statusboard_server::config::DatabaseUrl;
 use statusboard_tests::app::TestApp;
 use statusboard_tests::postgres::{Cluster, DataDir};
@@ -46,11 +46,41 @@ async fn the_server_starts_and_stays_alive_without_a_database() {
     let statusboard_client::Error::ErrorResponse(body) = error else {
         panic!("{error:?}")
     };
-    assert_eq!(body.error_code.as_deref(), Some("DatabaseUnavailable"));
+    assert_eq!(body.status, NotReadyStatus::Unavailable);
+    assert!(
+        body.database.contains("error connecting"),
+        "{}",
+        body.database
+    );
+    assert_eq!(body.error_code, "DatabaseUnavailable");
     assert!(
         body.message.starts_with("database unavailable"),
         "{}",
         body.message
+    );
+    assert!(!body.request_id.is_empty());
+
+    // On the wire: the SPEC's shape, and CORS headers on the 503 too.
+    let response = reqwest::Client::new()
+        .get(app.url("/api/v1/ready"))
+        .header("origin", "http://localhost:3000")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "http://localhost:3000"
+    );
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "unavailable");
+    assert!(
+        body["database"]
+            .as_str()
+            .unwrap()
+            .contains("error connecting"),
+        "{body}"
     );
 }
 
