@@ -8,7 +8,7 @@
 //! PostgreSQL. Any setting can be overridden in the environment or `.env`.
 
 use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus};
+use std::process::{Command, ExitStatus};
 
 use anyhow::{Context, Result, bail};
 use statusboard_tests::postgres::{Cluster, DataDir, find_bin_dir};
@@ -56,10 +56,7 @@ pub fn run() -> Result<()> {
     }
 
     println!("xtask dev: starting the server (DATABASE_URL={database_url}); Ctrl-C stops both");
-    let server = server_command(&[])
-        .spawn()
-        .context("starting statusboard-server")?;
-    let status = wait_or_stop(server)?;
+    let status = run_until_stopped(server_command(&[]))?;
     drop(cluster);
     println!("xtask dev: stopped");
     if !status.success() {
@@ -114,28 +111,30 @@ fn create_database(cluster: &Cluster) -> Result<()> {
     }
 }
 
-/// Waits for the server to exit; on SIGINT or SIGTERM, stops it gracefully first.
-fn wait_or_stop(mut server: Child) -> Result<ExitStatus> {
+/// Starts the server and waits for it to exit; on SIGINT or SIGTERM, stops it gracefully
+/// first. The signal handlers are in place before the server starts.
+fn run_until_stopped(mut command: Command) -> Result<ExitStatus> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let pid = server.id();
-    let waiter = std::thread::spawn(move || server.wait());
-    runtime
-        .block_on(async {
-            let stopped = tokio::task::spawn_blocking(move || waiter.join());
-            tokio::pin!(stopped);
-            tokio::select! {
-                result = &mut stopped => return result,
-                () = statusboard_server::server::stop_signal() => {}
+    runtime.block_on(async {
+        let stop = statusboard_server::server::stop_signal();
+        let mut server = command.spawn().context("starting statusboard-server")?;
+        let pid = server.id();
+        let waiter = std::thread::spawn(move || server.wait());
+        let stopped = tokio::task::spawn_blocking(move || waiter.join());
+        tokio::pin!(stopped);
+        let waited = tokio::select! {
+            waited = &mut stopped => waited,
+            () = stop => {
+                // The terminal sends Ctrl-C to the server too; SIGTERM covers `kill`.
+                let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+                stopped.await
             }
-            // The terminal sends Ctrl-C to the server too; SIGTERM covers `kill`.
-            let _ = Command::new("kill")
-                .args(["-TERM", &pid.to_string()])
-                .status();
-            stopped.await
-        })
-        .context("waiting for the server")?
-        .map_err(|_| anyhow::anyhow!("the waiting thread panicked"))?
-        .context("waiting for the server")
+        };
+        waited
+            .context("waiting for the server")?
+            .map_err(|_| anyhow::anyhow!("the waiting thread panicked"))?
+            .context("waiting for the server")
+    })
 }

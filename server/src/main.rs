@@ -74,6 +74,7 @@ fn main() -> ExitCode {
         if let Command::Migrate = command {
             return migrate(&settings, &log).await;
         }
+        let stop = server::stop_signal();
         let server = match Server::start(&settings, &log) {
             Ok(server) => server,
             Err(e) => {
@@ -87,7 +88,7 @@ fn main() -> ExitCode {
             "address" => %server.local_addr(),
             "version" => env!("CARGO_PKG_VERSION"),
             "settings" => ?settings);
-        server::stop_signal().await;
+        stop.await;
         match server.shutdown(settings.shutdown_timeout).await {
             Shutdown::Graceful => {
                 info!(log, "stopped");

@@ -150,27 +150,34 @@ async fn migrate_until_done(database: Database, migrated: Arc<AtomicBool>, log: 
     }
 }
 
-/// Resolves when the process receives SIGTERM or SIGINT (Ctrl-C).
-pub async fn stop_signal() {
+/// Starts listening for SIGTERM and SIGINT (Ctrl-C) now; the returned future resolves when
+/// one arrives. Call it before starting work, so that a signal in between is not missed.
+/// Must be called inside the tokio runtime.
+pub fn stop_signal() -> impl Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match (
+        let handlers = (
             signal(SignalKind::terminate()),
             signal(SignalKind::interrupt()),
-        ) {
-            (Ok(mut term), Ok(mut int)) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = int.recv() => {}
+        );
+        async move {
+            match handlers {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
                 }
+                // Without signal handlers the default action (exit) still applies.
+                _ => std::future::pending().await,
             }
-            // Without signal handlers the default action (exit) still applies.
-            _ => std::future::pending().await,
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
