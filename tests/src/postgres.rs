@@ -306,12 +306,17 @@ impl Drop for Cluster {
 /// `PATH` really lives (following symbolic links), else the newest
 /// `/usr/lib/postgresql/<version>/bin`.
 pub fn find_bin_dir() -> Option<PathBuf> {
+    find_bin_dir_in(std::env::var_os("PATH"), Path::new("/usr/lib/postgresql"))
+}
+
+/// [`find_bin_dir`] with the `PATH` value and the versioned install root given.
+fn find_bin_dir_in(path: Option<std::ffi::OsString>, versions_root: &Path) -> Option<PathBuf> {
     let complete = |dir: &Path| {
         ["initdb", "postgres", "pg_isready"]
             .iter()
             .all(|p| dir.join(p).is_file())
     };
-    let on_path = std::env::var_os("PATH").and_then(|path| {
+    let on_path = path.and_then(|path| {
         std::env::split_paths(&path).find_map(|dir| {
             let initdb = std::fs::canonicalize(dir.join("initdb")).ok()?;
             let real_dir = initdb.parent()?.to_path_buf();
@@ -319,7 +324,7 @@ pub fn find_bin_dir() -> Option<PathBuf> {
         })
     });
     on_path.or_else(|| {
-        let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir(versions_root)
             .ok()?
             .filter_map(|entry| {
                 let entry = entry.ok()?;
@@ -403,4 +408,47 @@ fn unique_suffix() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fake_install(bin: &Path) {
+        std::fs::create_dir_all(bin).unwrap();
+        for program in ["initdb", "postgres", "pg_isready"] {
+            std::fs::write(bin.join(program), "").unwrap();
+        }
+    }
+
+    #[test]
+    fn finds_nothing_without_an_install_and_says_what_to_install() {
+        let empty = tempfile::tempdir().unwrap();
+        let path = Some(empty.path().as_os_str().to_owned());
+        assert_eq!(find_bin_dir_in(path, &empty.path().join("missing")), None);
+        assert!(INSTALL_HINT.contains("apt-get install postgresql"));
+    }
+
+    #[test]
+    fn prefers_path_following_links_then_the_newest_version() {
+        let root = tempfile::tempdir().unwrap();
+        let versions = root.path().join("lib");
+        fake_install(&versions.join("13/bin"));
+        fake_install(&versions.join("16/bin"));
+        assert_eq!(
+            find_bin_dir_in(None, &versions),
+            Some(versions.join("16/bin"))
+        );
+
+        // A PATH entry holding only a link to initdb (as /usr/local/bin may) leads to
+        // the directory with all the programs.
+        let real = root.path().join("real/bin");
+        fake_install(&real);
+        let links = root.path().join("links");
+        std::fs::create_dir_all(&links).unwrap();
+        std::os::unix::fs::symlink(real.join("initdb"), links.join("initdb")).unwrap();
+        let path = Some(links.as_os_str().to_owned());
+        let found = find_bin_dir_in(path, &versions).unwrap();
+        assert_eq!(found, std::fs::canonicalize(&real).unwrap());
+    }
 }
