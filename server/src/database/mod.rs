@@ -83,7 +83,10 @@ impl Database {
     pub async fn ping(&self) -> Result<(), DatabaseError> {
         let check = async {
             let connection = self.checkout().await?;
-            connection.client().simple_query("SELECT 1").await?;
+            let client = connection.client();
+            // Prepared once per connection: PostgreSQL skips parsing and planning after.
+            let statement = client.prepare_cached("SELECT 1").await?;
+            client.query_one(&statement, &[]).await?;
             Ok(())
         };
         self.within_timeout("no answer to SELECT 1", check).await
