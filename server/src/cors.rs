@@ -48,8 +48,12 @@ impl Cors {
     /// The request's `Origin` header, when it names an allowed origin.
     fn allowed_origin<'a>(&self, request: &'a HeaderMap) -> Option<&'a HeaderValue> {
         let value = request.get(header::ORIGIN)?;
-        let origin = Origin::parse(value.to_str().ok()?)?;
-        self.allowed.contains(&origin).then_some(value)
+        let text = value.to_str().ok()?;
+        // Browsers send origins already normalised, so an exact match is the rule and
+        // costs no allocation; only an unusual spelling (`HTTP://Host:80`) is parsed.
+        let allowed = self.allowed.iter().any(|o| o.as_str() == text)
+            || Origin::parse(text).is_some_and(|origin| self.allowed.contains(&origin));
+        allowed.then_some(value)
     }
 
     /// Adds the headers of an actual (non-preflight) response.
@@ -70,14 +74,10 @@ impl Cors {
         request: &HeaderMap,
         result: Result<T, HttpError>,
     ) -> Result<HttpResponseHeaders<T>, HttpError> {
-        match result {
-            Ok(body) => {
-                let mut response = HttpResponseHeaders::new_unnamed(body);
-                self.apply(request, response.headers_mut());
-                Ok(response)
-            }
-            Err(error) => Err(self.error(request, error)),
-        }
+        let mut response =
+            HttpResponseHeaders::new_unnamed(result.map_err(|e| self.error(request, e))?);
+        self.apply(request, response.headers_mut());
+        Ok(response)
     }
 
     /// Like [`Cors::respond`], for a response built by hand.
@@ -86,13 +86,9 @@ impl Cors {
         request: &HeaderMap,
         result: Result<Response<Body>, HttpError>,
     ) -> Result<Response<Body>, HttpError> {
-        match result {
-            Ok(mut response) => {
-                self.apply(request, response.headers_mut());
-                Ok(response)
-            }
-            Err(error) => Err(self.error(request, error)),
-        }
+        let mut response = result.map_err(|e| self.error(request, e))?;
+        self.apply(request, response.headers_mut());
+        Ok(response)
     }
 
     /// Adds the headers to an error response.
@@ -226,6 +222,19 @@ mod tests {
         );
         assert_eq!(response["access-control-allow-credentials"], "true");
         assert_eq!(response["vary"], "Origin");
+    }
+
+    #[test]
+    fn an_unusually_spelt_allowed_origin_is_recognised_and_echoed_as_sent() {
+        let mut response = HeaderMap::new();
+        cors().apply(
+            &headers(&[("origin", "HTTP://LocalHost:3000")]),
+            &mut response,
+        );
+        assert_eq!(
+            response["access-control-allow-origin"],
+            "HTTP://LocalHost:3000"
+        );
     }
 
     #[test]
