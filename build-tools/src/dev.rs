@@ -5,12 +5,14 @@
 //! (`STATUSBOARD_DEV_PGPORT`), creates the `statusboard` database, applies the migrations
 //! (`statusboard-server migrate`) and runs the server against it with a development
 //! `JWT_SECRET` and pretty logs. Ctrl-C (or SIGTERM) stops the server gracefully, then
-//! PostgreSQL. Any setting can be overridden in the environment or `.env`.
+//! PostgreSQL. The server runs in the workspace root; every setting but `DATABASE_URL` can
+//! be overridden in the environment or that directory's `.env`.
 
 use std::path::PathBuf;
 use std::process::{Command, ExitStatus};
 
 use anyhow::{Context, Result, bail};
+use statusboard_server::config::Variables;
 use statusboard_tests::postgres::{Cluster, DataDir, find_bin_dir};
 
 const DEFAULT_PORT: u16 = 54329;
@@ -37,12 +39,18 @@ pub fn run() -> Result<()> {
     create_database(&cluster)?;
     let database_url = cluster.url(DATABASE);
 
+    // The server runs in the workspace root and reads its `.env` there; the development
+    // defaults apply only to what neither that file nor the environment sets.
+    let configured = Variables::from_process(&root.join(".env"))?;
     let binary = root.join("target/debug/statusboard-server");
     let server_command = |args: &[&str]| {
         let mut command = Command::new(&binary);
-        command.args(args).env("DATABASE_URL", &database_url);
+        command
+            .args(args)
+            .current_dir(&root)
+            .env("DATABASE_URL", &database_url);
         for (name, value) in [("JWT_SECRET", DEV_JWT_SECRET), ("LOG_FORMAT", "pretty")] {
-            if std::env::var_os(name).is_none() && !dotenv_sets(&root, name) {
+            if configured.get(name).is_none() {
                 command.env(name, value);
             }
         }
@@ -75,17 +83,6 @@ fn build_server(root: &std::path::Path) -> Result<()> {
         bail!("cargo build failed");
     }
     Ok(())
-}
-
-/// Whether `.env` in the working directory sets `name` (then it must not be overridden).
-fn dotenv_sets(root: &std::path::Path, name: &str) -> bool {
-    std::fs::read_to_string(root.join(".env")).is_ok_and(|text| {
-        text.lines().any(|line| {
-            let line = line.trim_start().trim_start_matches("export ").trim_start();
-            line.split_once('=')
-                .is_some_and(|(key, _)| key.trim().eq_ignore_ascii_case(name))
-        })
-    })
 }
 
 /// Creates the development database unless it exists.
