@@ -8,13 +8,14 @@
 //! The server runs with `LOG_LEVEL=INFO`, so every request is logged, and wrk sends an
 //! `Origin` header so that CORS runs. The server's log goes to `target/bench/server.log`.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use statusboard_server::probe;
+use statusboard_tests::os::{free_loopback_port, send_signal};
 use statusboard_tests::postgres::{Cluster, DataDir, find_bin_dir};
 
 const ORIGIN: &str = "http://localhost:3000";
@@ -145,7 +146,7 @@ struct BenchServer {
 impl BenchServer {
     fn start(root: &Path, log_path: &Path, database_url: &str, pin: bool) -> Result<Self> {
         let binary: PathBuf = root.join("target/release/statusboard-server");
-        let addr = free_port()?;
+        let addr = SocketAddr::from(([127, 0, 0, 1], free_loopback_port()?));
         let mut command = if pin {
             let mut c = Command::new("taskset");
             c.args(["-c", "0"]).arg(&binary);
@@ -197,9 +198,7 @@ impl BenchServer {
     }
 
     fn stop(&mut self) -> Result<()> {
-        Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()?;
+        send_signal(self.child.id(), "TERM")?;
         let status = self.child.wait()?;
         if !status.success() {
             bail!("the server exited with {status}");
@@ -213,19 +212,8 @@ fn median(values: &mut [f64]) -> f64 {
     values[values.len() / 2]
 }
 
-fn free_port() -> Result<SocketAddr> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?)
-}
-
 fn get_ok(addr: SocketAddr, path: &str) -> bool {
-    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(50)) else {
-        return false;
-    };
-    let request = format!("GET {path} HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n");
-    let mut response = String::new();
-    stream.write_all(request.as_bytes()).is_ok()
-        && stream.read_to_string(&mut response).is_ok()
-        && response.starts_with("HTTP/1.1 200")
+    probe::get(addr, path, Duration::from_secs(1)).is_ok_and(|(status, _)| status == 200)
 }
 
 fn rss_kib(pid: u32) -> Result<u64> {

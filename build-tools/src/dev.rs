@@ -13,6 +13,7 @@ use std::process::{Command, ExitStatus};
 
 use anyhow::{Context, Result, bail};
 use statusboard_server::config::Variables;
+use statusboard_tests::os::send_signal;
 use statusboard_tests::postgres::{Cluster, DataDir, find_bin_dir};
 
 const DEFAULT_PORT: u16 = 54329;
@@ -125,7 +126,7 @@ fn run_until_stopped(mut command: Command) -> Result<ExitStatus> {
             waited = &mut stopped => waited,
             () = stop => {
                 // The terminal sends Ctrl-C to the server too; SIGTERM covers `kill`.
-                let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+                let _ = send_signal(pid, "TERM");
                 stopped.await
             }
         };

@@ -12,6 +12,7 @@
 //! | [`context`] | the server context handlers receive |
 //! | [`docs`] | the OpenAPI document and the Redoc page the server serves about itself |
 //! | [`openapi`] | the OpenAPI document, as checked in under `openapi/` |
+//! | [`probe`] | a minimal HTTP client for the health check and tools |
 //! | [`server`] | starting, and gracefully stopping, the HTTP server |
 
 pub mod api;
@@ -24,4 +25,5 @@ pub mod docs;
 pub mod handlers;
 pub mod logging;
 pub mod openapi;
+pub mod probe;
 pub mod server;

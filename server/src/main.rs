@@ -12,8 +12,8 @@ use std::process::ExitCode;
 use slog::{error, info};
 use statusboard_server::config::Settings;
 use statusboard_server::database::{Database, migrations};
-use statusboard_server::logging;
 use statusboard_server::server::{self, Server, Shutdown};
+use statusboard_server::{logging, probe};
 
 const USAGE: &str = "usage: statusboard-server [migrate | healthcheck | --help | --version]
 
@@ -122,26 +122,13 @@ async fn migrate(settings: &Settings, log: &slog::Logger) -> ExitCode {
 }
 
 /// `statusboard-server healthcheck`: `GET /api/v1/health` on the local server.
-fn healthcheck(bind_address: std::net::SocketAddr) -> ExitCode {
-    use std::io::{Read, Write};
-    let mut address = bind_address;
+fn healthcheck(mut address: std::net::SocketAddr) -> ExitCode {
     if address.ip().is_unspecified() {
         address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
     }
-    let timeout = std::time::Duration::from_secs(2);
-    let answer = (|| -> std::io::Result<String> {
-        let mut stream = std::net::TcpStream::connect_timeout(&address, timeout)?;
-        stream.set_read_timeout(Some(timeout))?;
-        stream.write_all(
-            b"GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
-        )?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response)?;
-        Ok(response)
-    })();
-    match answer {
-        Ok(response) if response.starts_with("HTTP/1.1 200") => ExitCode::SUCCESS,
-        Ok(response) => {
+    match probe::get(address, "/api/v1/health", std::time::Duration::from_secs(2)) {
+        Ok((200, _)) => ExitCode::SUCCESS,
+        Ok((_, response)) => {
             let status = response.lines().next().unwrap_or("no answer");
             eprintln!("statusboard-server: unhealthy: {status}");
             ExitCode::FAILURE

@@ -9,6 +9,9 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use statusboard_server::probe;
+use statusboard_tests::os::{free_loopback_port, send_signal};
+
 const BINARY: &str = env!("CARGO_BIN_EXE_statusboard-server");
 
 /// A running server process whose output is collected.
@@ -34,10 +37,7 @@ fn command(vars: &[(&str, &str)]) -> (Command, tempfile::TempDir) {
 }
 
 fn free_addr() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
+    SocketAddr::from(([127, 0, 0, 1], free_loopback_port().unwrap()))
 }
 
 fn collect(mut from: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
@@ -88,10 +88,7 @@ impl Process {
     }
 
     fn terminate(&self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        assert!(status.unwrap().success());
+        send_signal(self.child.id(), "TERM").unwrap();
     }
 
     /// Waits for the process to exit, at most `within`.
@@ -122,29 +119,14 @@ impl Drop for Process {
 
 /// Sends raw bytes and returns whatever comes back before the server closes or 5 s pass.
 fn raw(addr: SocketAddr, request: &[u8]) -> Option<String> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    stream.write_all(request).ok()?;
-    let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response);
+    let response = probe::exchange(addr, request, Duration::from_secs(5)).ok()?;
     Some(String::from_utf8_lossy(&response).into_owned())
 }
 
 fn get(addr: SocketAddr, path: &str) -> Option<String> {
-    raw(
-        addr,
-        format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").as_bytes(),
-    )
-}
-
-fn status_of(response: &str) -> u16 {
-    response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0)
+    probe::get(addr, path, Duration::from_secs(5))
+        .ok()
+        .map(|(_, response)| response)
 }
 
 #[test]
@@ -240,14 +222,14 @@ async fn secrets_never_appear_in_any_output() {
 
     let (mut process, _dir) = Process::start(&secrets);
     for _ in 0..100 {
-        if get(process.addr, "/api/v1/ready").is_some_and(|r| status_of(&r) == 200) {
+        if get(process.addr, "/api/v1/ready").is_some_and(|r| probe::status_code(&r) == 200) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let ready = get(process.addr, "/api/v1/ready").unwrap();
     assert_eq!(
-        status_of(&ready),
+        probe::status_code(&ready),
         200,
         "the server used the database: {ready}"
     );
@@ -349,7 +331,7 @@ fn malformed_http_gets_4xx_or_a_closed_connection_and_the_server_keeps_serving()
     let mut sent = 0;
     for request in &bad_requests {
         let response = raw(addr, request).unwrap_or_default();
-        let status = status_of(&response);
+        let status = probe::status_code(&response);
         assert!(
             response.is_empty() || (400..500).contains(&status),
             "{:?} got {response:?}",
@@ -357,7 +339,11 @@ fn malformed_http_gets_4xx_or_a_closed_connection_and_the_server_keeps_serving()
         );
         sent += 1;
         let health = get(addr, "/api/v1/health").expect("still serving");
-        assert_eq!(status_of(&health), 200, "after {sent} malformed requests");
+        assert_eq!(
+            probe::status_code(&health),
+            200,
+            "after {sent} malformed requests"
+        );
     }
     drop(slow);
     assert!(

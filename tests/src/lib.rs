@@ -3,6 +3,7 @@
 //! * [`app`]: a real statusboard server on an ephemeral loopback port, one per test.
 //! * [`database`]: a fresh database per test, on `DATABASE_URL`'s server or a throwaway
 //!   cluster.
+//! * [`os`]: free loopback ports and signals, also for the project's tools.
 //! * [`postgres`]: throwaway PostgreSQL clusters (also used by `cargo xtask dev`).
 //!
 //! The tests themselves live in `tests/e2e/` and drive the server through the generated
@@ -10,4 +11,5 @@
 
 pub mod app;
 pub mod database;
+pub mod os;
 pub mod postgres;

@@ -14,6 +14,8 @@
 
 use std::fmt;
 use std::net::TcpListener;
+
+use crate::os::{free_loopback_port, send_signal};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -94,7 +96,9 @@ impl Cluster {
                 }
                 port
             }
-            None => free_port()?,
+            None => {
+                free_loopback_port().map_err(|e| error(format!("finding a free port: {e}")))?
+            }
         };
         let mut cluster = Self {
             bin_dir,
@@ -131,7 +135,7 @@ impl Cluster {
         let Some(mut postgres) = self.postgres.take() else {
             return Ok(());
         };
-        signal(postgres.id(), "INT");
+        let _ = send_signal(postgres.id(), "INT");
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             match postgres.try_wait() {
@@ -388,20 +392,6 @@ fn postgres_user() -> Result<(u32, u32), ClusterError> {
                  system user (Debian's postgresql package does) or run as another user",
             )
         })
-}
-
-fn free_port() -> Result<u16, ClusterError> {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|addr| addr.port())
-        .map_err(|e| error(format!("finding a free port: {e}")))
-}
-
-fn signal(pid: u32, name: &str) {
-    let _ = Command::new("kill")
-        .arg(format!("-{name}"))
-        .arg(pid.to_string())
-        .status();
 }
 
 fn unique_suffix() -> u64 {
