@@ -58,7 +58,9 @@ pub async fn fresh_database_url() -> String {
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     );
-    let admin = connect(&server.url("postgres")).await;
+    let admin_url =
+        DatabaseUrl::parse("DATABASE_URL", &server.url("postgres")).expect("a valid database URL");
+    let admin = connect(&admin_url).await;
     admin
         .batch_execute(&format!("CREATE DATABASE \"{name}\""))
         .await
@@ -67,9 +69,10 @@ pub async fn fresh_database_url() -> String {
 }
 
 /// A plain client for test assertions, outside the server's pool.
-pub async fn connect(url: &str) -> tokio_postgres::Client {
-    let url = url.replacen("postgresql+asyncpg://", "postgresql://", 1);
-    let (client, connection) = tokio_postgres::connect(&url, NoTls)
+pub async fn connect(url: &DatabaseUrl) -> tokio_postgres::Client {
+    let (client, connection) = url
+        .connect_config()
+        .connect(NoTls)
         .await
         .unwrap_or_else(|e| panic!("connecting to the test database: {e}"));
     tokio::spawn(connection);

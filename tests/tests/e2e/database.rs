@@ -152,7 +152,7 @@ async fn a_panic_inside_a_transaction_rolls_back() {
 async fn the_pool_never_exceeds_its_maximum() {
     const MAX: usize = 3;
     let (database, settings) = database_with_notes(MAX).await;
-    let observer = statusboard_tests::database::connect(&database_url_text(&settings)).await;
+    let observer = statusboard_tests::database::connect(&settings.database_url).await;
     let peak = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let tasks: Vec<_> = (0..20)
         .map(|_| {
@@ -190,21 +190,6 @@ async fn the_pool_never_exceeds_its_maximum() {
         "PostgreSQL saw {server_side_peak} connections"
     );
     assert!(peak >= 2, "the tasks ran concurrently ({peak})");
-}
-
-fn database_url_text(settings: &Settings) -> String {
-    let config = settings.database_url.connect_config();
-    let host = match &config.get_hosts()[0] {
-        tokio_postgres::config::Host::Tcp(host) => host.clone(),
-        other => panic!("unexpected host {other:?}"),
-    };
-    format!(
-        "postgresql://{}@{}:{}/{}",
-        config.get_user().unwrap(),
-        host,
-        config.get_ports()[0],
-        config.get_dbname().unwrap()
-    )
 }
 
 const TEST_MIGRATIONS: &[(&str, &str)] = &[(
