@@ -29,7 +29,7 @@ const DOCS_HTML: &str = r#"<!DOCTYPE html>
 
 /// The OpenAPI document, generated once on first use: byte for byte the checked-in
 /// `openapi/statusboard.json` (CI fails when they differ).
-pub fn openapi_json() -> &'static str {
+fn openapi_json() -> &'static str {
     static DOCUMENT: OnceLock<String> = OnceLock::new();
     DOCUMENT.get_or_init(crate::openapi::document)
 }

@@ -29,7 +29,7 @@ pub fn document() -> String {
 }
 
 /// The OpenAPI document of any description of the API, as a JSON value.
-pub fn to_json<C: dropshot::ServerContext>(api: &ApiDescription<C>) -> serde_json::Value {
+fn to_json<C: dropshot::ServerContext>(api: &ApiDescription<C>) -> serde_json::Value {
     let mut definition = api.openapi(TITLE, version());
     definition.description(DESCRIPTION);
     definition.json().expect("the OpenAPI document serialises")
