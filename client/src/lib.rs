@@ -40,9 +40,28 @@
 #![allow(missing_docs, missing_debug_implementations, clippy::all)]
 
 progenitor::generate_api!(
-    spec = "../openapi/statusboard.json",
+    spec = "../openapi/statusboard/statusboard-latest.json",
     derives = [schemars::JsonSchema],
+    hooks = Expected,
 );
+
+mod failure;
+
+pub use failure::Failure;
+
+/// Every request goes out as progenitor sends it (with the `api-version` header of the
+/// document the client is built from); every error answer is screened so that its status
+/// is never lost (see [`Failure`]).
+impl progenitor_client::ClientHooks for Client {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &progenitor_client::OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let response = self.client.execute(request).await?;
+        failure::screen(response, info.operation_id).await
+    }
+}
 
 /// Re-exported so that users need not depend on reqwest themselves to configure a client.
 pub use reqwest;

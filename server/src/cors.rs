@@ -27,6 +27,9 @@ use crate::context::ApiContext;
 pub const ALLOW_METHODS: &str = "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT";
 /// How long a browser may cache a preflight answer, in seconds.
 pub const MAX_AGE: &str = "600";
+/// The `Vary` header of an actual answer: it depends on the request's `Origin` (CORS) and
+/// on its `api-version` (which version of the API answers).
+pub const VARY: &str = "Origin, api-version";
 /// The `Vary` header of a preflight answer.
 pub const PREFLIGHT_VARY: &str =
     "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
@@ -65,7 +68,7 @@ impl Cors {
                 HeaderValue::from_static("true"),
             );
         }
-        response.append(header::VARY, HeaderValue::from_static("Origin"));
+        response.append(header::VARY, HeaderValue::from_static(VARY));
     }
 
     /// Wraps a handler's result, adding the CORS headers to the success or the error.
@@ -221,7 +224,7 @@ mod tests {
             "http://localhost:3000"
         );
         assert_eq!(response["access-control-allow-credentials"], "true");
-        assert_eq!(response["vary"], "Origin");
+        assert_eq!(response["vary"], VARY);
     }
 
     #[test]
@@ -244,7 +247,7 @@ mod tests {
             cors().apply(&request, &mut response);
             assert!(!response.contains_key("access-control-allow-origin"));
             assert!(!response.contains_key("access-control-allow-credentials"));
-            assert_eq!(response["vary"], "Origin");
+            assert_eq!(response["vary"], VARY);
         }
     }
 

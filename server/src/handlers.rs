@@ -4,9 +4,9 @@
 use dropshot::{Body, HttpError, HttpResponseHeaders, HttpResponseOk, RequestContext};
 use http::Response;
 
-use crate::api::{Health, HealthStatus, NotReady, Readiness, ReadyResponse, StatusboardApi};
 use crate::context::ApiContext;
 use crate::docs;
+use statusboard_api::{Health, HealthStatus, NotReady, Readiness, ReadyResponse, StatusboardApi};
 
 /// The type that implements the API trait; it is never constructed.
 #[derive(Debug)]

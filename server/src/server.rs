@@ -1,5 +1,6 @@
 //! Starting and stopping the HTTP server.
 
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,12 +10,13 @@ use dropshot::{ApiDescription, ConfigDropshot, HandlerTaskMode, HttpServer, Serv
 use slog::{Logger, error, info, warn};
 use tokio::task::JoinHandle;
 
-use crate::api::statusboard_api_mod;
+use statusboard_api::statusboard_api_mod;
+
 use crate::config::Settings;
 use crate::context::ApiContext;
 use crate::database::{Database, DatabaseError, migrations};
 use crate::handlers::StatusboardImpl;
-use crate::{cors, openapi};
+use crate::{cors, versioning};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -54,14 +56,29 @@ impl std::fmt::Debug for Server {
     }
 }
 
-/// The full API: the trait's endpoints plus a CORS preflight endpoint for each path.
+/// The full API: the trait's endpoints, every version, plus a CORS preflight endpoint for
+/// each path any version publishes.
 pub fn api_description() -> Result<ApiDescription<ApiContext>, StartError> {
     let mut api = statusboard_api_mod::api_description::<StatusboardImpl>()
         .map_err(|e| StartError::Api(e.to_string()))?;
-    let paths = openapi::paths(&api);
+    let paths = published_paths(&api);
     cors::register_preflights(&mut api, paths.iter().map(String::as_str))
         .map_err(StartError::Api)?;
     Ok(api)
+}
+
+/// The paths of the published operations of every supported API version.
+fn published_paths(api: &ApiDescription<ApiContext>) -> BTreeSet<String> {
+    let mut paths = BTreeSet::new();
+    for version in statusboard_api::supported_versions().iter() {
+        let document = api.openapi(statusboard_api::TITLE, version.semver().clone());
+        if let Ok(json) = document.json()
+            && let Some(published) = json["paths"].as_object()
+        {
+            paths.extend(published.keys().cloned());
+        }
+    }
+    paths
 }
 
 impl Server {
@@ -79,6 +96,7 @@ impl Server {
         let migrated = Arc::clone(&context.migrated);
         let http = ServerBuilder::new(api_description()?, context, log.clone())
             .config(config)
+            .version_policy(versioning::policy())
             .start()
             .map_err(|e| StartError::Bind {
                 address: settings.bind_address,

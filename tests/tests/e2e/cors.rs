@@ -96,7 +96,11 @@ async fn every_operation_carries_cors_headers_for_each_kind_of_origin() {
             }
             let response = request.send().await.unwrap();
             let what = format!("{method} {path} from {origin:?} ({})", response.status());
-            assert_eq!(header(&response, "vary"), Some("Origin"), "{what}");
+            assert_eq!(
+                header(&response, "vary"),
+                Some("Origin, api-version"),
+                "{what}"
+            );
             if origin == Some(ALLOWED) {
                 assert_eq!(
                     header(&response, "access-control-allow-origin"),

@@ -23,6 +23,9 @@ fn checked_in_document() -> serde_json::Value {
 }
 
 fn checked_in_document_text() -> String {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/statusboard.json");
-    std::fs::read_to_string(path).expect("openapi/statusboard.json is readable")
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../openapi/statusboard/statusboard-latest.json"
+    );
+    std::fs::read_to_string(path).expect("the latest OpenAPI document is readable")
 }

@@ -1,0 +1,89 @@
+//! `cargo xtask openapi generate|check|list|debug`: the OpenAPI documents under
+//! `openapi/`, managed by [dropshot-api-manager] from the API trait in `statusboard-api`.
+//!
+//! Each version in `statusboard_api::supported_versions()` has its document,
+//! `openapi/statusboard/statusboard-<version>-<hash>.json`, and
+//! `statusboard-latest.json` links to the newest. A version whose document is on git's
+//! `main` is *released* (the tool says "blessed"): `check` fails when the code would
+//! change it in any way a client could see, and names the change. The other versions are
+//! regenerated freely by `generate`.
+//!
+//! Released documents are read from the merge base of `HEAD` with `origin/main` when that
+//! remote branch exists (a pull request, GitHub Actions with `fetch-depth: 0`), else with
+//! the local `main` (a clone with no remote). `--blessed-from-vcs REVISION` overrides it.
+//!
+//! [dropshot-api-manager]: https://crates.io/crates/dropshot-api-manager
+
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, Result};
+use camino::Utf8PathBuf;
+use clap::Parser;
+use dropshot_api_manager::{Environment, ManagedApiConfig, ManagedApis};
+use dropshot_api_manager_types::{ManagedApiMetadata, Versions};
+
+/// How users run this tool; the API manager quotes it in its advice.
+const COMMAND: &str = "cargo xtask openapi";
+
+/// The branches whose documents are released, in order of preference.
+const RELEASE_BRANCHES: [&str; 2] = ["origin/main", "main"];
+
+fn main() -> ExitCode {
+    let app = dropshot_api_manager::App::parse_from(
+        std::iter::once(COMMAND.to_owned()).chain(std::env::args().skip(1)),
+    );
+    match environment().and_then(|env| Ok((env, managed_apis()?))) {
+        Ok((env, apis)) => app.exec(&env, &apis),
+        Err(e) => {
+            eprintln!("{COMMAND}: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The APIs this repository manages: one, versioned.
+fn managed_apis() -> Result<ManagedApis> {
+    ManagedApis::new([ManagedApiConfig {
+        ident: statusboard_api::IDENT,
+        versions: Versions::new_versioned(statusboard_api::supported_versions()),
+        title: statusboard_api::TITLE,
+        metadata: ManagedApiMetadata {
+            description: Some(statusboard_api::DESCRIPTION),
+            ..ManagedApiMetadata::default()
+        },
+        api_description: statusboard_api::statusboard_api_mod::stub_api_description,
+    }])
+}
+
+/// The repository, its `openapi/` directory and where released documents come from.
+fn environment() -> Result<Environment> {
+    let root = workspace_root();
+    let env = Environment::new(COMMAND, root.clone(), "openapi")?;
+    Ok(match release_branch(&root) {
+        Some(branch) => env.with_default_git_branch(branch),
+        None => env,
+    })
+}
+
+/// The first of [`RELEASE_BRANCHES`] that exists in the repository at `root`.
+fn release_branch(root: &Utf8PathBuf) -> Option<&'static str> {
+    RELEASE_BRANCHES.into_iter().find(|branch| {
+        Command::new("git")
+            .args(["rev-parse", "--verify", "--quiet"])
+            .arg(format!("{branch}^{{commit}}"))
+            .current_dir(root)
+            .output()
+            .is_ok_and(|output| output.status.success())
+    })
+}
+
+/// The workspace root (two levels above this crate's directory).
+fn workspace_root() -> Utf8PathBuf {
+    let manifest_dir = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .ancestors()
+        .nth(2)
+        .map(Utf8PathBuf::from)
+        .context("build-tools/openapi/ is inside the workspace")
+        .expect("the crate lives in the workspace")
+}
