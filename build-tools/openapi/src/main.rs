@@ -32,14 +32,29 @@ fn main() -> ExitCode {
     let app = dropshot_api_manager::App::parse_from(
         std::iter::once(COMMAND.to_owned()).chain(std::env::args().skip(1)),
     );
-    match environment().and_then(|env| Ok((env, managed_apis()?))) {
+    let code = match environment().and_then(|env| Ok((env, managed_apis()?))) {
         Ok((env, apis)) => app.exec(&env, &apis),
         Err(e) => {
             eprintln!("{COMMAND}: {e:#}");
-            ExitCode::FAILURE
+            return ExitCode::FAILURE;
         }
+    };
+    if code != ExitCode::SUCCESS {
+        eprintln!("{WHAT_TO_DO}");
     }
+    code
 }
+
+/// The advice printed under a failure, after the API manager's own report.
+const WHAT_TO_DO: &str = "
+What to do: a version whose document is on `main` is released, and no client-visible change
+to it can pass. To change the API, add a version instead:
+  1. in server/api/src/lib.rs, put `(N, NAME),` on top of the `api_versions!` list
+     (N = the next major number);
+  2. give what changes `versions = VERSION_NAME..` and keep the old form, for the older
+     versions, with `versions = ..VERSION_NAME` (README: \"Adding a version\");
+  3. run `cargo xtask openapi generate` and commit the new document.
+A version that is not on `main` yet is not released: `cargo xtask openapi generate` rewrites it.";
 
 /// The APIs this repository manages: one, versioned.
 fn managed_apis() -> Result<ManagedApis> {
