@@ -1,0 +1,47 @@
+//! The `api-version` header chooses the API version that answers.
+
+use statusboard_tests::app::TestApp;
+
+async fn health_with(app: &TestApp, version: Option<&str>) -> reqwest::Response {
+    let mut request = reqwest::Client::new().get(app.url("/api/v1/health"));
+    if let Some(version) = version {
+        request = request.header("api-version", version);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_supported_version_or_none_is_served() {
+    let app = TestApp::spawn().await;
+    for version in [Some("1.0.0"), None] {
+        let response = health_with(&app, version).await;
+        assert_eq!(response.status(), 200, "{version:?}");
+        let vary = response.headers()["vary"].to_str().unwrap();
+        assert!(vary.contains("api-version"), "{vary}");
+    }
+}
+
+#[tokio::test]
+async fn an_unsupported_version_is_400_naming_the_supported_ones() {
+    let app = TestApp::spawn().await;
+    for version in ["99.0.0", "0.1.0", "1.0", "latest"] {
+        let response = health_with(&app, Some(version)).await;
+        assert_eq!(response.status(), 400, "{version}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error_code"], "UnsupportedApiVersion", "{body}");
+        let message = body["message"].as_str().unwrap();
+        assert!(message.contains("supports 1.0.0"), "{message}");
+        assert!(message.contains(version), "{message}");
+    }
+}
+
+#[tokio::test]
+async fn the_client_sends_the_version_of_its_document() {
+    let app = TestApp::spawn().await;
+    use statusboard_client::{Client, ClientInfo};
+    assert_eq!(
+        <Client as ClientInfo<()>>::api_version(),
+        statusboard_api::latest_version().to_string()
+    );
+    crate::client(&app).health().await.unwrap();
+}
