@@ -7,6 +7,7 @@ use crate::auth::JwtKeys;
 use crate::config::Settings;
 use crate::cors::Cors;
 use crate::database::{Database, DatabaseError};
+use crate::routes::AllowedMethods;
 
 /// The dropshot server context, shared by all requests.
 #[derive(Debug)]
@@ -19,6 +20,8 @@ pub struct ApiContext {
     pub auth: JwtKeys,
     /// Set once the embedded migrations are applied (see [`crate::server`]).
     pub migrated: Arc<AtomicBool>,
+    /// The `Allow` header of every path, for `405` answers (see [`crate::routes`]).
+    pub allowed_methods: AllowedMethods,
 }
 
 impl ApiContext {
@@ -29,6 +32,7 @@ impl ApiContext {
             database: Database::new(settings)?,
             auth: JwtKeys::from_settings(settings),
             migrated: Arc::new(AtomicBool::new(false)),
+            allowed_methods: AllowedMethods::default(),
         })
     }
 

@@ -1,32 +1,31 @@
-//! CORS for browsers, built from dropshot's own parts (dropshot has no middleware).
+//! CORS for browsers: which origins may call the API, and the headers that tell them.
 //!
 //! It behaves like Starlette's `CORSMiddleware` with the reference's parameters
 //! (`allow_origins` from `CORS_ORIGINS`, credentials allowed, every method and header):
 //!
-//! * every response a handler returns, success or error, passes through [`Cors::respond`]
-//!   (or [`Cors::apply`]), which adds `Access-Control-Allow-Origin: <origin>` and
-//!   `Access-Control-Allow-Credentials: true` when the request's `Origin` is allowed, and
-//!   `Vary: Origin` always;
-//! * [`register_preflights`] adds one unpublished `OPTIONS` endpoint for every path of
-//!   the API, answering preflight requests.
+//! * [`Cors::apply`] adds, to every answer to a request whose `Origin` is allowed,
+//!   `Access-Control-Allow-Origin: <origin>`, `Access-Control-Allow-Credentials: true` and
+//!   `Access-Control-Expose-Headers: x-request-id`; and `Vary` to every answer. Every
+//!   handler's answer passes through it (see [`crate::respond`]);
+//! * [`Cors::preflight`] answers the `OPTIONS` preflights (registered for every path by
+//!   [`crate::routes`]).
 //!
-//! Responses that dropshot makes itself (404 for an unknown path, 405, 400 from a failed
-//! extractor) carry no CORS headers: no handler runs for them.
+//! An `Origin` is allowed when it equals, byte for byte, one of the `CORS_ORIGINS`
+//! entries as browsers serialise origins (the entries are normalised so at startup), as
+//! Starlette matches them.
 
-use dropshot::{
-    ApiDescription, ApiEndpoint, ApiEndpointVersions, Body, ClientErrorStatusCode,
-    HttpCodedResponse, HttpError, HttpResponseHeaders, RequestContext,
-};
+use dropshot::{Body, ClientErrorStatusCode, HttpError};
 use http::header::{self, HeaderMap, HeaderValue};
-use http::{Method, Response, StatusCode};
+use http::{Response, StatusCode};
 
 use crate::config::Origin;
-use crate::context::ApiContext;
 
 /// The methods a preflight allows: all of them, as `allow_methods=["*"]` does.
 pub const ALLOW_METHODS: &str = "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT";
 /// How long a browser may cache a preflight answer, in seconds.
 pub const MAX_AGE: &str = "600";
+/// The response headers scripts of an allowed origin may read besides the simple ones.
+pub const EXPOSE_HEADERS: &str = "x-request-id";
 /// The `Vary` header of an actual answer: it depends on the request's `Origin` (CORS) and
 /// on its `api-version` (which version of the API answers).
 pub const VARY: &str = "Origin, api-version";
@@ -48,18 +47,17 @@ impl Cors {
         }
     }
 
-    /// The request's `Origin` header, when it names an allowed origin.
+    /// The request's `Origin` header, when it is an allowed origin.
     fn allowed_origin<'a>(&self, request: &'a HeaderMap) -> Option<&'a HeaderValue> {
         let value = request.get(header::ORIGIN)?;
-        let text = value.to_str().ok()?;
-        // Browsers send origins already normalised, so an exact match is the rule and
-        // costs no allocation; only an unusual spelling (`HTTP://Host:80`) is parsed.
-        let allowed = self.allowed.iter().any(|o| o.as_str() == text)
-            || Origin::parse(text).is_some_and(|origin| self.allowed.contains(&origin));
-        allowed.then_some(value)
+        let sent = value.as_bytes();
+        self.allowed
+            .iter()
+            .any(|origin| origin.as_str().as_bytes() == sent)
+            .then_some(value)
     }
 
-    /// Adds the headers of an actual (non-preflight) response.
+    /// Adds the CORS headers of an actual (non-preflight) answer, success or error.
     pub fn apply(&self, request: &HeaderMap, response: &mut HeaderMap) {
         if let Some(origin) = self.allowed_origin(request) {
             response.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
@@ -67,37 +65,12 @@ impl Cors {
                 header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
                 HeaderValue::from_static("true"),
             );
+            response.insert(
+                header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                HeaderValue::from_static(EXPOSE_HEADERS),
+            );
         }
         response.append(header::VARY, HeaderValue::from_static(VARY));
-    }
-
-    /// Wraps a handler's result, adding the CORS headers to the success or the error.
-    pub fn respond<T: HttpCodedResponse>(
-        &self,
-        request: &HeaderMap,
-        result: Result<T, HttpError>,
-    ) -> Result<HttpResponseHeaders<T>, HttpError> {
-        let mut response =
-            HttpResponseHeaders::new_unnamed(result.map_err(|e| self.error(request, e))?);
-        self.apply(request, response.headers_mut());
-        Ok(response)
-    }
-
-    /// Like [`Cors::respond`], for a response built by hand.
-    pub fn respond_raw(
-        &self,
-        request: &HeaderMap,
-        result: Result<Response<Body>, HttpError>,
-    ) -> Result<Response<Body>, HttpError> {
-        let mut response = result.map_err(|e| self.error(request, e))?;
-        self.apply(request, response.headers_mut());
-        Ok(response)
-    }
-
-    /// Adds the headers to an error response.
-    pub fn error(&self, request: &HeaderMap, mut error: HttpError) -> HttpError {
-        self.apply(request, error.headers_mut());
-        error
     }
 
     /// Answers an `OPTIONS` request: a preflight from an allowed origin gets `200`, from
@@ -108,12 +81,11 @@ impl Cors {
         let (true, Some(requested_method)) =
             (request.contains_key(header::ORIGIN), requested_method)
         else {
-            let error = HttpError::for_client_error(
+            return Err(HttpError::for_client_error(
                 None,
                 ClientErrorStatusCode::METHOD_NOT_ALLOWED,
                 "Method Not Allowed".to_owned(),
-            );
-            return Err(self.error(request, error));
+            ));
         };
 
         let mut response = Response::builder()
@@ -154,44 +126,6 @@ impl Cors {
     }
 }
 
-/// The handler behind every preflight endpoint.
-async fn preflight(rqctx: RequestContext<ApiContext>) -> Result<Response<Body>, HttpError> {
-    rqctx.context().cors.preflight(rqctx.request.headers())
-}
-
-/// Registers an unpublished `OPTIONS` endpoint for each of `paths` (the paths of the API's
-/// published operations), so every path answers CORS preflights.
-///
-/// Paths with variables (`/items/{id}`) cannot share one handler: dropshot checks each
-/// endpoint's path variables against its extractors. Such a path is refused here, loudly,
-/// until it gets a preflight endpoint of its own.
-pub fn register_preflights<'a>(
-    api: &mut ApiDescription<ApiContext>,
-    paths: impl IntoIterator<Item = &'a str>,
-) -> Result<(), String> {
-    for path in paths {
-        if path.contains('{') {
-            return Err(format!(
-                "path {path} has variables: add an OPTIONS endpoint with the same variable \
-                 names that calls Cors::preflight"
-            ));
-        }
-        let operation_id = format!("cors_preflight{}", path.replace(['/', '.', '-'], "_"));
-        let endpoint = ApiEndpoint::new(
-            operation_id,
-            preflight,
-            Method::OPTIONS,
-            "application/json",
-            path,
-            ApiEndpointVersions::All,
-        )
-        .visible(false);
-        api.register(endpoint)
-            .map_err(|e| format!("registering preflight for {path}: {e}"))?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,20 +158,26 @@ mod tests {
             "http://localhost:3000"
         );
         assert_eq!(response["access-control-allow-credentials"], "true");
+        assert_eq!(response["access-control-expose-headers"], "x-request-id");
         assert_eq!(response["vary"], VARY);
     }
 
     #[test]
-    fn an_unusually_spelt_allowed_origin_is_recognised_and_echoed_as_sent() {
-        let mut response = HeaderMap::new();
-        cors().apply(
-            &headers(&[("origin", "HTTP://LocalHost:3000")]),
-            &mut response,
-        );
-        assert_eq!(
-            response["access-control-allow-origin"],
-            "HTTP://LocalHost:3000"
-        );
+    fn only_the_serialised_spelling_of_an_allowed_origin_is_allowed() {
+        for sent in [
+            "HTTP://LocalHost:3000",
+            "http://localhost:3000/",
+            "http://localhost:3000 ",
+        ] {
+            let mut response = HeaderMap::new();
+            let mut request = HeaderMap::new();
+            request.insert("origin", HeaderValue::from_str(sent).unwrap());
+            cors().apply(&request, &mut response);
+            assert!(
+                !response.contains_key("access-control-allow-origin"),
+                "{sent}"
+            );
+        }
     }
 
     #[test]
@@ -247,6 +187,7 @@ mod tests {
             cors().apply(&request, &mut response);
             assert!(!response.contains_key("access-control-allow-origin"));
             assert!(!response.contains_key("access-control-allow-credentials"));
+            assert!(!response.contains_key("access-control-expose-headers"));
             assert_eq!(response["vary"], VARY);
         }
     }

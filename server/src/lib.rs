@@ -8,7 +8,9 @@
 //! | [`handlers`] | the implementation of the API trait (crate `statusboard-api`) |
 //! | [`versioning`] | which API version answers a request (`api-version` header) |
 //! | [`database`] | the PostgreSQL pool, per-request transactions, migrations |
-//! | [`cors`] | CORS headers and preflight endpoints |
+//! | [`respond`] | the one wrapper every handler's answer passes through |
+//! | [`routes`] | every path's `OPTIONS`, `HEAD` and `405` answers |
+//! | [`cors`] | the CORS policy: allowed origins, headers, preflight answers |
 //! | [`context`] | the server context handlers receive |
 //! | [`docs`] | the OpenAPI document and the Redoc page the server serves about itself |
 //! | [`probe`] | a minimal HTTP client for the health check and tools |
@@ -23,5 +25,7 @@ pub mod docs;
 pub mod handlers;
 pub mod logging;
 pub mod probe;
+pub mod respond;
+pub mod routes;
 pub mod server;
 pub mod versioning;

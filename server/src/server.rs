@@ -1,12 +1,13 @@
 //! Starting and stopping the HTTP server.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use dropshot::{ApiDescription, ConfigDropshot, HandlerTaskMode, HttpServer, ServerBuilder};
+use http::Method;
 use slog::{Logger, error, info, warn};
 use tokio::task::JoinHandle;
 
@@ -16,7 +17,8 @@ use crate::config::Settings;
 use crate::context::ApiContext;
 use crate::database::{Database, DatabaseError, migrations};
 use crate::handlers::StatusboardImpl;
-use crate::{cors, versioning};
+use crate::routes::{self, AllowedMethods};
+use crate::versioning;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -56,29 +58,30 @@ impl std::fmt::Debug for Server {
     }
 }
 
-/// The full API: the trait's endpoints, every version, plus a CORS preflight endpoint for
-/// each path any version publishes.
-pub fn api_description() -> Result<ApiDescription<ApiContext>, StartError> {
+/// The full API: the trait's endpoints, every version, plus the `OPTIONS`, `HEAD` and
+/// `405` endpoints of every path (see [`routes`]), and each path's `Allow` header.
+pub fn api_description() -> Result<(ApiDescription<ApiContext>, AllowedMethods), StartError> {
     let mut api = statusboard_api_mod::api_description::<StatusboardImpl>()
         .map_err(|e| StartError::Api(e.to_string()))?;
-    let paths = published_paths(&api);
-    cors::register_preflights(&mut api, paths.iter().map(String::as_str))
-        .map_err(StartError::Api)?;
-    Ok(api)
+    let published = published_operations(&api);
+    let allowed = routes::register(&mut api, &published).map_err(StartError::Api)?;
+    Ok((api, allowed))
 }
 
-/// The paths of the published operations of every supported API version.
-fn published_paths(api: &ApiDescription<ApiContext>) -> BTreeSet<String> {
-    let mut paths = BTreeSet::new();
+/// The published operations of every supported API version: path → methods.
+fn published_operations(api: &ApiDescription<ApiContext>) -> BTreeMap<String, BTreeSet<Method>> {
+    let mut operations: BTreeMap<String, BTreeSet<Method>> = BTreeMap::new();
     for version in statusboard_api::supported_versions().iter() {
         let document = api.openapi(statusboard_api::TITLE, version.semver().clone());
-        if let Ok(json) = document.json()
-            && let Some(published) = json["paths"].as_object()
-        {
-            paths.extend(published.keys().cloned());
+        let Ok(json) = document.json() else { continue };
+        for (path, item) in json["paths"].as_object().into_iter().flatten() {
+            let methods = item.as_object().into_iter().flat_map(|m| m.keys());
+            operations.entry(path.clone()).or_default().extend(
+                methods.filter_map(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok()),
+            );
         }
     }
-    paths
+    operations
 }
 
 impl Server {
@@ -91,10 +94,12 @@ impl Server {
             log_headers: Vec::new(),
             ..ConfigDropshot::default()
         };
-        let context = ApiContext::new(settings)?;
+        let (api, allowed_methods) = api_description()?;
+        let mut context = ApiContext::new(settings)?;
+        context.allowed_methods = allowed_methods;
         let database = context.database.clone();
         let migrated = Arc::clone(&context.migrated);
-        let http = ServerBuilder::new(api_description()?, context, log.clone())
+        let http = ServerBuilder::new(api, context, log.clone())
             .config(config)
             .version_policy(versioning::policy())
             .start()

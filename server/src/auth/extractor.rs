@@ -55,8 +55,12 @@ impl SharedExtractor for BearerAuth {
         match result {
             Ok(claims) => Ok(Self(claims)),
             Err(e) => {
-                let error = HttpError::from(e);
-                Err(context.cors.error(rqctx.request.headers(), error))
+                // Extractors run before the handler's `respond`: add its headers here.
+                let mut error = HttpError::from(e);
+                context
+                    .cors
+                    .apply(rqctx.request.headers(), error.headers_mut());
+                Err(error)
             }
         }
     }

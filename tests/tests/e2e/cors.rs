@@ -138,3 +138,107 @@ async fn options_without_preflight_headers_is_405_not_a_crash() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
 }
+
+/// The `GET` paths the server serves without publishing them in the document.
+const UNPUBLISHED_GET_PATHS: [&str; 3] = [
+    "/api/v1/openapi.json",
+    "/api/v1/docs",
+    "/api/v1/docs/redoc.standalone.js",
+];
+
+/// Every path the server answers, with the methods it serves there.
+fn paths_and_methods() -> Vec<(String, Vec<Method>)> {
+    let mut paths: std::collections::BTreeMap<String, Vec<Method>> = Default::default();
+    for (method, path) in operations() {
+        paths.entry(path).or_default().push(method);
+    }
+    for path in UNPUBLISHED_GET_PATHS {
+        paths.entry(path.to_owned()).or_default().push(Method::GET);
+    }
+    paths.into_iter().collect()
+}
+
+#[tokio::test]
+async fn a_wrong_method_on_every_path_is_405_with_allow_and_cors() {
+    let app = TestApp::spawn().await;
+    let http = reqwest::Client::new();
+    for (path, served) in paths_and_methods() {
+        for method in [Method::DELETE, Method::PATCH, Method::POST, Method::PUT, Method::GET]
+            .into_iter()
+            .filter(|m| !served.contains(m))
+        {
+            let response = http
+                .request(method.clone(), app.url(&path))
+                .header("origin", ALLOWED)
+                .send()
+                .await
+                .unwrap();
+            let what = format!("{method} {path}");
+            assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{what}");
+            assert_eq!(header(&response, "allow"), Some("GET, HEAD, OPTIONS"), "{what}");
+            assert_eq!(
+                header(&response, "access-control-allow-origin"),
+                Some(ALLOWED),
+                "{what}"
+            );
+            assert_eq!(
+                header(&response, "access-control-expose-headers"),
+                Some("x-request-id"),
+                "{what}"
+            );
+            assert!(header(&response, "x-request-id").is_some(), "{what}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn head_on_every_get_path_has_the_gets_headers_and_no_body() {
+    let app = TestApp::spawn().await;
+    let http = reqwest::Client::new();
+    for (path, served) in paths_and_methods() {
+        if !served.contains(&Method::GET) {
+            continue;
+        }
+        let get = http
+            .get(app.url(&path))
+            .header("origin", ALLOWED)
+            .send()
+            .await
+            .unwrap();
+        let head = http
+            .head(app.url(&path))
+            .header("origin", ALLOWED)
+            .send()
+            .await
+            .unwrap();
+        let what = format!("HEAD {path}");
+        assert_eq!(head.status(), get.status(), "{what}");
+        for name in [
+            "content-type",
+            "content-length",
+            "access-control-allow-origin",
+            "access-control-allow-credentials",
+            "access-control-expose-headers",
+            "vary",
+        ] {
+            assert_eq!(header(&head, name), header(&get, name), "{what}: {name}");
+        }
+        assert!(head.bytes().await.unwrap().is_empty(), "{what}: no body");
+    }
+}
+
+#[tokio::test]
+async fn allowed_origins_may_read_the_request_id() {
+    let app = TestApp::spawn().await;
+    let response = reqwest::Client::new()
+        .get(app.url("/api/v1/health"))
+        .header("origin", ALLOWED)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        header(&response, "access-control-expose-headers"),
+        Some("x-request-id")
+    );
+    assert!(header(&response, "x-request-id").is_some());
+}

@@ -1,0 +1,79 @@
+//! The one way a handler answers: [`respond`].
+//!
+//! Every endpoint's handler runs its work inside [`respond`], which adds to the answer,
+//! success or error, the headers every answer carries (CORS and `Vary`, see
+//! [`crate::cors`]). Nothing else needs remembering when adding an endpoint:
+//!
+//! ```ignore
+//! async fn health(rqctx: RequestContext<ApiContext>) -> Result<HttpResponseHeaders<HttpResponseOk<Health>>, HttpError> {
+//!     respond(&rqctx, async {
+//!         Ok(HttpResponseHeaders::new_unnamed(HttpResponseOk(Health { status: HealthStatus::Ok })))
+//!     })
+//!     .await
+//! }
+//! ```
+
+use dropshot::{Body, HttpCodedResponse, HttpError, HttpResponseHeaders, RequestContext};
+use http::{HeaderMap, Response};
+use statusboard_api::{NotReady, ReadyResponse};
+
+use crate::context::ApiContext;
+
+/// Runs a handler's `work` and adds the headers every answer carries to its result.
+pub async fn respond<R, E>(
+    rqctx: &RequestContext<ApiContext>,
+    work: impl Future<Output = Result<R, E>>,
+) -> Result<R, E>
+where
+    R: Answer,
+    E: Answer,
+{
+    let mut result = work.await;
+    let headers = match &mut result {
+        Ok(answer) => answer.headers_mut(),
+        Err(error) => error.headers_mut(),
+    };
+    if let Some(headers) = headers {
+        rqctx.context().cors.apply(rqctx.request.headers(), headers);
+    }
+    result
+}
+
+/// What a handler can answer: something that carries headers (or, for an error type that
+/// cannot, says so).
+pub trait Answer {
+    /// The headers sent with the answer; `None` when this type cannot carry any.
+    fn headers_mut(&mut self) -> Option<&mut HeaderMap>;
+}
+
+impl<T: HttpCodedResponse> Answer for HttpResponseHeaders<T> {
+    fn headers_mut(&mut self) -> Option<&mut HeaderMap> {
+        Some(HttpResponseHeaders::headers_mut(self))
+    }
+}
+
+impl Answer for Response<Body> {
+    fn headers_mut(&mut self) -> Option<&mut HeaderMap> {
+        Some(Response::headers_mut(self))
+    }
+}
+
+impl Answer for ReadyResponse {
+    fn headers_mut(&mut self) -> Option<&mut HeaderMap> {
+        Some(ReadyResponse::headers_mut(self))
+    }
+}
+
+impl Answer for HttpError {
+    fn headers_mut(&mut self) -> Option<&mut HeaderMap> {
+        Some(HttpError::headers_mut(self))
+    }
+}
+
+/// Dropshot's custom error types carry no headers: `/ready` answers its `503` through
+/// [`ReadyResponse`] instead, and returns this error type only for the record.
+impl Answer for NotReady {
+    fn headers_mut(&mut self) -> Option<&mut HeaderMap> {
+        None
+    }
+}
