@@ -163,9 +163,15 @@ async fn a_wrong_method_on_every_path_is_405_with_allow_and_cors() {
     let app = TestApp::spawn().await;
     let http = reqwest::Client::new();
     for (path, served) in paths_and_methods() {
-        for method in [Method::DELETE, Method::PATCH, Method::POST, Method::PUT, Method::GET]
-            .into_iter()
-            .filter(|m| !served.contains(m))
+        for method in [
+            Method::DELETE,
+            Method::PATCH,
+            Method::POST,
+            Method::PUT,
+            Method::GET,
+        ]
+        .into_iter()
+        .filter(|m| !served.contains(m))
         {
             let response = http
                 .request(method.clone(), app.url(&path))
@@ -175,7 +181,11 @@ async fn a_wrong_method_on_every_path_is_405_with_allow_and_cors() {
                 .unwrap();
             let what = format!("{method} {path}");
             assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{what}");
-            assert_eq!(header(&response, "allow"), Some("GET, HEAD, OPTIONS"), "{what}");
+            assert_eq!(
+                header(&response, "allow"),
+                Some("GET, HEAD, OPTIONS"),
+                "{what}"
+            );
             assert_eq!(
                 header(&response, "access-control-allow-origin"),
                 Some(ALLOWED),
