@@ -12,7 +12,12 @@
 //! remote branch exists (a pull request, GitHub Actions with `fetch-depth: 0`), else with
 //! the local `main` (a clone with no remote). `--blessed-from-vcs REVISION` overrides it.
 //!
+//! `generate` and `check` then do the same for what is generated from the latest document:
+//! the TypeScript types of `@statusboard/client` (see [`typescript`]).
+//!
 //! [dropshot-api-manager]: https://crates.io/crates/dropshot-api-manager
+
+mod typescript;
 
 use std::process::{Command, ExitCode};
 
@@ -29,8 +34,9 @@ const COMMAND: &str = "cargo xtask openapi";
 const RELEASE_BRANCHES: [&str; 2] = ["origin/main", "main"];
 
 fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
     let app = dropshot_api_manager::App::parse_from(
-        std::iter::once(COMMAND.to_owned()).chain(std::env::args().skip(1)),
+        std::iter::once(COMMAND.to_owned()).chain(args.clone()),
     );
     let code = match environment().and_then(|env| Ok((env, managed_apis()?))) {
         Ok((env, apis)) => app.exec(&env, &apis),
@@ -41,8 +47,22 @@ fn main() -> ExitCode {
     };
     if code != ExitCode::SUCCESS {
         eprintln!("{WHAT_TO_DO}");
+        return code;
     }
-    code
+    // What is generated from the latest document follows it.
+    let root = workspace_root();
+    let followed = match args.first().map(String::as_str) {
+        Some("generate") => typescript::generate(root.as_std_path()),
+        Some("check") => typescript::check(root.as_std_path()),
+        _ => Ok(()),
+    };
+    match followed {
+        Ok(()) => code,
+        Err(e) => {
+            eprintln!("{COMMAND}: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// The advice printed under a failure, after the API manager's own report.
