@@ -1,7 +1,8 @@
 //! What the server serves about itself: the OpenAPI document and a human docs page.
 //!
 //! The docs page is Redoc, vendored from the npm registry under `server/assets/redoc/`
-//! and embedded in the binary, so it works offline and without any CDN.
+//! and embedded in the binary, so it works offline and without any CDN; a
+//! Content-Security-Policy keeps the page from loading anything from another host.
 
 use dropshot::{Body, HttpError};
 use http::{Response, StatusCode, header};
@@ -34,9 +35,22 @@ pub fn openapi_response() -> Result<Response<Body>, HttpError> {
     respond("application/json", "no-cache", OPENAPI_JSON.as_bytes())
 }
 
+/// The docs page's `Content-Security-Policy`: everything from this origin only, plus what
+/// Redoc needs (inline styles, `data:` images and fonts, a `blob:` search worker). It keeps
+/// Redoc's one outside load, its logo on `cdn.redoc.ly`, from ever leaving the browser.
+pub const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; \
+    worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+    form-action 'none'; frame-ancestors 'none'";
+
 /// The `/api/v1/docs` response.
 pub fn page_response() -> Result<Response<Body>, HttpError> {
-    respond("text/html; charset=utf-8", "no-cache", DOCS_HTML.as_bytes())
+    let mut response = respond("text/html; charset=utf-8", "no-cache", DOCS_HTML.as_bytes())?;
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        http::HeaderValue::from_static(DOCS_CSP),
+    );
+    Ok(response)
 }
 
 /// The Redoc script.

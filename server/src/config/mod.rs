@@ -42,8 +42,9 @@ pub struct Settings {
     pub jwt_access_expire_minutes: u32,
     /// `JWT_REFRESH_EXPIRE_DAYS`: lifetime of a refresh token.
     pub jwt_refresh_expire_days: u32,
-    /// `CORS_ORIGINS`: the raw comma-separated list; see [`Settings::cors_origins_list`].
-    pub cors_origins: String,
+    /// `CORS_ORIGINS`: the origins allowed to call the API with credentials, normalised
+    /// as browsers serialise them; see [`Settings::cors_origins_list`].
+    pub cors_origins: Vec<Origin>,
     /// `WS_INITIAL_HOURS`: initial WebSocket connection window.
     pub ws_initial_hours: u32,
     /// `GITHUB_TOKEN`: token for the GitHub integration, if any.
@@ -62,8 +63,6 @@ pub struct Settings {
     pub request_body_max_bytes: usize,
     /// `SHUTDOWN_TIMEOUT_SECONDS`: how long in-flight requests may run after a stop signal.
     pub shutdown_timeout: Duration,
-    /// The parsed form of `CORS_ORIGINS`, validated at startup.
-    allowed_origins: Vec<Origin>,
 }
 
 impl Settings {
@@ -75,8 +74,10 @@ impl Settings {
 
     /// Builds and validates the settings from already-collected variables.
     pub fn from_variables(vars: &Variables) -> Result<Self, SettingsError> {
-        let cors_origins = vars.get_or("CORS_ORIGINS", "http://localhost:3000");
-        let allowed_origins = origin::parse_list("CORS_ORIGINS", &cors_origins)?;
+        let cors_origins = origin::parse_list(
+            "CORS_ORIGINS",
+            &vars.get_or("CORS_ORIGINS", "http://localhost:3000"),
+        )?;
         Ok(Self {
             database_url: DatabaseUrl::parse(
                 "DATABASE_URL",
@@ -103,7 +104,6 @@ impl Settings {
             )?),
             request_body_max_bytes: positive(vars, "REQUEST_BODY_MAX_BYTES", 1_048_576)?,
             shutdown_timeout: Duration::from_secs(vars.parse_or("SHUTDOWN_TIMEOUT_SECONDS", 30)?),
-            allowed_origins,
         })
     }
 
@@ -122,7 +122,7 @@ impl Settings {
     /// The allowed CORS origins: `CORS_ORIGINS` split on commas, trimmed, empty entries
     /// dropped, each validated as `scheme://host[:port]` without a trailing `/`.
     pub fn cors_origins_list(&self) -> &[Origin] {
-        &self.allowed_origins
+        &self.cors_origins
     }
 }
 

@@ -24,7 +24,10 @@ fn defaults_match_the_reference() {
     assert_eq!(s.jwt_secret.expose(), "s3cret-value");
     assert_eq!(s.jwt_access_expire_minutes, 30);
     assert_eq!(s.jwt_refresh_expire_days, 7);
-    assert_eq!(s.cors_origins, "http://localhost:3000");
+    assert_eq!(
+        s.cors_origins,
+        [Origin::parse("http://localhost:3000").unwrap()]
+    );
     assert_eq!(s.ws_initial_hours, 1);
     assert_eq!(s.github_token, None);
     assert_eq!(s.log_level, LogLevel(slog::Level::Info));

@@ -1,0 +1,85 @@
+//! The TypeScript client in a real browser: headless Chromium, driven by
+//! `client/typescript/e2e/browser.mjs` (puppeteer-core), against a real server on a real
+//! PostgreSQL that this test stops halfway.
+//!
+//! Needs Node.js, `npm ci --prefix client/typescript` and Chromium (`apt-get install
+//! chromium`), so it is ignored by default; `.ci/run` runs it:
+//! `cargo test -p statusboard-tests --test browser -- --ignored`.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use statusboard_server::config::{DatabaseUrl, Origin};
+use statusboard_tests::app::TestApp;
+use statusboard_tests::os::free_loopback_port;
+use statusboard_tests::postgres::{Cluster, DataDir};
+
+/// Runs the browser driver for `phase`; panics with its output when a check fails.
+fn browser(phase: &str, base_url: &str, allowed_port: u16, other_port: u16) {
+    let package = Path::new(env!("CARGO_MANIFEST_DIR")).join("../client/typescript");
+    let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/browser");
+    let output = Command::new("node")
+        .arg("e2e/browser.mjs")
+        .args([
+            phase,
+            base_url,
+            &allowed_port.to_string(),
+            &other_port.to_string(),
+        ])
+        .arg(&artifacts)
+        .current_dir(&package)
+        .output()
+        .expect("node runs (Node.js 20 or newer on PATH)");
+    let printed = String::from_utf8_lossy(&output.stdout);
+    println!("{printed}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "browser checks failed ({phase}):\n{printed}"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs Node.js, `npm ci` in client/typescript and Chromium; .ci/run runs it"]
+async fn the_typescript_client_in_headless_chromium() {
+    let mut cluster = tokio::task::spawn_blocking(|| Cluster::start(DataDir::Temporary, None))
+        .await
+        .unwrap()
+        .unwrap();
+    let allowed_port = free_loopback_port().unwrap();
+    let other_port = free_loopback_port().unwrap();
+    let url = DatabaseUrl::parse("DATABASE_URL", &cluster.url("postgres")).unwrap();
+    let mut settings = TestApp::settings(url);
+    settings.cors_origins =
+        vec![Origin::parse(&format!("http://localhost:{allowed_port}")).unwrap()];
+    let app = TestApp::spawn_ready(settings).await;
+
+    let run = |phase: &'static str, base_url: String| {
+        tokio::task::spawn_blocking(move || browser(phase, &base_url, allowed_port, other_port))
+    };
+    run("up", app.base_url.clone()).await.unwrap();
+
+    cluster = tokio::task::spawn_blocking(move || {
+        cluster.stop().unwrap();
+        cluster
+    })
+    .await
+    .unwrap();
+    let started = Instant::now();
+    while reqwest::get(app.url("/api/v1/ready"))
+        .await
+        .unwrap()
+        .status()
+        != 503
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "/ready never turned 503"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    run("down", app.base_url.clone()).await.unwrap();
+    drop(cluster);
+}
