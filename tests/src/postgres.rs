@@ -157,6 +157,44 @@ impl Cluster {
         Ok(())
     }
 
+    /// Turns TLS on with this certificate and key (PEM) and accepts only TLS connections
+    /// from then on (`hostssl` lines only in `pg_hba.conf`), then restarts PostgreSQL.
+    pub fn require_tls(
+        &mut self,
+        certificate_pem: &str,
+        key_pem: &str,
+    ) -> Result<(), ClusterError> {
+        use std::os::unix::fs::PermissionsExt;
+        let write = |name: &str, contents: &str, mode: u32| {
+            let path = self.data_dir.join(name);
+            std::fs::write(&path, contents)
+                .and_then(|()| {
+                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
+                })
+                .map_err(|e| error(format!("writing {}: {e}", path.display())))?;
+            if let Some((uid, gid)) = self.run_as {
+                std::os::unix::fs::chown(&path, Some(uid), Some(gid))
+                    .map_err(|e| error(format!("handing {} to postgres: {e}", path.display())))?;
+            }
+            Ok(())
+        };
+        write("server.crt", certificate_pem, 0o600)?;
+        write("server.key", key_pem, 0o600)?;
+        write(
+            "pg_hba.conf",
+            "# TLS only: no plaintext line.\nhostssl all all 127.0.0.1/32 trust\n",
+            0o600,
+        )?;
+        let conf = self.data_dir.join("postgresql.conf");
+        let mut settings = std::fs::read_to_string(&conf)
+            .map_err(|e| error(format!("reading {}: {e}", conf.display())))?;
+        settings
+            .push_str("\nssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n");
+        std::fs::write(&conf, settings)
+            .map_err(|e| error(format!("writing {}: {e}", conf.display())))?;
+        self.restart()
+    }
+
     /// Starts PostgreSQL again after [`Cluster::stop`], on the same port.
     pub fn restart(&mut self) -> Result<(), ClusterError> {
         self.stop()?;

@@ -21,7 +21,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-pub use database_url::DatabaseUrl;
+pub use database_url::{DatabaseUrl, RootCertificates, SslMode};
 pub use error::SettingsError;
 pub use log::{LogFormat, LogLevel};
 pub use origin::Origin;

@@ -15,15 +15,20 @@ pub enum DatabaseError {
     /// The pool could not be built (a configuration problem).
     #[error("cannot build the database pool: {0}")]
     Pool(String),
+    /// The TLS settings of `DATABASE_URL` cannot be used.
+    #[error("{0}")]
+    Tls(#[from] super::tls::TlsError),
     /// Applying migrations failed.
     #[error("migrations failed: {0}")]
     Migration(String),
 }
 
 impl DatabaseError {
+    /// A failed checkout: whatever happened while connecting (refused, timed out, TLS,
+    /// authentication), the database is unavailable to this server.
     pub(super) fn from_pool(error: PoolError) -> Self {
         let reason = match error {
-            PoolError::Backend(e) => return Self::from(e),
+            PoolError::Backend(e) => describe(&e),
             PoolError::Closed => "the pool is closed (the server is stopping)".to_owned(),
             other => other.to_string(),
         };
@@ -53,12 +58,19 @@ impl From<tokio_postgres::Error> for DatabaseError {
             .code()
             .is_some_and(|c| c.code().starts_with("08") || c.code().starts_with("57P"));
         if error.is_closed() || connection_lost || error.code().is_none() {
-            let reason = std::error::Error::source(&error)
-                .map_or_else(|| error.to_string(), |cause| format!("{error}: {cause}"));
-            return Self::Unavailable { reason };
+            return Self::Unavailable {
+                reason: describe(&error),
+            };
         }
         Self::Query(error)
     }
+}
+
+/// A driver error with its cause (`error performing TLS handshake: invalid peer
+/// certificate: UnknownIssuer`).
+fn describe(error: &tokio_postgres::Error) -> String {
+    std::error::Error::source(error)
+        .map_or_else(|| error.to_string(), |cause| format!("{error}: {cause}"))
 }
 
 impl From<DatabaseError> for HttpError {

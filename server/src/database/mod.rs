@@ -12,13 +12,13 @@
 
 mod error;
 pub mod migrations;
+pub mod tls;
 
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 pub use deadpool_postgres::{Status as PoolStatus, Transaction};
 pub use error::DatabaseError;
-use tokio_postgres::NoTls;
 
 use crate::config::Settings;
 
@@ -54,9 +54,11 @@ impl Database {
             let user = config.get_user().unwrap_or("postgres").to_owned();
             config.dbname(&user);
         }
+        let url = &settings.database_url;
+        let tls = tls::connector(url.ssl_mode(), url.root_certificates())?;
         let manager = Manager::from_config(
             config,
-            NoTls,
+            tls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },

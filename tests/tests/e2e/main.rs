@@ -9,6 +9,7 @@ mod database;
 mod docs;
 mod health;
 mod ready;
+mod tls;
 mod versioning;
 
 use statusboard_tests::app::TestApp;
