@@ -4,6 +4,7 @@
 //! |---|---|
 //! | [`config`] | settings from the environment and `.env`, validated, secrets redacted |
 //! | [`logging`] | slog to standard output, JSON lines or pretty, never dropping a line |
+//! | [`metrics`] | Prometheus metrics on their own listener |
 //! | [`auth`] | JWT access and refresh tokens, and the `BearerAuth` extractor |
 //! | [`handlers`] | the implementation of the API trait (crate `statusboard-api`) |
 //! | [`versioning`] | which API version answers a request (`api-version` header) |
@@ -24,6 +25,7 @@ pub mod database;
 pub mod docs;
 pub mod handlers;
 pub mod logging;
+pub mod metrics;
 pub mod probe;
 pub mod respond;
 pub mod routes;

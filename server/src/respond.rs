@@ -2,7 +2,8 @@
 //!
 //! Every endpoint's handler runs its work inside [`respond`], which adds to the answer,
 //! success or error, the headers every answer carries (CORS and `Vary`, see
-//! [`crate::cors`]). Nothing else needs remembering when adding an endpoint:
+//! [`crate::cors`]), and records it in the metrics (count, latency, in flight; see
+//! [`crate::metrics`]). Nothing else needs remembering when adding an endpoint:
 //!
 //! ```ignore
 //! async fn health(rqctx: RequestContext<ApiContext>) -> Result<HttpResponseHeaders<HttpResponseOk<Health>>, HttpError> {
@@ -13,11 +14,17 @@
 //! }
 //! ```
 
-use dropshot::{Body, HttpCodedResponse, HttpError, HttpResponseHeaders, RequestContext};
-use http::{HeaderMap, Response};
+use std::time::Instant;
+
+use dropshot::{
+    Body, HttpCodedResponse, HttpError, HttpResponse, HttpResponseError, HttpResponseHeaders,
+    RequestContext,
+};
+use http::{HeaderMap, Response, StatusCode};
 use statusboard_api::{NotReady, ReadyResponse};
 
 use crate::context::ApiContext;
+use crate::metrics;
 
 /// Runs a handler's `work` and adds the headers every answer carries to its result.
 pub async fn respond<R, E>(
@@ -28,43 +35,66 @@ where
     R: Answer,
     E: Answer,
 {
+    let started = Instant::now();
+    let in_flight = metrics::InFlight::enter();
     let mut result = work.await;
-    let headers = match &mut result {
-        Ok(answer) => answer.headers_mut(),
-        Err(error) => error.headers_mut(),
+    let (status, headers) = match &mut result {
+        Ok(answer) => (answer.status(), answer.headers_mut()),
+        Err(error) => (error.status(), error.headers_mut()),
     };
     if let Some(headers) = headers {
         rqctx.context().cors.apply(rqctx.request.headers(), headers);
     }
+    drop(in_flight);
+    metrics::request(
+        &rqctx.endpoint.operation_id,
+        rqctx.request.method(),
+        status,
+        started.elapsed(),
+    );
     result
 }
 
-/// What a handler can answer: something that carries headers (or, for an error type that
-/// cannot, says so).
+/// What a handler can answer: something with a status that carries headers (or, for an
+/// error type that cannot, says so).
 pub trait Answer {
+    /// The status the answer goes out with.
+    fn status(&self) -> StatusCode;
     /// The headers sent with the answer; `None` when this type cannot carry any.
     fn headers_mut(&mut self) -> Option<&mut HeaderMap>;
 }
 
 impl<T: HttpCodedResponse> Answer for HttpResponseHeaders<T> {
+    fn status(&self) -> StatusCode {
+        T::STATUS_CODE
+    }
     fn headers_mut(&mut self) -> Option<&mut HeaderMap> {
         Some(HttpResponseHeaders::headers_mut(self))
     }
 }
 
 impl Answer for Response<Body> {
+    fn status(&self) -> StatusCode {
+        Response::status(self)
+    }
     fn headers_mut(&mut self) -> Option<&mut HeaderMap> {
         Some(Response::headers_mut(self))
     }
 }
 
 impl Answer for ReadyResponse {
+    fn status(&self) -> StatusCode {
+        HttpResponse::status_code(self)
+    }
     fn headers_mut(&mut self) -> Option<&mut HeaderMap> {
         Some(ReadyResponse::headers_mut(self))
     }
 }
 
 impl Answer for HttpError {
+    fn status(&self) -> StatusCode {
+        self.status_code.as_status()
+    }
     fn headers_mut(&mut self) -> Option<&mut HeaderMap> {
         Some(HttpError::headers_mut(self))
     }
@@ -73,6 +103,9 @@ impl Answer for HttpError {
 /// Dropshot's custom error types carry no headers: `/ready` answers its `503` through
 /// [`ReadyResponse`] instead, and returns this error type only for the record.
 impl Answer for NotReady {
+    fn status(&self) -> StatusCode {
+        HttpResponseError::status_code(self).as_status()
+    }
     fn headers_mut(&mut self) -> Option<&mut HeaderMap> {
         None
     }

@@ -17,6 +17,7 @@ use crate::config::Settings;
 use crate::context::ApiContext;
 use crate::database::{Database, DatabaseError, migrations};
 use crate::handlers::StatusboardImpl;
+use crate::metrics::MetricsServer;
 use crate::routes::{self, AllowedMethods};
 use crate::versioning;
 
@@ -32,6 +33,12 @@ pub enum StartError {
     /// The database pool cannot be built from the settings.
     #[error("DATABASE_URL: {0}")]
     Database(#[from] DatabaseError),
+    /// The metrics listener could not be opened.
+    #[error(
+        "METRICS_BIND_ADDRESS={address}: cannot serve metrics there: {reason} (set it \
+             empty to turn metrics off)"
+    )]
+    Metrics { address: SocketAddr, reason: String },
 }
 
 /// How a shutdown ended.
@@ -46,6 +53,7 @@ pub enum Shutdown {
 /// A running server.
 pub struct Server {
     http: HttpServer<ApiContext>,
+    metrics: Option<MetricsServer>,
     log: Logger,
     migrations: JoinHandle<()>,
 }
@@ -108,9 +116,17 @@ impl Server {
                 reason: std::error::Error::source(&e)
                     .map_or_else(|| e.to_string(), ToString::to_string),
             })?;
+        let metrics = match settings.metrics_bind_address {
+            Some(address) => Some(
+                MetricsServer::start(address, database.clone(), log)
+                    .map_err(|reason| StartError::Metrics { address, reason })?,
+            ),
+            None => None,
+        };
         let migrations = tokio::spawn(migrate_until_done(database, migrated, log.clone()));
         Ok(Self {
             http,
+            metrics,
             log: log.clone(),
             migrations,
         })
@@ -126,12 +142,20 @@ impl Server {
         self.http.local_addr()
     }
 
+    /// The address of the metrics listener, when metrics are on.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(MetricsServer::local_addr)
+    }
+
     /// Stops accepting connections and waits up to `timeout` for in-flight requests.
     pub async fn shutdown(self, timeout: Duration) -> Shutdown {
         info!(self.log, "shutting down"; "timeout_s" => timeout.as_secs());
         self.migrations.abort();
         let database = self.context().database.clone();
         let outcome = tokio::time::timeout(timeout, self.http.close()).await;
+        if let Some(metrics) = self.metrics {
+            metrics.close().await;
+        }
         database.close();
         match outcome {
             Ok(Ok(())) => Shutdown::Graceful,

@@ -63,6 +63,9 @@ pub struct Settings {
     pub request_body_max_bytes: usize,
     /// `SHUTDOWN_TIMEOUT_SECONDS`: how long in-flight requests may run after a stop signal.
     pub shutdown_timeout: Duration,
+    /// `METRICS_BIND_ADDRESS`: where Prometheus scrapes `GET /metrics`; `None` (the
+    /// variable set to an empty value) turns metrics off.
+    pub metrics_bind_address: Option<SocketAddr>,
 }
 
 impl Settings {
@@ -104,6 +107,13 @@ impl Settings {
             )?),
             request_body_max_bytes: positive(vars, "REQUEST_BODY_MAX_BYTES", 1_048_576)?,
             shutdown_timeout: Duration::from_secs(vars.parse_or("SHUTDOWN_TIMEOUT_SECONDS", 30)?),
+            metrics_bind_address: match vars.get("METRICS_BIND_ADDRESS") {
+                Some(empty) if empty.trim().is_empty() => None,
+                _ => Some(vars.parse_or(
+                    "METRICS_BIND_ADDRESS",
+                    SocketAddr::from(([127, 0, 0, 1], 9464)),
+                )?),
+            },
         })
     }
 
@@ -113,6 +123,7 @@ impl Settings {
         let vars = Variables::from_pairs([
             ("JWT_SECRET", "test-secret-not-for-production"),
             ("BIND_ADDRESS", "127.0.0.1:0"),
+            ("METRICS_BIND_ADDRESS", ""),
         ]);
         let mut settings = Self::from_variables(&vars).expect("test settings are valid");
         settings.database_url = database_url;

@@ -24,6 +24,7 @@ pub(super) const KNOWN: &[&str] = &[
     "DATABASE_CONNECT_TIMEOUT_SECONDS",
     "REQUEST_BODY_MAX_BYTES",
     "SHUTDOWN_TIMEOUT_SECONDS",
+    "METRICS_BIND_ADDRESS",
 ];
 
 /// The raw setting values, layered by the `config` crate: the `.env` file below the

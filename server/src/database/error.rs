@@ -35,6 +35,17 @@ impl DatabaseError {
         Self::Unavailable { reason }
     }
 
+    /// The kind of failure, as the metrics count it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Unavailable { .. } => "unavailable",
+            Self::Query(_) => "query",
+            Self::Pool(_) => "pool",
+            Self::Tls(_) => "tls",
+            Self::Migration(_) => "migration",
+        }
+    }
+
     /// What went wrong, without the "database unavailable" prefix.
     pub fn reason(&self) -> String {
         match self {

@@ -45,11 +45,16 @@ pub async fn apply(database: &Database, runner: &Runner) -> Result<Vec<String>, 
     let unlocked = client
         .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
         .await;
-    let report = report.map_err(|e| DatabaseError::Migration(e.to_string()))?;
+    let report = report.map_err(|e| {
+        crate::metrics::database_error("migration");
+        DatabaseError::Migration(e.to_string())
+    })?;
     unlocked?;
-    Ok(report
+    let applied: Vec<String> = report
         .applied_migrations()
         .iter()
         .map(ToString::to_string)
-        .collect())
+        .collect();
+    crate::metrics::migrations_applied(applied.len());
+    Ok(applied)
 }

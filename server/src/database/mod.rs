@@ -107,12 +107,16 @@ impl Database {
         what: &str,
         work: impl Future<Output = Result<T, DatabaseError>>,
     ) -> Result<T, DatabaseError> {
-        tokio::time::timeout(self.timeout, work)
+        let result = tokio::time::timeout(self.timeout, work)
             .await
             .unwrap_or_else(|_| {
                 let reason = format!("{what} within {} s", self.timeout.as_secs());
                 Err(DatabaseError::Unavailable { reason })
-            })
+            });
+        if let Err(e) = &result {
+            crate::metrics::database_error(e.kind());
+        }
+        result
     }
 
     /// How many connections the pool holds, and how many are idle.

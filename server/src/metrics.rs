@@ -1,0 +1,240 @@
+//! Prometheus metrics, served on a listener of their own (`METRICS_BIND_ADDRESS`, default
+//! `127.0.0.1:9464`; empty turns them off) at `GET /metrics`: never on the API's port, never
+//! in the OpenAPI document.
+//!
+//! | metric | type | labels |
+//! |---|---|---|
+//! | `statusboard_http_requests_total` | counter | `operation`, `method`, `status_class` (`2xx`…) |
+//! | `statusboard_http_request_duration_seconds` | histogram | `operation` |
+//! | `statusboard_http_requests_in_flight` | gauge | |
+//! | `statusboard_database_pool_size` | gauge | connections open |
+//! | `statusboard_database_pool_idle` | gauge | connections open and free |
+//! | `statusboard_database_pool_waiters` | gauge | requests waiting for a connection |
+//! | `statusboard_database_errors_total` | counter | `kind` (`unavailable`, `query`, `pool`, `tls`, `migration`) |
+//! | `statusboard_database_migrations_applied_total` | counter | |
+//! | `statusboard_build_info` | gauge (1) | `version` |
+//!
+//! Requests are counted by [`crate::respond`], so every handler's answer is; answers that
+//! dropshot makes before any handler runs (`404` for an unknown path, `400` for an
+//! unsupported `api-version`) are not.
+
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use dropshot::{ApiDescription, Body, ConfigDropshot, HttpError, HttpServer, RequestContext};
+use http::{Method, Response, StatusCode, header};
+use metrics::{counter, gauge, histogram};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use slog::Logger;
+
+use crate::database::Database;
+
+const REQUESTS: &str = "statusboard_http_requests_total";
+const DURATION: &str = "statusboard_http_request_duration_seconds";
+const IN_FLIGHT: &str = "statusboard_http_requests_in_flight";
+const POOL_SIZE: &str = "statusboard_database_pool_size";
+const POOL_IDLE: &str = "statusboard_database_pool_idle";
+const POOL_WAITERS: &str = "statusboard_database_pool_waiters";
+const DATABASE_ERRORS: &str = "statusboard_database_errors_total";
+const MIGRATIONS_APPLIED: &str = "statusboard_database_migrations_applied_total";
+const BUILD_INFO: &str = "statusboard_build_info";
+
+/// Latency buckets, in seconds: 100 µs to 10 s.
+const BUCKETS: &[f64] = &[
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+    5.0, 10.0,
+];
+
+/// Whether a recorder is installed; without one, nothing is recorded or even labelled.
+static ENABLED: AtomicBool = AtomicBool::new(false);
+
+/// The process-wide recorder, installed on first use. Every server of the process (tests
+/// start many) records into it.
+fn recorder() -> Result<PrometheusHandle, String> {
+    static HANDLE: OnceLock<Result<PrometheusHandle, String>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let handle = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Full(DURATION.to_owned()), BUCKETS)
+                .map_err(|e| e.to_string())?
+                .install_recorder()
+                .map_err(|e| e.to_string())?;
+            describe();
+            gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+            ENABLED.store(true, Ordering::Release);
+            Ok(handle)
+        })
+        .clone()
+}
+
+fn describe() {
+    use metrics::{describe_counter, describe_gauge, describe_histogram};
+    describe_counter!(
+        REQUESTS,
+        "HTTP requests answered, by operation, method and status class."
+    );
+    describe_histogram!(
+        DURATION,
+        metrics::Unit::Seconds,
+        "Time to answer, by operation."
+    );
+    describe_gauge!(IN_FLIGHT, "HTTP requests being answered now.");
+    describe_gauge!(POOL_SIZE, "PostgreSQL connections the pool holds.");
+    describe_gauge!(
+        POOL_IDLE,
+        "PostgreSQL connections the pool holds and nobody uses."
+    );
+    describe_gauge!(
+        POOL_WAITERS,
+        "Requests waiting for a PostgreSQL connection."
+    );
+    describe_counter!(DATABASE_ERRORS, "Database failures, by kind.");
+    describe_counter!(
+        MIGRATIONS_APPLIED,
+        "Schema migrations applied by this process."
+    );
+    describe_gauge!(
+        BUILD_INFO,
+        "Always 1; the version label says which build runs."
+    );
+}
+
+/// Counts a request as in flight while it lives.
+#[derive(Debug)]
+pub struct InFlight(());
+
+impl InFlight {
+    /// A request starts.
+    pub fn enter() -> Self {
+        if ENABLED.load(Ordering::Relaxed) {
+            gauge!(IN_FLIGHT).increment(1.0);
+        }
+        Self(())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if ENABLED.load(Ordering::Relaxed) {
+            gauge!(IN_FLIGHT).decrement(1.0);
+        }
+    }
+}
+
+/// Records an answered request.
+pub fn request(operation: &str, method: &Method, status: StatusCode, elapsed: Duration) {
+    if !ENABLED.load(Ordering::Relaxed) {
+        return;
+    }
+    let class = match status.as_u16() {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    };
+    let method = match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    };
+    let operation = operation.to_owned();
+    counter!(REQUESTS, "operation" => operation.clone(), "method" => method, "status_class" => class)
+        .increment(1);
+    histogram!(DURATION, "operation" => operation).record(elapsed.as_secs_f64());
+}
+
+/// Records a database failure of `kind`.
+pub fn database_error(kind: &'static str) {
+    if ENABLED.load(Ordering::Relaxed) {
+        counter!(DATABASE_ERRORS, "kind" => kind).increment(1);
+    }
+}
+
+/// Records `count` migrations applied.
+pub fn migrations_applied(count: usize) {
+    if ENABLED.load(Ordering::Relaxed) {
+        counter!(MIGRATIONS_APPLIED).increment(count as u64);
+    }
+}
+
+/// What the metrics listener needs.
+#[derive(Debug)]
+struct MetricsContext {
+    handle: PrometheusHandle,
+    database: Database,
+}
+
+/// The metrics listener.
+pub struct MetricsServer {
+    http: HttpServer<MetricsContext>,
+}
+
+impl std::fmt::Debug for MetricsServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsServer")
+            .field("local_addr", &self.local_addr())
+            .finish()
+    }
+}
+
+impl MetricsServer {
+    /// Installs the recorder (once per process) and serves `GET /metrics` on `address`.
+    pub fn start(address: SocketAddr, database: Database, log: &Logger) -> Result<Self, String> {
+        let handle = recorder()?;
+        let mut api = ApiDescription::new();
+        api.register(metrics_endpoint).map_err(|e| e.to_string())?;
+        let config = ConfigDropshot {
+            bind_address: address,
+            ..ConfigDropshot::default()
+        };
+        let context = MetricsContext { handle, database };
+        let http =
+            dropshot::ServerBuilder::new(api, context, log.new(slog::o!("listener" => "metrics")))
+                .config(config)
+                .start()
+                .map_err(|e| {
+                    std::error::Error::source(&e)
+                        .map_or_else(|| e.to_string(), ToString::to_string)
+                })?;
+        Ok(Self { http })
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.http.local_addr()
+    }
+
+    /// Stops it.
+    pub async fn close(self) {
+        let _ = self.http.close().await;
+    }
+}
+
+/// Prometheus text: the recorder's metrics, with the pool's state as of now.
+#[dropshot::endpoint { method = GET, path = "/metrics" }]
+async fn metrics_endpoint(
+    rqctx: RequestContext<MetricsContext>,
+) -> Result<Response<Body>, HttpError> {
+    let context = rqctx.context();
+    let status = context.database.status();
+    gauge!(POOL_SIZE).set(status.size as f64);
+    gauge!(POOL_IDLE).set(status.available as f64);
+    gauge!(POOL_WAITERS).set(status.waiting as f64);
+    context.handle.run_upkeep();
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )
+        .body(Body::from(context.handle.render()))
+        .map_err(|e| HttpError::for_internal_error(e.to_string()))
+}
