@@ -41,11 +41,27 @@ fn main() -> ExitCode {
         }
     };
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
+    let mut command = Command::new(cargo);
+    command
         .args(["run", "--locked", "--quiet", "--package", package, "--"])
-        .args(tool_args)
-        .status();
-    match status {
+        .args(tool_args);
+    run(command)
+}
+
+/// Becomes the tool (cargo itself execs the binary it runs), so that signals such as
+/// Ctrl-C or SIGTERM to `cargo xtask dev` reach the tool, and its exit status is ours.
+#[cfg(unix)]
+fn run(mut command: Command) -> ExitCode {
+    use std::os::unix::process::CommandExt;
+    let error = command.exec();
+    eprintln!("xtask: cannot run cargo: {error}");
+    ExitCode::FAILURE
+}
+
+/// Runs the tool and passes its exit status on.
+#[cfg(not(unix))]
+fn run(mut command: Command) -> ExitCode {
+    match command.status() {
         Ok(status) if status.success() => ExitCode::SUCCESS,
         Ok(status) => ExitCode::from(status.code().map_or(1, |c| c.clamp(1, 255) as u8)),
         Err(e) => {

@@ -1,0 +1,254 @@
+//! `cargo xtask bench`: how fast statusboard answers, measured against its limits in the
+//! same run.
+//!
+//! 1. `GET /api/v1/health` on four servers, each started fresh and pinned to CPU 0 with
+//!    wrk (one thread, an `Origin` header) on CPU 1: a bare hyper server and a bare
+//!    dropshot server (`build-tools/baselines`), statusboard at its default settings
+//!    (INFO, every request logged, CORS, metrics on) and statusboard with metrics off.
+//!    The servers take turns over several rotations (the order shifting each time); each
+//!    figure is the median over the rotations, and each ratio the median of the
+//!    same-rotation ratios, since this shared machine's speed drifts between runs.
+//! 2. The log pipelines: statusboard's writer against slog-async + slog-json.
+//! 3. `/api/v1/ready` against pgbench (see [`database`]).
+//!
+//! Everything each server printed is under `target/bench/`.
+
+mod database;
+mod servers;
+mod wrk;
+
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use statusboard_tests::postgres::{Cluster, DataDir};
+
+use servers::{Contender, Running};
+
+/// Command-line options.
+#[derive(Debug)]
+pub struct Options {
+    duration_s: u64,
+    connections: u32,
+    rotations: usize,
+}
+
+fn parse_options(args: &[&str]) -> Result<Options> {
+    let mut options = Options {
+        duration_s: 10,
+        connections: 32,
+        rotations: 5,
+    };
+    let mut args = args.iter();
+    while let Some(flag) = args.next() {
+        let value = args
+            .next()
+            .with_context(|| format!("{flag} needs a value"))?;
+        match *flag {
+            "--duration" => options.duration_s = value.parse().context("--duration")?,
+            "--connections" => options.connections = value.parse().context("--connections")?,
+            "--rotations" => options.rotations = value.parse().context("--rotations")?,
+            _ => bail!("unknown option {flag}"),
+        }
+    }
+    if options.rotations == 0 {
+        bail!("--rotations must be at least 1");
+    }
+    Ok(options)
+}
+
+/// One contender's figures in one rotation.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    load: wrk::Load,
+    idle_rss_mib: f64,
+    peak_rss_mib: f64,
+    first_ok_ms: f64,
+}
+
+pub fn run(args: &[&str]) -> Result<()> {
+    let options = parse_options(args)?;
+    for tool in ["wrk", "taskset", "pgbench"] {
+        if Command::new(tool).arg("--version").output().is_err() {
+            bail!("{tool} is not installed (Debian: apt-get install wrk util-linux postgresql)");
+        }
+    }
+    let root = crate::workspace_root();
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--release", "--locked", "-p", "statusboard-server"])
+        .args(["-p", "statusboard-baselines"])
+        .current_dir(&root)
+        .status()
+        .context("running cargo build")?;
+    if !status.success() {
+        bail!("cargo build --release failed");
+    }
+    let pin = std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2);
+    let out_dir = root.join("target").join("bench");
+    std::fs::create_dir_all(&out_dir)?;
+
+    let cluster = Cluster::start(DataDir::Temporary, None)?;
+    let database_url = cluster.url("postgres");
+    let contenders = [
+        Contender::baseline("bare hyper", "bare-hyper"),
+        Contender::baseline("bare dropshot", "bare-dropshot"),
+        Contender::statusboard("statusboard (default)", &database_url, &[]),
+        Contender::statusboard(
+            "statusboard, metrics off",
+            &database_url,
+            &[("METRICS_BIND_ADDRESS", "")],
+        ),
+    ];
+
+    // samples[rotation][contender]
+    let mut samples: Vec<Vec<Sample>> = Vec::new();
+    let (mut logged, mut completed) = (0, 0);
+    for rotation in 0..options.rotations {
+        let mut row = vec![None; contenders.len()];
+        for turn in 0..contenders.len() {
+            let index = (rotation + turn) % contenders.len();
+            let contender = &contenders[index];
+            let log_path = out_dir.join(format!("{}.log", contender.binary.replace('-', "_")));
+            let mut server = Running::start(&root, contender, &log_path, pin)?;
+            std::thread::sleep(Duration::from_millis(500));
+            let idle_rss_mib = server.rss_mib()?;
+            let url = format!("http://{}/api/v1/health", server.addr);
+            let load = wrk::run(&url, options.connections, options.duration_s, pin)?;
+            let peak_rss_mib = server.peak_rss_mib()?;
+            server.stop()?;
+            if contender.logs_requests {
+                logged += server.logged_requests()?;
+                completed += load.requests;
+            }
+            println!(
+                "rotation {}: {:<26} {:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms",
+                rotation + 1,
+                contender.name,
+                load.requests_per_second,
+                load.p50_ms,
+                load.p99_ms
+            );
+            row[index] = Some(Sample {
+                load,
+                idle_rss_mib,
+                peak_rss_mib,
+                first_ok_ms: server.first_ok.as_secs_f64() * 1e3,
+            });
+        }
+        samples.push(row.into_iter().flatten().collect());
+    }
+    report(&contenders, &samples, &options);
+    // wrk counts only completed responses; requests cut off when it stops are logged too.
+    let verdict = if logged >= completed {
+        "none lost"
+    } else {
+        "LINES LOST"
+    };
+    println!(
+        "statusboard request log lines: {logged} for {completed} completed requests ({verdict})"
+    );
+
+    log_pipelines(&root, &out_dir, pin)?;
+
+    let contender = Contender::statusboard("statusboard", &database_url, &[]);
+    let mut server = Running::start(&root, &contender, &out_dir.join("ready.log"), false)?;
+    database::compare(&server, &cluster, &options)?;
+    server.stop()
+}
+
+/// Prints the table: ratios first, then the absolute figures (medians over rotations).
+fn report(contenders: &[Contender], samples: &[Vec<Sample>], options: &Options) {
+    let column = |index: usize, value: fn(&Sample) -> f64| -> f64 {
+        median(
+            &mut samples
+                .iter()
+                .map(|row| value(&row[index]))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let ratio = |index: usize, base: usize, value: fn(&Sample) -> f64| -> f64 {
+        median(
+            &mut samples
+                .iter()
+                .map(|row| value(&row[index]) / value(&row[base]))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let rps = |s: &Sample| s.load.requests_per_second;
+    println!(
+        "\nGET /api/v1/health, {} rotations of {} s, {} connections; medians (ratios: median of \
+         same-rotation ratios)",
+        options.rotations, options.duration_s, options.connections
+    );
+    println!(
+        "| server | × bare hyper | × bare dropshot | req/s | p50 ms | p99 ms | idle RSS MiB | \
+         peak RSS MiB | first 200 ms |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for (index, contender) in contenders.iter().enumerate() {
+        println!(
+            "| {} | {:.2} | {:.2} | {:.0} | {:.2} | {:.2} | {:.1} | {:.1} | {:.1} |",
+            contender.name,
+            ratio(index, 0, rps),
+            ratio(index, 1, rps),
+            column(index, rps),
+            column(index, |s| s.load.p50_ms),
+            column(index, |s| s.load.p99_ms),
+            column(index, |s| s.idle_rss_mib),
+            column(index, |s| s.peak_rss_mib),
+            column(index, |s| s.first_ok_ms),
+        );
+    }
+    println!(
+        "metrics on / metrics off: {:.2} (median of same-rotation ratios)",
+        ratio(2, 3, rps)
+    );
+}
+
+/// statusboard's log pipeline against slog-async (blocking, never dropping) + slog-json,
+/// 400 000 request lines from two threads, pinned to CPU 0 like the server.
+fn log_pipelines(root: &std::path::Path, out_dir: &std::path::Path, pin: bool) -> Result<()> {
+    let binary = root.join("target/release/log-pipelines");
+    let mut command = if pin {
+        let mut c = Command::new("taskset");
+        c.args(["-c", "0"]).arg(&binary);
+        c
+    } else {
+        Command::new(&binary)
+    };
+    let output = command
+        .args(["400000", "2"])
+        .arg(out_dir.join("log-pipelines.out"))
+        .output()
+        .context("running log-pipelines")?;
+    if !output.status.success() {
+        bail!(
+            "log-pipelines failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let rate = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse::<f64>().ok())
+    };
+    let ours = rate("statusboard").context("log-pipelines output")?;
+    println!("\nlog pipelines, request lines per second:");
+    for line in text.lines() {
+        if let Some((name, value)) = line.split_once(' ')
+            && let Ok(value) = value.parse::<f64>()
+        {
+            println!(
+                "  {name:<32} {value:>10.0}  ({:.2} × statusboard's)",
+                value / ours
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The median (the upper one for an even count).
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
