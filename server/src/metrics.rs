@@ -18,6 +18,8 @@
 //! dropshot makes before any handler runs (`404` for an unknown path, `400` for an
 //! unsupported `api-version`) are not.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,7 +27,7 @@ use std::time::Duration;
 
 use dropshot::{ApiDescription, Body, ConfigDropshot, HttpError, HttpServer, RequestContext};
 use http::{Method, Response, StatusCode, header};
-use metrics::{counter, gauge, histogram};
+use metrics::{Counter, Gauge, Histogram, counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use slog::Logger;
 
@@ -63,6 +65,7 @@ fn recorder() -> Result<PrometheusHandle, String> {
                 .map_err(|e| e.to_string())?;
             describe();
             gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+            let _ = IN_FLIGHT_GAUGE.set(gauge!(IN_FLIGHT));
             ENABLED.store(true, Ordering::Release);
             Ok(handle)
         })
@@ -103,30 +106,46 @@ fn describe() {
 
 /// Counts a request as in flight while it lives.
 #[derive(Debug)]
-pub struct InFlight(());
+pub struct InFlight(Option<&'static Gauge>);
 
 impl InFlight {
     /// A request starts.
     pub fn enter() -> Self {
-        if ENABLED.load(Ordering::Relaxed) {
-            gauge!(IN_FLIGHT).increment(1.0);
+        let gauge = IN_FLIGHT_GAUGE.get();
+        if let Some(gauge) = gauge {
+            gauge.increment(1.0);
         }
-        Self(())
+        Self(gauge)
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        if ENABLED.load(Ordering::Relaxed) {
-            gauge!(IN_FLIGHT).decrement(1.0);
+        if let Some(gauge) = self.0 {
+            gauge.decrement(1.0);
         }
     }
+}
+
+/// The in-flight gauge, once the recorder is installed.
+static IN_FLIGHT_GAUGE: OnceLock<Gauge> = OnceLock::new();
+
+/// One operation's metric handles, looked up in the registry once per thread.
+struct OperationHandles {
+    duration: Histogram,
+    /// By method and status class.
+    requests: HashMap<(&'static str, &'static str), Counter>,
 }
 
 /// Records an answered request.
 pub fn request(operation: &str, method: &Method, status: StatusCode, elapsed: Duration) {
     if !ENABLED.load(Ordering::Relaxed) {
         return;
+    }
+    // The registry hashes every label on every lookup; a per-thread map from the operation
+    // id to its handles keeps that off the request path.
+    thread_local! {
+        static HANDLES: RefCell<HashMap<String, OperationHandles>> = RefCell::new(HashMap::new());
     }
     let class = match status.as_u16() {
         100..=199 => "1xx",
@@ -145,10 +164,27 @@ pub fn request(operation: &str, method: &Method, status: StatusCode, elapsed: Du
         Method::OPTIONS => "OPTIONS",
         _ => "other",
     };
-    let operation = operation.to_owned();
-    counter!(REQUESTS, "operation" => operation.clone(), "method" => method, "status_class" => class)
-        .increment(1);
-    histogram!(DURATION, "operation" => operation).record(elapsed.as_secs_f64());
+    HANDLES.with_borrow_mut(|handles| {
+        if !handles.contains_key(operation) {
+            let handle = OperationHandles {
+                duration: histogram!(DURATION, "operation" => operation.to_owned()),
+                requests: HashMap::new(),
+            };
+            handles.insert(operation.to_owned(), handle);
+        }
+        let Some(handle) = handles.get_mut(operation) else {
+            return;
+        };
+        handle.duration.record(elapsed.as_secs_f64());
+        handle
+            .requests
+            .entry((method, class))
+            .or_insert_with(|| {
+                counter!(REQUESTS, "operation" => operation.to_owned(), "method" => method,
+                    "status_class" => class)
+            })
+            .increment(1);
+    });
 }
 
 /// Records a database failure of `kind`.

@@ -1,6 +1,8 @@
 //! Formatting slog records as JSON lines.
 
+use std::cell::RefCell;
 use std::fmt::{self, Write as _};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use slog::{KV, Key, OwnedKVList, Record, Serializer};
 
@@ -25,32 +27,62 @@ impl slog::Drain for JsonLines {
     type Err = slog::Never;
 
     fn log(&self, record: &Record<'_>, values: &OwnedKVList) -> Result<(), slog::Never> {
-        self.writer.append(&format_line(record, values));
+        // Each thread formats into a line buffer of its own, kept between records, so a
+        // line costs no allocation once the buffers have grown.
+        thread_local! {
+            static LINE: RefCell<JsonObject> = RefCell::new(JsonObject {
+                out: String::with_capacity(512),
+                scratch: String::new(),
+            });
+        }
+        LINE.with_borrow_mut(|line| {
+            line.out.clear();
+            format_line(line, record, values);
+            self.writer.append(line.out.as_bytes());
+        });
         Ok(())
     }
 }
 
-/// One record as a JSON object followed by a newline.
-fn format_line(record: &Record<'_>, values: &OwnedKVList) -> Vec<u8> {
-    let mut line = JsonObject {
-        out: String::with_capacity(256),
-        scratch: String::new(),
-    };
+fn format_line(line: &mut JsonObject, record: &Record<'_>, values: &OwnedKVList) {
     line.out.push_str("{\"ts\":\"");
-    line.out
-        .push_str(&chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
+    push_timestamp(&mut line.out, SystemTime::now());
     line.out.push_str("\",\"level\":\"");
     line.out.push_str(record.level().as_str());
     line.out.push_str("\",\"msg\":");
     match record.msg().as_str() {
         Some(msg) => push_json_string(&mut line.out, msg),
-        None => push_json_string(&mut line.out, &record.msg().to_string()),
+        None => {
+            line.scratch.clear();
+            let _ = line.scratch.write_fmt(*record.msg());
+            let JsonObject { out, scratch } = line;
+            push_json_string(out, scratch);
+        }
     }
-    // Record values first (they are the most specific), then the logger's.
-    let _ = record.kv().serialize(record, &mut line);
-    let _ = values.serialize(record, &mut line);
+    let _ = record.kv().serialize(record, line);
+    let _ = values.serialize(record, line);
     line.out.push_str("}\n");
-    line.out.into_bytes()
+}
+
+/// Appends `now` as RFC 3339 in UTC with microseconds (`2026-11-26T10:36:52.123456Z`). The
+/// part up to the seconds is formatted once per second per thread.
+fn push_timestamp(out: &mut String, now: SystemTime) {
+    thread_local! {
+        static SECOND: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+    }
+    let since_epoch = now.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let seconds = since_epoch.as_secs();
+    SECOND.with_borrow_mut(|(cached, prefix)| {
+        if *cached != seconds {
+            *cached = seconds;
+            prefix.clear();
+            let at =
+                chrono::DateTime::<chrono::Utc>::from(UNIX_EPOCH + Duration::from_secs(seconds));
+            let _ = write!(prefix, "{}", at.format("%Y-%m-%dT%H:%M:%S"));
+        }
+        out.push_str(prefix);
+    });
+    let _ = write!(out, ".{:06}Z", since_epoch.subsec_micros());
 }
 
 struct JsonObject {
@@ -149,21 +181,29 @@ impl Serializer for JsonObject {
     }
 }
 
-/// Appends `s` as a JSON string literal.
+/// Appends `s` as a JSON string literal: runs of characters that need no escaping are
+/// copied whole.
 fn push_json_string(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
+    let mut run = 0;
+    for (at, byte) in s.bytes().enumerate() {
+        let escaped = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[run..at]);
+        if escaped.is_empty() {
+            let _ = write!(out, "\\u{byte:04x}");
+        } else {
+            out.push_str(escaped);
         }
+        run = at + 1;
     }
+    out.push_str(&s[run..]);
     out.push('"');
 }

@@ -99,3 +99,25 @@ fn pretty_format_writes_readable_text() {
         "{text}"
     );
 }
+
+#[test]
+fn every_string_round_trips_and_the_timestamp_is_rfc3339_utc_now() {
+    let out = Captured::default();
+    let (log, guard) = init_with_output(LogLevel(slog::Level::Info), LogFormat::Json, out.clone());
+    let nasty = "ctl \u{1}\u{1f} quote \" backslash \\ tab \t é ✓ 🦀 end";
+    let formatted = format!("{nasty} {}", 42);
+    info!(log, "{}", formatted; "plain" => nasty, "again" => "no escapes at all");
+    guard.flush();
+    let line = &out.lines()[0];
+    assert_eq!(line["msg"], format!("{nasty} 42"));
+    assert_eq!(line["plain"], nasty);
+    assert_eq!(line["again"], "no escapes at all");
+    let ts = line["ts"].as_str().unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339(ts).unwrap();
+    let age = chrono::Utc::now().signed_duration_since(at);
+    assert!(
+        age >= chrono::Duration::zero() && age < chrono::Duration::seconds(5),
+        "{ts}"
+    );
+    assert_eq!(ts.len(), "2026-11-26T10:36:52.123456Z".len(), "{ts}");
+}
