@@ -93,10 +93,13 @@ impl Running {
         for (name, value) in &contender.env {
             command.env(name, value);
         }
+        // Truncating the previous run's log (hundreds of MB) takes a while: not part of
+        // the start-up time.
+        command
+            .stdout(std::fs::File::create(log_path)?)
+            .stderr(std::fs::File::create(log_path.with_extension("stderr"))?);
         let started = Instant::now();
         let child = command
-            .stdout(std::fs::File::create(log_path)?)
-            .stderr(std::fs::File::create(log_path.with_extension("stderr"))?)
             .spawn()
             .with_context(|| format!("starting {}", binary.display()))?;
         let mut running = Self {
