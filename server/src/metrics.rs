@@ -49,6 +49,9 @@ const BUCKETS: &[f64] = &[
     5.0, 10.0,
 ];
 
+/// How often buffered histogram samples are drained.
+const UPKEEP_EVERY: Duration = Duration::from_secs(1);
+
 /// Whether a recorder is installed; without one, nothing is recorded or even labelled.
 static ENABLED: AtomicBool = AtomicBool::new(false);
 
@@ -66,6 +69,18 @@ fn recorder() -> Result<PrometheusHandle, String> {
             describe();
             gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
             let _ = IN_FLIGHT_GAUGE.set(gauge!(IN_FLIGHT));
+            // Latency samples wait in per-histogram buffers until drained: drain them every
+            // few seconds, scraped or not, so that memory stays flat.
+            let upkeep = handle.clone();
+            std::thread::Builder::new()
+                .name("metrics-upkeep".to_owned())
+                .spawn(move || {
+                    loop {
+                        std::thread::sleep(UPKEEP_EVERY);
+                        upkeep.run_upkeep();
+                    }
+                })
+                .map_err(|e| e.to_string())?;
             ENABLED.store(true, Ordering::Release);
             Ok(handle)
         })

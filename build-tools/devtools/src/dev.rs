@@ -14,7 +14,7 @@ use std::process::{Command, ExitStatus};
 use anyhow::{Context, Result, bail};
 use statusboard_server::config::Variables;
 use statusboard_tests::os::send_signal;
-use statusboard_tests::postgres::{Cluster, DataDir, find_bin_dir};
+use statusboard_tests::postgres::{Cluster, DataDir};
 
 const DEFAULT_PORT: u16 = 54329;
 const DATABASE: &str = "statusboard";
@@ -37,7 +37,7 @@ pub fn run() -> Result<()> {
         data_dir.display()
     );
     let cluster = Cluster::start(DataDir::Kept(data_dir), Some(port))?;
-    create_database(&cluster)?;
+    cluster.create_database(DATABASE)?;
     let database_url = cluster.url(DATABASE);
 
     // The server runs in the workspace root and reads its `.env` there; the development
@@ -84,29 +84,6 @@ fn build_server(root: &std::path::Path) -> Result<()> {
         bail!("cargo build failed");
     }
     Ok(())
-}
-
-/// Creates the development database unless it exists.
-fn create_database(cluster: &Cluster) -> Result<()> {
-    let bin = find_bin_dir().context("PostgreSQL binaries")?;
-    let output = Command::new(bin.join("createdb"))
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-p",
-            &cluster.port().to_string(),
-            DATABASE,
-        ])
-        .output()
-        .context("running createdb")?;
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    if output.status.success() || stderr.contains("already exists") {
-        Ok(())
-    } else {
-        bail!("createdb failed: {stderr}")
-    }
 }
 
 /// Starts the server and waits for it to exit; on SIGINT or SIGTERM, stops it gracefully

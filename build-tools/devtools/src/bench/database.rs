@@ -4,7 +4,7 @@
 use std::process::Command;
 
 use anyhow::{Context, Result};
-use statusboard_tests::postgres::{Cluster, find_bin_dir};
+use statusboard_tests::postgres::{Cluster, binaries};
 
 use super::servers::Running;
 use super::{Options, median, wrk};
@@ -46,8 +46,10 @@ fn pgbench(cluster: &Cluster, options: &Options) -> Result<f64> {
     let script =
         std::env::temp_dir().join(format!("statusboard-select1-{}.sql", std::process::id()));
     std::fs::write(&script, "SELECT 1;\n")?;
-    let bin = find_bin_dir()
-        .context("PostgreSQL binaries")?
+    let bin = binaries::installed()
+        .context(
+            "pgbench comes with an installed PostgreSQL (Debian: apt-get install postgresql)",
+        )?
         .join("pgbench");
     let output = Command::new(bin)
         .args([

@@ -1,4 +1,5 @@
-//! Throwaway PostgreSQL clusters from the machine's PostgreSQL install.
+//! Throwaway PostgreSQL clusters, from the machine's PostgreSQL install or, when it has
+//! none, from a pinned build fetched once (see [`binaries`] and [`download`]).
 //!
 //! [`Cluster::start`] runs `initdb` and `postgres` on a free loopback port, in a
 //! temporary directory (or a kept one, for `cargo xtask dev`). The server listens on
@@ -6,39 +7,30 @@
 //! it is for tests and development, never for data that matters.
 //!
 //! * PostgreSQL refuses to run as root. When the effective user is root, `initdb` and
-//!   `postgres` run as the `postgres` system user (which Debian's package creates), and
-//!   the data directory is handed to that user.
+//!   `postgres` run as an unprivileged user (see [`user`]), and the data directory is
+//!   handed to that user.
 //! * Every cluster has a watchdog: a small shell process that waits for the process that
 //!   started the cluster to end, however it ends (tests finishing, a panic, a kill), then
 //!   stops PostgreSQL and removes a temporary data directory. Nothing is left running.
 
-use std::fmt;
-use std::net::TcpListener;
+pub mod binaries;
+pub mod download;
+pub mod user;
+
+use std::net::{TcpListener, TcpStream};
 
 use crate::os::{free_loopback_port, send_signal};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// What to install when no PostgreSQL server binaries are found.
-pub const INSTALL_HINT: &str = "PostgreSQL server binaries (initdb, postgres) were not found \
-    on PATH or in /usr/lib/postgresql/*/bin. Install them (Debian/Ubuntu: `apt-get install \
-    postgresql`; macOS: `brew install postgresql`), or set DATABASE_URL to a running server.";
-
 /// How long PostgreSQL may take to accept connections after starting.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Why a cluster could not be started or stopped.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 pub struct ClusterError(String);
-
-impl fmt::Display for ClusterError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ClusterError {}
 
 fn error(message: impl Into<String>) -> ClusterError {
     ClusterError(message.into())
@@ -69,9 +61,9 @@ pub struct Cluster {
 impl Cluster {
     /// Initialises (if needed) and starts a cluster on `port` (a free one when `None`).
     pub fn start(data: DataDir, port: Option<u16>) -> Result<Self, ClusterError> {
-        let bin_dir = find_bin_dir().ok_or_else(|| error(INSTALL_HINT))?;
-        let run_as = if running_as_root() {
-            Some(postgres_user()?)
+        let bin_dir = binaries::locate()?;
+        let run_as = if user::running_as_root() {
+            Some(user::unprivileged()?)
         } else {
             None
         };
@@ -303,35 +295,59 @@ impl Cluster {
             .map_err(|e| error(format!("starting the cleanup watchdog: {e}")))
     }
 
+    /// Waits until PostgreSQL says it accepts connections and its port does (no
+    /// `pg_isready`: the fetched build has none).
     fn wait_until_ready(&mut self, log_path: &Path) -> Result<(), ClusterError> {
         let deadline = Instant::now() + START_TIMEOUT;
         while Instant::now() < deadline {
-            let ready = Command::new(self.bin_dir.join("pg_isready"))
-                .args([
-                    "-q",
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    &self.port.to_string(),
-                    "-t",
-                    "1",
-                ])
-                .status()
-                .is_ok_and(|s| s.success());
-            if ready {
+            let said_ready = std::fs::read_to_string(log_path)
+                .is_ok_and(|log| log.contains("ready to accept connections"));
+            if said_ready && TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
                 return Ok(());
             }
             if let Some(Ok(Some(status))) = self.postgres.as_mut().map(Child::try_wait) {
                 let log = std::fs::read_to_string(log_path).unwrap_or_default();
                 return Err(error(format!("postgres exited with {status}: {log}")));
             }
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::sleep(Duration::from_millis(20));
         }
         let log = std::fs::read_to_string(log_path).unwrap_or_default();
         Err(error(format!(
             "postgres did not accept connections within {} s; its log:\n{log}",
             START_TIMEOUT.as_secs(),
         )))
+    }
+
+    /// Creates `database` unless it exists (no `createdb`: the fetched build has none).
+    pub fn create_database(&self, database: &str) -> Result<(), ClusterError> {
+        let url = self.url("postgres");
+        let statement = format!("CREATE DATABASE \"{}\"", database.replace('"', "\"\""));
+        // A runtime of its own, on a thread of its own: callers may be async or not.
+        std::thread::spawn(move || -> Result<(), String> {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime.block_on(async {
+                let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                tokio::spawn(connection);
+                match client.batch_execute(&statement).await {
+                    Ok(()) => Ok(()),
+                    Err(e)
+                        if e.code()
+                            == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) =>
+                    {
+                        Ok(())
+                    }
+                    Err(e) => Err(e.to_string()),
+                }
+            })
+        })
+        .join()
+        .map_err(|_| error("creating the database: the thread panicked"))?
+        .map_err(|e| error(format!("creating database {database}: {e}")))
     }
 }
 
@@ -342,42 +358,6 @@ impl Drop for Cluster {
             let _ = std::fs::remove_dir_all(root);
         }
     }
-}
-
-/// The directory holding `initdb`, `postgres` and `pg_isready`: where the `initdb` on
-/// `PATH` really lives (following symbolic links), else the newest
-/// `/usr/lib/postgresql/<version>/bin`.
-pub fn find_bin_dir() -> Option<PathBuf> {
-    find_bin_dir_in(std::env::var_os("PATH"), Path::new("/usr/lib/postgresql"))
-}
-
-/// [`find_bin_dir`] with the `PATH` value and the versioned install root given.
-fn find_bin_dir_in(path: Option<std::ffi::OsString>, versions_root: &Path) -> Option<PathBuf> {
-    let complete = |dir: &Path| {
-        ["initdb", "postgres", "pg_isready"]
-            .iter()
-            .all(|p| dir.join(p).is_file())
-    };
-    let on_path = path.and_then(|path| {
-        std::env::split_paths(&path).find_map(|dir| {
-            let initdb = std::fs::canonicalize(dir.join("initdb")).ok()?;
-            let real_dir = initdb.parent()?.to_path_buf();
-            complete(&real_dir).then_some(real_dir)
-        })
-    });
-    on_path.or_else(|| {
-        let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir(versions_root)
-            .ok()?
-            .filter_map(|entry| {
-                let entry = entry.ok()?;
-                let version = entry.file_name().to_str()?.parse().ok()?;
-                let bin = entry.path().join("bin");
-                complete(&bin).then_some((version, bin))
-            })
-            .collect();
-        versions.sort();
-        versions.pop().map(|(_, bin)| bin)
-    })
 }
 
 /// As root, PostgreSQL runs as `postgres`, which must be able to reach the data
@@ -391,7 +371,7 @@ fn check_reachable(data_dir: &Path) -> Result<(), ClusterError> {
             .unwrap_or(0o755);
         if mode & 0o001 == 0 {
             return Err(error(format!(
-                "running as root, PostgreSQL runs as the postgres user, which cannot reach \
+                "running as root, PostgreSQL runs as an unprivileged user, which cannot reach \
                  {}: {} is not searchable by other users. Use a data directory it can \
                  reach (for `cargo xtask dev`: STATUSBOARD_DEV_PGDATA=/var/tmp/statusboard-dev)",
                 data_dir.display(),
@@ -402,81 +382,8 @@ fn check_reachable(data_dir: &Path) -> Result<(), ClusterError> {
     Ok(())
 }
 
-fn running_as_root() -> bool {
-    // The effective uid, without unsafe code: /proc/self/status lists "Uid: real effective …".
-    std::fs::read_to_string("/proc/self/status").is_ok_and(|status| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("Uid:"))
-            .and_then(|ids| ids.split_whitespace().nth(1).map(|euid| euid == "0"))
-            .unwrap_or(false)
-    })
-}
-
-/// The uid and gid of the `postgres` system user.
-fn postgres_user() -> Result<(u32, u32), ClusterError> {
-    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
-    passwd
-        .lines()
-        .find_map(|line| {
-            let fields: Vec<&str> = line.split(':').collect();
-            (fields.first() == Some(&"postgres") && fields.len() > 3)
-                .then(|| Some((fields[2].parse().ok()?, fields[3].parse().ok()?)))
-                .flatten()
-        })
-        .ok_or_else(|| {
-            error(
-                "running as root, and PostgreSQL refuses to run as root: create a `postgres` \
-                 system user (Debian's postgresql package does) or run as another user",
-            )
-        })
-}
-
-fn unique_suffix() -> u64 {
+pub(crate) fn unique_suffix() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     NEXT.fetch_add(1, Ordering::Relaxed)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn fake_install(bin: &Path) {
-        std::fs::create_dir_all(bin).unwrap();
-        for program in ["initdb", "postgres", "pg_isready"] {
-            std::fs::write(bin.join(program), "").unwrap();
-        }
-    }
-
-    #[test]
-    fn finds_nothing_without_an_install_and_says_what_to_install() {
-        let empty = tempfile::tempdir().unwrap();
-        let path = Some(empty.path().as_os_str().to_owned());
-        assert_eq!(find_bin_dir_in(path, &empty.path().join("missing")), None);
-        assert!(INSTALL_HINT.contains("apt-get install postgresql"));
-    }
-
-    #[test]
-    fn prefers_path_following_links_then_the_newest_version() {
-        let root = tempfile::tempdir().unwrap();
-        let versions = root.path().join("lib");
-        fake_install(&versions.join("13/bin"));
-        fake_install(&versions.join("16/bin"));
-        assert_eq!(
-            find_bin_dir_in(None, &versions),
-            Some(versions.join("16/bin"))
-        );
-
-        // A PATH entry holding only a link to initdb (as /usr/local/bin may) leads to
-        // the directory with all the programs.
-        let real = root.path().join("real/bin");
-        fake_install(&real);
-        let links = root.path().join("links");
-        std::fs::create_dir_all(&links).unwrap();
-        std::os::unix::fs::symlink(real.join("initdb"), links.join("initdb")).unwrap();
-        let path = Some(links.as_os_str().to_owned());
-        let found = find_bin_dir_in(path, &versions).unwrap();
-        assert_eq!(found, std::fs::canonicalize(&real).unwrap());
-    }
 }
