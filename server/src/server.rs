@@ -26,7 +26,12 @@ use crate::versioning;
 pub enum StartError {
     /// The listening socket could not be opened.
     #[error("BIND_ADDRESS={address}: cannot listen there: {reason}")]
-    Bind { address: SocketAddr, reason: String },
+    Bind {
+        /// `BIND_ADDRESS`.
+        address: SocketAddr,
+        /// The operating system's reason.
+        reason: String,
+    },
     /// The API description is inconsistent (a programming error caught at startup).
     #[error("the API description is invalid: {0}")]
     Api(String),
@@ -38,7 +43,12 @@ pub enum StartError {
         "METRICS_BIND_ADDRESS={address}: cannot serve metrics there: {reason} (set it \
              empty to turn metrics off)"
     )]
-    Metrics { address: SocketAddr, reason: String },
+    Metrics {
+        /// `METRICS_BIND_ADDRESS`.
+        address: SocketAddr,
+        /// The operating system's reason.
+        reason: String,
+    },
 }
 
 /// How a shutdown ended.

@@ -49,7 +49,9 @@ pub enum AuthError {
     /// The token is of the other type.
     #[error("a {found:?} token cannot be used here: expected a {expected:?} token")]
     WrongType {
+        /// The type this use needs.
         expected: TokenType,
+        /// The type the token has.
         found: TokenType,
     },
     /// Bad signature, wrong algorithm, missing claims, not a JWT at all.

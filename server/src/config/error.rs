@@ -9,23 +9,37 @@ pub enum SettingsError {
         "{name} is not set: it is required. Set it in the environment \
          (export {name}=\"$(openssl rand -hex 32)\") or in a .env file in the working directory"
     )]
-    Missing { name: &'static str },
+    Missing {
+        /// The variable.
+        name: &'static str,
+    },
 
     /// A required secret is set to the empty string.
     #[error("{name} is set but empty: expected a non-empty secret")]
-    EmptySecret { name: &'static str },
+    EmptySecret {
+        /// The variable.
+        name: &'static str,
+    },
 
     /// A variable has a value of the wrong form.
     #[error("{name}={value:?} is invalid: expected {expected}")]
     Invalid {
+        /// The variable.
         name: &'static str,
+        /// Its value (redacted where it could hold a secret).
         value: String,
+        /// What it should look like.
         expected: &'static str,
     },
 
     /// The `.env` file exists but cannot be read or parsed.
     #[error("{path}: {problem}: expected lines of the form NAME=value")]
-    DotEnv { path: String, problem: String },
+    DotEnv {
+        /// The file.
+        path: String,
+        /// What is wrong with it (never its content).
+        problem: String,
+    },
 }
 
 impl SettingsError {

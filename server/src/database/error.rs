@@ -8,7 +8,10 @@ use dropshot::{ErrorStatusCode, HttpError};
 pub enum DatabaseError {
     /// PostgreSQL cannot be reached, or did not answer in time. Becomes `503`.
     #[error("database unavailable: {reason}")]
-    Unavailable { reason: String },
+    Unavailable {
+        /// What failed, for logs and the `503` body.
+        reason: String,
+    },
     /// A statement failed. Becomes `500`, unless the connection was lost (`503`).
     #[error("database query failed: {0}")]
     Query(#[source] tokio_postgres::Error),

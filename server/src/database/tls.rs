@@ -31,7 +31,12 @@ use crate::config::{RootCertificates, SslMode};
 pub enum TlsError {
     /// `sslrootcert` names a file that cannot be read or holds no certificate.
     #[error("sslrootcert={path}: {reason}")]
-    RootCertificate { path: PathBuf, reason: String },
+    RootCertificate {
+        /// The file `sslrootcert` names.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The system trust store is empty or unreadable.
     #[error("sslrootcert=system: no root certificate found in the system's trust store")]
     NoSystemRoots,
