@@ -1,0 +1,114 @@
+//! The `healthcheck` subcommand, and SIGTERM with requests in flight.
+
+use super::*;
+
+#[test]
+fn healthcheck_subcommand_reports_the_running_server() {
+    let (process, _dir) = Process::start(&[("JWT_SECRET", "s")]);
+    let bind = process.addr.to_string();
+    let healthcheck = || {
+        let (mut healthcheck, dir) = command(&[("JWT_SECRET", "s"), ("BIND_ADDRESS", &bind)]);
+        healthcheck.arg("healthcheck");
+        (healthcheck, dir)
+    };
+    let (mut up, _dir) = healthcheck();
+    assert!(up.status().unwrap().success());
+    drop(process);
+
+    let (mut down, _dir) = healthcheck();
+    let output = down.output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unhealthy"));
+}
+
+#[tokio::test]
+async fn sigterm_lets_in_flight_requests_finish_and_exits_0() {
+    const SLOW_CLIENTS: usize = 8;
+    let (mut process, _dir) =
+        Process::start(&[("JWT_SECRET", "s"), ("SHUTDOWN_TIMEOUT_SECONDS", "20")]);
+    let addr = process.addr;
+
+    // Slow readers of a large response: their requests are in flight until they finish
+    // reading, which they do at about 400 KiB/s through a small receive buffer.
+    let mut readers = Vec::new();
+    for _ in 0..SLOW_CLIENTS {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let mut stream = socket.connect(addr).await.unwrap();
+        readers.push(tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            stream
+                .write_all(b"GET /api/v1/docs/redoc.standalone.js HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+                .await
+                .unwrap();
+            let mut response = Vec::new();
+            let mut buf = vec![0u8; 8192];
+            loop {
+                let n = stream.read(&mut buf).await.unwrap();
+                if n == 0 {
+                    break;
+                }
+                response.extend_from_slice(&buf[..n]);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            response
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let stopped_at = Instant::now();
+    process.terminate();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // A new connection is not served any more.
+    let late = tokio::time::timeout(Duration::from_secs(2), async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        stream
+            .write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: t\r\n\r\n")
+            .await
+            .ok()?;
+        let mut buf = [0u8; 64];
+        let n = stream.read(&mut buf).await.ok()?;
+        (n > 0).then(|| String::from_utf8_lossy(&buf[..n]).into_owned())
+    })
+    .await;
+    assert!(
+        !matches!(late, Ok(Some(_))),
+        "a connection after SIGTERM was served: {late:?}"
+    );
+
+    for reader in readers {
+        let response = reader.await.unwrap();
+        let text = String::from_utf8_lossy(&response);
+        assert!(
+            text.starts_with("HTTP/1.1 200"),
+            "{}",
+            &text[..text.len().min(200)]
+        );
+        let length: usize = text
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length: "))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let body_start = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        assert_eq!(
+            response.len() - body_start,
+            length,
+            "the whole body arrived"
+        );
+    }
+    let status = process.wait(Duration::from_secs(20));
+    assert!(
+        status.success(),
+        "exit status {status}: {}",
+        process.output()
+    );
+    assert!(stopped_at.elapsed() < Duration::from_secs(20));
+    let output = process.output();
+    assert!(
+        output.contains("shutting down") && output.contains("\"stopped\""),
+        "{output}"
+    );
+}

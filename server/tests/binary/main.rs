@@ -1,0 +1,148 @@
+//! Tests of the real `statusboard-server` binary as an operator runs it, one file per
+//! subject:
+//!
+//! | file | what |
+//! |---|---|
+//! | `settings.rs` | bad settings, a busy port, secrets never in any output |
+//! | `lifecycle.rs` | the `healthcheck` subcommand, SIGTERM with requests in flight |
+//! | `malformed_http.rs` | garbage, slow and oversized requests |
+//! | `metrics.rs` | the Prometheus listener |
+//!
+//! This file holds what they share: the binary run as a child [`Process`].
+
+#![allow(clippy::unwrap_used)]
+
+mod lifecycle;
+mod malformed_http;
+mod metrics;
+mod settings;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use statusboard_server::probe;
+use statusboard_tests::os::{free_loopback_port, send_signal};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_statusboard-server");
+
+/// A running server process whose output is collected.
+struct Process {
+    child: Child,
+    addr: SocketAddr,
+    stdout: Arc<Mutex<Vec<u8>>>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+}
+
+/// The binary with an empty environment (no `.env` either) plus `vars`.
+fn command(vars: &[(&str, &str)]) -> (Command, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = Command::new(BINARY);
+    command
+        .env_clear()
+        .current_dir(dir.path())
+        .stdin(Stdio::null());
+    for (name, value) in vars {
+        command.env(name, value);
+    }
+    (command, dir)
+}
+
+fn free_addr() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], free_loopback_port().unwrap()))
+}
+
+fn collect(mut from: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
+    let into = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&into);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = from.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    into
+}
+
+impl Process {
+    fn start(vars: &[(&str, &str)]) -> (Self, tempfile::TempDir) {
+        let addr = free_addr();
+        let bind = addr.to_string();
+        // Metrics off unless a test turns them on: parallel servers cannot share 9464.
+        let mut all = vec![
+            ("BIND_ADDRESS", bind.as_str()),
+            ("METRICS_BIND_ADDRESS", ""),
+        ];
+        all.extend_from_slice(vars);
+        let (mut command, dir) = command(&all);
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = collect(child.stdout.take().unwrap());
+        let stderr = collect(child.stderr.take().unwrap());
+        let process = Self {
+            child,
+            addr,
+            stdout,
+            stderr,
+        };
+        for _ in 0..200 {
+            if get(addr, "/api/v1/health").is_some_and(|r| r.starts_with("HTTP/1.1 200")) {
+                return (process, dir);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "the server did not answer within 10 s: {}",
+            process.output()
+        );
+    }
+
+    fn terminate(&self) {
+        send_signal(self.child.id(), "TERM").unwrap();
+    }
+
+    /// Waits for the process to exit, at most `within`.
+    fn wait(&mut self, within: Duration) -> ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "still running after {within:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn output(&self) -> String {
+        let out = String::from_utf8_lossy(&self.stdout.lock().unwrap()).into_owned();
+        let err = String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned();
+        format!("{out}{err}")
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sends raw bytes and returns whatever comes back before the server closes or 5 s pass.
+fn raw(addr: SocketAddr, request: &[u8]) -> Option<String> {
+    let response = probe::exchange(addr, request, Duration::from_secs(5)).ok()?;
+    Some(String::from_utf8_lossy(&response).into_owned())
+}
+
+fn get(addr: SocketAddr, path: &str) -> Option<String> {
+    probe::get(addr, path, Duration::from_secs(5))
+        .ok()
+        .map(|(_, response)| response)
+}
