@@ -9,6 +9,7 @@ use statusboard_server::logging;
 use statusboard_server::server::{Server, Shutdown};
 
 use crate::database::fresh_database;
+use crate::poll;
 
 /// A running server on `127.0.0.1` with a port of its own.
 #[derive(Debug)]
@@ -33,14 +34,17 @@ impl TestApp {
     /// Starts a server with `settings` and waits until its migrations are applied.
     pub async fn spawn_ready(settings: Settings) -> Self {
         let app = Self::spawn_with(settings).await;
-        let context = app.server().context();
-        for _ in 0..300 {
-            if context.migrated.load(Ordering::Acquire) {
-                return app;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("the test server's migrations did not finish within 30 s");
+        let migrated =
+            poll::until_async(Duration::from_secs(30), Duration::from_millis(20), || {
+                let done = app.server().context().migrated.load(Ordering::Acquire);
+                std::future::ready(done.then_some(()))
+            })
+            .await;
+        assert!(
+            migrated.is_some(),
+            "the test server's migrations did not finish within 30 s"
+        );
+        app
     }
 
     /// Test settings: every default, a test secret, port 0, the given database, and a

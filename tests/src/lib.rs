@@ -4,6 +4,7 @@
 //! * [`database`]: a fresh database per test, on `DATABASE_URL`'s server or a throwaway
 //!   cluster.
 //! * [`os`]: free loopback ports and signals, also for the project's tools.
+//! * [`poll`]: waiting for a condition until a deadline.
 //! * [`postgres`]: throwaway PostgreSQL clusters (also used by `cargo xtask dev`).
 //!
 //! The tests themselves live in `tests/e2e/` and drive the server through the generated
@@ -12,4 +13,5 @@
 pub mod app;
 pub mod database;
 pub mod os;
+pub mod poll;
 pub mod postgres;

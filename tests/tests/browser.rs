@@ -10,11 +10,12 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use statusboard_server::config::{DatabaseUrl, Origin};
 use statusboard_tests::app::TestApp;
 use statusboard_tests::os::free_loopback_port;
+use statusboard_tests::poll;
 use statusboard_tests::postgres::{Cluster, DataDir};
 
 /// Runs the browser driver for `phase`; panics with its output when a check fails.
@@ -67,19 +68,19 @@ async fn the_typescript_client_in_headless_chromium() {
     })
     .await
     .unwrap();
-    let started = Instant::now();
-    while reqwest::get(app.url("/api/v1/ready"))
-        .await
-        .unwrap()
-        .status()
-        != 503
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "/ready never turned 503"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let unavailable = poll::until_async(
+        Duration::from_secs(15),
+        Duration::from_millis(100),
+        || async {
+            let status = reqwest::get(app.url("/api/v1/ready"))
+                .await
+                .unwrap()
+                .status();
+            (status == 503).then_some(())
+        },
+    )
+    .await;
+    assert!(unavailable.is_some(), "/ready never turned 503");
     run("down", app.base_url.clone()).await.unwrap();
     drop(cluster);
 }

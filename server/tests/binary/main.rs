@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use statusboard_server::probe;
 use statusboard_tests::os::{free_loopback_port, send_signal};
+use statusboard_tests::poll;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_statusboard-server");
 
@@ -93,16 +94,15 @@ impl Process {
             stdout,
             stderr,
         };
-        for _ in 0..200 {
-            if get(addr, "/api/v1/health").is_some_and(|r| r.starts_with("HTTP/1.1 200")) {
-                return (process, dir);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!(
+        let answered = poll::until(Duration::from_secs(10), Duration::from_millis(20), || {
+            get(addr, "/api/v1/health").filter(|r| r.starts_with("HTTP/1.1 200"))
+        });
+        assert!(
+            answered.is_some(),
             "the server did not answer within 10 s: {}",
             process.output()
         );
+        (process, dir)
     }
 
     fn terminate(&self) {
@@ -111,14 +111,10 @@ impl Process {
 
     /// Waits for the process to exit, at most `within`.
     fn wait(&mut self, within: Duration) -> ExitStatus {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "still running after {within:?}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        poll::until(within, Duration::from_millis(20), || {
+            self.child.try_wait().unwrap()
+        })
+        .unwrap_or_else(|| panic!("still running after {within:?}"))
     }
 
     fn output(&self) -> String {

@@ -4,10 +4,19 @@ use super::*;
 
 #[test]
 fn metrics_count_known_requests_on_their_own_listener_only() {
-    let metrics = free_addr();
-    let metrics_bind = metrics.to_string();
+    // Port 0: the system picks a free port, and the log says which (no race with other
+    // tests for a port chosen beforehand).
     let (process, _dir) =
-        Process::start(&[("JWT_SECRET", "s"), ("METRICS_BIND_ADDRESS", &metrics_bind)]);
+        Process::start(&[("JWT_SECRET", "s"), ("METRICS_BIND_ADDRESS", "127.0.0.1:0")]);
+    let metrics = poll::until(Duration::from_secs(5), Duration::from_millis(10), || {
+        process.output().lines().find_map(|line| {
+            let record: serde_json::Value = serde_json::from_str(line).ok()?;
+            (record["listener"] == "metrics" && record["msg"] == "listening")
+                .then(|| record["local_addr"].as_str()?.parse::<SocketAddr>().ok())
+                .flatten()
+        })
+    })
+    .expect("the metrics listener logs its address");
     // Process::start polled /health until it answered; count from a scrape taken now.
     let count = |text: &str, series: &str| -> f64 {
         text.lines()

@@ -20,9 +20,10 @@ pub mod user;
 use std::net::{TcpListener, TcpStream};
 
 use crate::os::{free_loopback_port, send_signal};
+use crate::poll;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long PostgreSQL may take to accept connections after starting.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -69,11 +70,13 @@ impl Cluster {
         };
         let (data_dir, temp_root) = match data {
             DataDir::Temporary => {
-                let root = std::env::temp_dir().join(format!(
-                    "statusboard-pg-{}-{}",
-                    std::process::id(),
-                    unique_suffix()
-                ));
+                // Kept past this value's life: the cluster's drop, or its watchdog when
+                // the process dies first, removes it.
+                let root = tempfile::Builder::new()
+                    .prefix("statusboard-pg-")
+                    .tempdir()
+                    .map_err(|e| error(format!("creating a temporary directory: {e}")))?
+                    .keep();
                 (root.join("data"), Some(root))
             }
             DataDir::Kept(dir) => (dir, None),
@@ -128,19 +131,12 @@ impl Cluster {
             return Ok(());
         };
         let _ = send_signal(postgres.id(), "INT");
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            match postgres.try_wait() {
-                Ok(Some(_)) => break,
-                Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(20))
-                }
-                _ => {
-                    let _ = postgres.kill();
-                    let _ = postgres.wait();
-                    break;
-                }
-            }
+        let exited = poll::until(START_TIMEOUT, Duration::from_millis(20), || {
+            postgres.try_wait().ok().flatten()
+        });
+        if exited.is_none() {
+            let _ = postgres.kill();
+            let _ = postgres.wait();
         }
         if let Some(mut watchdog) = self.watchdog.take() {
             let _ = watchdog.kill();
@@ -298,24 +294,27 @@ impl Cluster {
     /// Waits until PostgreSQL says it accepts connections and its port does (no
     /// `pg_isready`: the fetched build has none).
     fn wait_until_ready(&mut self, log_path: &Path) -> Result<(), ClusterError> {
-        let deadline = Instant::now() + START_TIMEOUT;
-        while Instant::now() < deadline {
+        let port = self.port;
+        let postgres = &mut self.postgres;
+        let outcome = poll::until(START_TIMEOUT, Duration::from_millis(20), || {
             let said_ready = std::fs::read_to_string(log_path)
                 .is_ok_and(|log| log.contains("ready to accept connections"));
-            if said_ready && TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return Ok(());
+            if said_ready && TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(Ok(()));
             }
-            if let Some(Ok(Some(status))) = self.postgres.as_mut().map(Child::try_wait) {
-                let log = std::fs::read_to_string(log_path).unwrap_or_default();
-                return Err(error(format!("postgres exited with {status}: {log}")));
-            }
-            std::thread::sleep(Duration::from_millis(20));
+            let exited = postgres.as_mut().and_then(|p| p.try_wait().ok().flatten());
+            exited.map(Err)
+        });
+        let log = || std::fs::read_to_string(log_path).unwrap_or_default();
+        match outcome {
+            Some(Ok(())) => Ok(()),
+            Some(Err(status)) => Err(error(format!("postgres exited with {status}: {}", log()))),
+            None => Err(error(format!(
+                "postgres did not accept connections within {} s; its log:\n{}",
+                START_TIMEOUT.as_secs(),
+                log()
+            ))),
         }
-        let log = std::fs::read_to_string(log_path).unwrap_or_default();
-        Err(error(format!(
-            "postgres did not accept connections within {} s; its log:\n{log}",
-            START_TIMEOUT.as_secs(),
-        )))
     }
 
     /// Creates `database` unless it exists (no `createdb`: the fetched build has none).

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use statusboard_client::types::{HealthStatus, NotReadyStatus};
 use statusboard_server::config::DatabaseUrl;
 use statusboard_tests::app::TestApp;
+use statusboard_tests::poll;
 use statusboard_tests::postgres::{Cluster, DataDir};
 
 use crate::client;
@@ -107,18 +108,12 @@ async fn with_cluster(mut cluster: Cluster, operation: fn(&mut Cluster)) -> Clus
 /// Polls `/ready` until it answers `want`, at most `within`; returns how long it took.
 async fn ready_becomes(app: &TestApp, want: u16, within: Duration) -> Duration {
     let started = Instant::now();
-    while started.elapsed() < within {
-        let status = reqwest::get(app.url("/api/v1/ready"))
-            .await
-            .unwrap()
-            .status()
-            .as_u16();
-        if status == want {
-            return started.elapsed();
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("/ready did not answer {want} within {within:?}");
+    let answered = poll::until_async(within, Duration::from_millis(100), || async {
+        let response = reqwest::get(app.url("/api/v1/ready")).await.unwrap();
+        (response.status().as_u16() == want).then(|| started.elapsed())
+    })
+    .await;
+    answered.unwrap_or_else(|| panic!("/ready did not answer {want} within {within:?}"))
 }
 
 #[tokio::test]

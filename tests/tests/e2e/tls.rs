@@ -1,11 +1,12 @@
 //! TLS to PostgreSQL with libpq's `sslmode`, against a cluster that accepts only TLS
 //! (`hostssl` lines only) with a certificate for `localhost` signed by a test CA.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use statusboard_server::config::DatabaseUrl;
 use statusboard_tests::app::TestApp;
+use statusboard_tests::poll;
 use statusboard_tests::postgres::{Cluster, DataDir};
 
 /// A certificate authority of the test's own.
@@ -40,18 +41,27 @@ impl TestCa {
     }
 }
 
-/// `/ready`'s status and body once it settles (migrations applied, or failing for good).
+/// `/ready`'s status and body once it settles (migrations applied, or failing for good);
+/// the last answer if it does not within 20 s.
 async fn ready(app: &TestApp) -> (u16, String) {
-    let started = Instant::now();
-    loop {
+    let get = || async {
         let response = reqwest::get(app.url("/api/v1/ready")).await.unwrap();
         let status = response.status().as_u16();
-        let body = response.text().await.unwrap();
-        let settling = status == 503 && body.contains("migrations are not applied yet");
-        if !settling || started.elapsed() > Duration::from_secs(20) {
-            return (status, body);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        (status, response.text().await.unwrap())
+    };
+    let settled = poll::until_async(
+        Duration::from_secs(20),
+        Duration::from_millis(100),
+        || async {
+            let (status, body) = get().await;
+            let settling = status == 503 && body.contains("migrations are not applied yet");
+            (!settling).then_some((status, body))
+        },
+    )
+    .await;
+    match settled {
+        Some(answer) => answer,
+        None => get().await,
     }
 }
 

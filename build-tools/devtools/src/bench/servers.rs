@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use statusboard_server::probe;
 use statusboard_tests::os::{free_loopback_port, send_signal};
+use statusboard_tests::poll;
 
 use super::wrk::ORIGIN;
 
@@ -108,14 +109,14 @@ impl Running {
             first_ok: Duration::ZERO,
             log_path: log_path.to_owned(),
         };
-        for _ in 0..10_000 {
-            if probe::get(addr, "/api/v1/health", Duration::from_secs(1))
+        let answered = poll::until(Duration::from_secs(10), Duration::from_millis(1), || {
+            probe::get(addr, "/api/v1/health", Duration::from_secs(1))
                 .is_ok_and(|(status, _)| status == 200)
-            {
-                running.first_ok = started.elapsed();
-                return Ok(running);
-            }
-            std::thread::sleep(Duration::from_millis(1));
+                .then(|| started.elapsed())
+        });
+        if let Some(first_ok) = answered {
+            running.first_ok = first_ok;
+            return Ok(running);
         }
         running.stop()?;
         bail!(
