@@ -50,25 +50,23 @@ pub fn connector(mode: SslMode, roots: &RootCertificates) -> Result<MakeRustlsCo
     let provider = Arc::new(aws_lc_rs::default_provider());
     let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()?;
-    let verifier: Arc<dyn ServerCertVerifier> = match mode {
-        SslMode::Disable | SslMode::Prefer | SslMode::Require => {
-            Arc::new(NoVerification(provider.signature_verification_algorithms))
-        }
-        SslMode::VerifyCa | SslMode::VerifyFull => {
-            let store = Arc::new(root_store(roots)?);
-            let webpki = WebPkiServerVerifier::builder_with_provider(store, provider)
+    let algorithms = provider.signature_verification_algorithms;
+    let chain = match mode {
+        SslMode::Disable | SslMode::Prefer | SslMode::Require => None,
+        SslMode::VerifyCa | SslMode::VerifyFull => Some(
+            WebPkiServerVerifier::builder_with_provider(Arc::new(root_store(roots)?), provider)
                 .build()
-                .map_err(|e| rustls::Error::General(e.to_string()))?;
-            if mode == SslMode::VerifyCa {
-                Arc::new(ChainOnly(webpki))
-            } else {
-                webpki
-            }
-        }
+                .map_err(|e| rustls::Error::General(e.to_string()))?,
+        ),
+    };
+    let verifier = LibpqVerifier {
+        chain,
+        check_name: mode == SslMode::VerifyFull,
+        algorithms,
     };
     let config = builder
         .dangerous()
-        .with_custom_certificate_verifier(verifier)
+        .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();
     Ok(MakeRustlsConnect::new(config))
 }
@@ -105,51 +103,19 @@ fn read_pem_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, St
         .map_err(|e| format!("not a PEM certificate file: {e}"))
 }
 
-/// `prefer` and `require`: encryption without authentication, as libpq does. The handshake
-/// signatures are still checked, so the session is bound to the certificate presented.
+/// The server's certificate, checked as libpq's `sslmode` says. The handshake signatures
+/// are always checked, so the session is bound to the certificate presented.
 #[derive(Debug)]
-struct NoVerification(WebPkiSupportedAlgorithms);
-
-impl ServerCertVerifier for NoVerification {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_schemes()
-    }
+struct LibpqVerifier {
+    /// `verify-ca`, `verify-full`: the chain must lead to a trusted root. `prefer` and
+    /// `require` (`None`): encryption without authentication, as libpq does.
+    chain: Option<Arc<WebPkiServerVerifier>>,
+    /// `verify-full`: the name must match the host too.
+    check_name: bool,
+    algorithms: WebPkiSupportedAlgorithms,
 }
 
-/// `verify-ca`: the chain must lead to a trusted root; the name may be any.
-#[derive(Debug)]
-struct ChainOnly(Arc<WebPkiServerVerifier>);
-
-impl ServerCertVerifier for ChainOnly {
+impl ServerCertVerifier for LibpqVerifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -158,16 +124,17 @@ impl ServerCertVerifier for ChainOnly {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        let Some(chain) = &self.chain else {
+            return Ok(ServerCertVerified::assertion());
+        };
         // webpki checks the chain first and the name last: a name error means the chain
         // was good.
-        match self
-            .0
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        match chain.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
         {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName
                 | CertificateError::NotValidForNameContext { .. },
-            )) => Ok(ServerCertVerified::assertion()),
+            )) if !self.check_name => Ok(ServerCertVerified::assertion()),
             other => other,
         }
     }
@@ -178,7 +145,7 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
     }
 
     fn verify_tls13_signature(
@@ -187,10 +154,10 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
+        self.algorithms.supported_schemes()
     }
 }
