@@ -25,14 +25,18 @@ pub struct ApiContext {
 }
 
 impl ApiContext {
-    /// Builds the context from validated settings. Nothing here connects anywhere.
-    pub fn new(settings: &Settings) -> Result<Self, DatabaseError> {
+    /// Builds the context from validated settings and the `Allow` header of every path
+    /// (from [`crate::server::api_description`]). Nothing here connects anywhere.
+    pub fn new(
+        settings: &Settings,
+        allowed_methods: AllowedMethods,
+    ) -> Result<Self, DatabaseError> {
         Ok(Self {
             cors: Cors::new(settings.cors_origins_list()),
             database: Database::new(settings)?,
             auth: JwtKeys::from_settings(settings),
             migrated: Arc::new(AtomicBool::new(false)),
-            allowed_methods: AllowedMethods::default(),
+            allowed_methods,
         })
     }
 

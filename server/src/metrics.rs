@@ -179,17 +179,7 @@ pub fn request(operation: &str, method: &Method, status: StatusCode, elapsed: Du
         Method::OPTIONS => "OPTIONS",
         _ => "other",
     };
-    HANDLES.with_borrow_mut(|handles| {
-        if !handles.contains_key(operation) {
-            let handle = OperationHandles {
-                duration: histogram!(DURATION, "operation" => operation.to_owned()),
-                requests: HashMap::new(),
-            };
-            handles.insert(operation.to_owned(), handle);
-        }
-        let Some(handle) = handles.get_mut(operation) else {
-            return;
-        };
+    let record = |handle: &mut OperationHandles| {
         handle.duration.record(elapsed.as_secs_f64());
         handle
             .requests
@@ -199,6 +189,17 @@ pub fn request(operation: &str, method: &Method, status: StatusCode, elapsed: Du
                     "status_class" => class)
             })
             .increment(1);
+    };
+    HANDLES.with_borrow_mut(|handles| match handles.get_mut(operation) {
+        Some(handle) => record(handle),
+        None => {
+            let mut handle = OperationHandles {
+                duration: histogram!(DURATION, "operation" => operation.to_owned()),
+                requests: HashMap::new(),
+            };
+            record(&mut handle);
+            handles.insert(operation.to_owned(), handle);
+        }
     });
 }
 
@@ -251,10 +252,7 @@ impl MetricsServer {
             dropshot::ServerBuilder::new(api, context, log.new(slog::o!("listener" => "metrics")))
                 .config(config)
                 .start()
-                .map_err(|e| {
-                    std::error::Error::source(&e)
-                        .map_or_else(|| e.to_string(), ToString::to_string)
-                })?;
+                .map_err(|e| crate::server::bind_failure(&e))?;
         Ok(Self { http })
     }
 

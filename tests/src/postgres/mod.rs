@@ -380,9 +380,3 @@ fn check_reachable(data_dir: &Path) -> Result<(), ClusterError> {
     }
     Ok(())
 }
-
-pub(crate) fn unique_suffix() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    NEXT.fetch_add(1, Ordering::Relaxed)
-}

@@ -32,7 +32,7 @@ fn start() -> Protected {
     let settings = TestApp::settings(nowhere);
     let mut api = ApiDescription::new();
     api.register(whoami).unwrap();
-    let context = ApiContext::new(&settings).unwrap();
+    let context = ApiContext::new(&settings, Default::default()).unwrap();
     let keys = context.auth.clone();
     let server = ServerBuilder::new(api, context, logging::discard())
         .config(dropshot::ConfigDropshot {
