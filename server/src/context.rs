@@ -3,11 +3,11 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::allow::AllowedMethods;
 use crate::auth::JwtKeys;
 use crate::config::Settings;
 use crate::cors::Cors;
 use crate::database::{Database, DatabaseError};
-use crate::routes::AllowedMethods;
 
 /// The dropshot server context, shared by all requests.
 #[derive(Debug)]
@@ -16,17 +16,17 @@ pub struct ApiContext {
     pub cors: Cors,
     /// The PostgreSQL pool; take a connection per request with `database.connection()`.
     pub database: Database,
-    /// The JWT keys from `JWT_SECRET`, for [`crate::auth::BearerAuth`].
+    /// The JWT keys from `JWT_SECRET`, for the `BearerAuth` extractor.
     pub auth: JwtKeys,
     /// Set once the embedded migrations are applied (see [`crate::server`]).
     pub migrated: Arc<AtomicBool>,
-    /// The `Allow` header of every path, for `405` answers (see [`crate::routes`]).
+    /// The `Allow` header of every `405` answer (filled by `routes::api_description`).
     pub allowed_methods: AllowedMethods,
 }
 
 impl ApiContext {
     /// Builds the context from validated settings and the `Allow` header of every path
-    /// (from [`crate::server::api_description`]). Nothing here connects anywhere.
+    /// (from `routes::api_description`). Nothing here connects anywhere.
     pub fn new(
         settings: &Settings,
         allowed_methods: AllowedMethods,

@@ -1,29 +1,38 @@
 //! The statusboard server: a dropshot HTTP API configured from the environment.
 //!
-//! | module | what it is |
-//! |---|---|
-//! | [`config`] | settings from the environment and `.env`, validated, secrets redacted |
-//! | [`logging`] | slog to standard output, JSON lines or pretty, never dropping a line |
-//! | [`metrics`] | Prometheus metrics on their own listener |
-//! | [`auth`] | JWT access and refresh tokens, and the `BearerAuth` extractor |
-//! | [`handlers`] | the implementation of the API trait (crate `statusboard-api`) |
-//! | [`versioning`] | which API version answers a request (`api-version` header) |
-//! | [`database`] | the PostgreSQL pool, per-request transactions, migrations |
-//! | [`respond`] | the one wrapper every handler's answer passes through |
-//! | [`routes`] | every path's `OPTIONS`, `HEAD` and `405` answers |
-//! | [`cors`] | the CORS policy: allowed origins, headers, preflight answers |
-//! | [`context`] | the server context handlers receive |
-//! | [`docs`] | the OpenAPI document and the Redoc page the server serves about itself |
-//! | [`probe`] | a minimal HTTP client for the health check and tools |
-//! | [`server`] | starting, and gracefully stopping, the HTTP server |
+//! The modules form layers; each uses only those above it in this table (a test,
+//! `tests/layers.rs`, keeps the crate free of import circles):
+//!
+//! | layer | module | what it is |
+//! |---|---|---|
+//! | settings | [`config`] | settings from the environment and `.env`, validated, secrets redacted |
+//! | leaves | [`logging`] | slog to standard output, JSON lines or pretty, never dropping a line |
+//! | | [`metrics`] | Prometheus metric names, the functions that record them, their exporter |
+//! | | [`probe`] | a minimal HTTP client for the health check and tools |
+//! | | [`versioning`] | which API version answers a request (`api-version` header) |
+//! | | [`docs`] | the OpenAPI document and the Redoc page the server serves about itself |
+//! | | [`allow`] | the `Allow` header of every `405` answer |
+//! | | [`cors`] | the CORS policy: allowed origins, headers, preflight answers |
+//! | | [`auth`] | JWT access and refresh tokens |
+//! | storage | [`database`] | the PostgreSQL pool, per-request transactions, migrations |
+//! | requests | [`context`] | the server context handlers receive |
+//! | | [`respond`] | the one wrapper every handler's answer passes through |
+//! | | [`bearer_auth`] | the `BearerAuth` extractor: a valid access token or `401` |
+//! | | [`handlers`] | the implementation of the API trait (crate `statusboard-api`), by resource |
+//! | | [`routes`] | the API description: the trait's endpoints, and every path's `OPTIONS`, `HEAD` and `405` |
+//! | process | [`listeners`] | the listeners beside the API's: metrics |
+//! | | [`server`] | starting, and gracefully stopping, the server |
 
+pub mod allow;
 pub mod auth;
+pub mod bearer_auth;
 pub mod config;
 pub mod context;
 pub mod cors;
 pub mod database;
 pub mod docs;
 pub mod handlers;
+pub mod listeners;
 pub mod logging;
 pub mod metrics;
 pub mod probe;

@@ -1,6 +1,7 @@
-//! Prometheus metrics, served on a listener of their own (`METRICS_BIND_ADDRESS`, default
-//! `127.0.0.1:9464`; empty turns them off) at `GET /metrics`: never on the API's port, never
-//! in the OpenAPI document.
+//! Prometheus metrics: their names, the functions that record them, and the [`Exporter`]
+//! that renders them. The listener that serves them (`METRICS_BIND_ADDRESS`, default
+//! `127.0.0.1:9464`; empty turns them off) is [`crate::listeners::metrics`]: never on the
+//! API's port, never in the OpenAPI document.
 //!
 //! | metric | type | labels |
 //! |---|---|---|
@@ -20,18 +21,13 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use dropshot::{ApiDescription, Body, ConfigDropshot, HttpError, HttpServer, RequestContext};
-use http::{Method, Response, StatusCode, header};
+use http::{Method, StatusCode};
 use metrics::{Counter, Gauge, Histogram, counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use slog::Logger;
-
-use crate::database::Database;
 
 const REQUESTS: &str = "statusboard_http_requests_total";
 const DURATION: &str = "statusboard_http_request_duration_seconds";
@@ -217,73 +213,40 @@ pub fn migrations_applied(count: usize) {
     }
 }
 
-/// What the metrics listener needs.
-#[derive(Debug)]
-struct MetricsContext {
-    handle: PrometheusHandle,
-    database: Database,
+/// The state of the database pool, as the metrics report it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolGauges {
+    /// Connections the pool holds.
+    pub size: usize,
+    /// Connections the pool holds and nobody uses.
+    pub idle: usize,
+    /// Requests waiting for a connection.
+    pub waiters: usize,
 }
 
-/// The metrics listener.
-pub struct MetricsServer {
-    http: HttpServer<MetricsContext>,
-}
+/// The process's metrics in Prometheus' text format, for a scrape.
+#[derive(Clone)]
+pub struct Exporter(PrometheusHandle);
 
-impl std::fmt::Debug for MetricsServer {
+impl std::fmt::Debug for Exporter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MetricsServer")
-            .field("local_addr", &self.local_addr())
-            .finish()
+        f.write_str("Exporter")
     }
 }
 
-impl MetricsServer {
-    /// Installs the recorder (once per process) and serves `GET /metrics` on `address`.
-    pub fn start(address: SocketAddr, database: Database, log: &Logger) -> Result<Self, String> {
-        let handle = recorder()?;
-        let mut api = ApiDescription::new();
-        api.register(metrics_endpoint).map_err(|e| e.to_string())?;
-        let config = ConfigDropshot {
-            bind_address: address,
-            ..ConfigDropshot::default()
-        };
-        let context = MetricsContext { handle, database };
-        let http =
-            dropshot::ServerBuilder::new(api, context, log.new(slog::o!("listener" => "metrics")))
-                .config(config)
-                .start()
-                .map_err(|e| crate::server::bind_failure(&e))?;
-        Ok(Self { http })
+impl Exporter {
+    /// Installs the process-wide recorder (once per process; every server of the process
+    /// records into it) and returns its exporter.
+    pub fn install() -> Result<Self, String> {
+        recorder().map(Self)
     }
 
-    /// The address it listens on.
-    pub fn local_addr(&self) -> SocketAddr {
-        self.http.local_addr()
+    /// Every metric as of now, with the pool's state as given.
+    pub fn render(&self, pool: PoolGauges) -> String {
+        gauge!(POOL_SIZE).set(pool.size as f64);
+        gauge!(POOL_IDLE).set(pool.idle as f64);
+        gauge!(POOL_WAITERS).set(pool.waiters as f64);
+        self.0.run_upkeep();
+        self.0.render()
     }
-
-    /// Stops it.
-    pub async fn close(self) {
-        let _ = self.http.close().await;
-    }
-}
-
-/// Prometheus text: the recorder's metrics, with the pool's state as of now.
-#[dropshot::endpoint { method = GET, path = "/metrics" }]
-async fn metrics_endpoint(
-    rqctx: RequestContext<MetricsContext>,
-) -> Result<Response<Body>, HttpError> {
-    let context = rqctx.context();
-    let status = context.database.status();
-    gauge!(POOL_SIZE).set(status.size as f64);
-    gauge!(POOL_IDLE).set(status.available as f64);
-    gauge!(POOL_WAITERS).set(status.waiting as f64);
-    context.handle.run_upkeep();
-    Response::builder()
-        .status(StatusCode::OK)
-        .header(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )
-        .body(Body::from(context.handle.render()))
-        .map_err(|e| HttpError::for_internal_error(e.to_string()))
 }

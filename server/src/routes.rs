@@ -1,26 +1,32 @@
-//! Every path the server answers, and the answers the API trait does not declare.
+//! The API description the server runs: the trait's endpoints, for every version, and the
+//! answers the trait does not declare.
 //!
-//! For each path of the API (every version's, published or not), [`register`] adds
-//! unpublished endpoints so that a browser always gets an answer it can read:
+//! For each path the API serves (every version's, published or not, with or without
+//! variables), [`api_description`] adds unpublished endpoints so that a browser always gets
+//! an answer it can read:
 //!
 //! * `OPTIONS`: the CORS preflight ([`crate::cors::Cors::preflight`]);
-//! * `HEAD` on every `GET` path: the `GET`'s answer without its body, as uptime monitors
-//!   and `fetch(…, {method: 'HEAD'})` expect;
+//! * `HEAD` on every `GET` path: the `GET`'s own handler, whose body hyper leaves out, as
+//!   uptime monitors and `fetch(…, {method: 'HEAD'})` expect;
 //! * every other method: `405 Method Not Allowed` with `Allow` and the CORS headers.
 //!
-//! The `GET` paths are listed in [`register_heads`], each with its handler; startup fails,
-//! naming the path, when the API publishes a `GET` path missing there.
+//! All of it is derived from the trait's endpoints: a new endpoint needs nothing here.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use dropshot::{
-    ApiDescription, ApiEndpoint, ApiEndpointVersions, Body, ClientErrorStatusCode, HttpError,
-    RequestContext,
+    ApiDescription, ApiEndpoint, ApiEndpointBodyContentType, ApiEndpointParameter,
+    ApiEndpointParameterLocation, ApiEndpointVersions, Body, ClientErrorStatusCode, ExtensionMode,
+    HttpError, Path, RequestContext, SharedExtractor,
 };
 use http::header::{self, HeaderValue};
 use http::{Method, Response};
-use statusboard_api::StatusboardApi;
+use schemars::JsonSchema;
+use semver::Version;
+use serde::Deserialize;
+use statusboard_api::statusboard_api_mod;
 
+use crate::allow::AllowedMethods;
 use crate::context::ApiContext;
 use crate::handlers::StatusboardImpl;
 use crate::respond::respond;
@@ -34,110 +40,164 @@ const METHODS: [Method; 5] = [
     Method::PUT,
 ];
 
-/// The `Allow` header of each path: the methods it answers.
-#[derive(Clone, Debug, Default)]
-pub struct AllowedMethods(BTreeMap<String, HeaderValue>);
+/// The full API: the trait's endpoints, every version, plus the `OPTIONS`, `HEAD` and `405`
+/// endpoints of every path, and the `Allow` header of each `405` endpoint. An `Err` is a
+/// programming error (an inconsistent API), reported at startup.
+pub fn api_description() -> Result<(ApiDescription<ApiContext>, AllowedMethods), String> {
+    with_every_answer(|| {
+        statusboard_api_mod::api_description::<StatusboardImpl>().map_err(|e| e.to_string())
+    })
+}
 
-impl AllowedMethods {
-    /// The `Allow` header for `path`, if the API has that path.
-    pub fn get(&self, path: &str) -> Option<&HeaderValue> {
-        self.0.get(path)
+/// The description that `build` makes, with the `OPTIONS`, `HEAD` and `405` endpoints of
+/// each of its paths. (`build` is called twice: one copy is walked, the other completed.)
+fn with_every_answer(
+    build: impl Fn() -> Result<ApiDescription<ApiContext>, String>,
+) -> Result<(ApiDescription<ApiContext>, AllowedMethods), String> {
+    let mut api = build()?;
+    // Dropshot lets a description be walked only once it is a router: walk a second copy.
+    let declared = build()?.into_router();
+
+    // Path template → the methods some version serves there.
+    let mut served: BTreeMap<String, BTreeSet<Method>> = BTreeMap::new();
+    for (path, method, _) in declared.endpoints(None) {
+        let method = Method::from_bytes(method.as_bytes()).map_err(|e| format!("{path}: {e}"))?;
+        served.entry(path).or_default().insert(method);
     }
-}
 
-/// Registers `$handler` as an unpublished endpoint for `$method` on `$path`, for every
-/// API version. (A macro: dropshot's handler trait is not public, so only concrete
-/// handlers can be passed to `ApiEndpoint::new`.)
-macro_rules! add {
-    ($api:expr, $path:expr, $method:expr, $handler:expr) => {{
-        let (path, method): (&str, Method) = ($path, $method);
-        let endpoint = ApiEndpoint::new(
-            operation_id(&method, path),
-            $handler,
-            method.clone(),
-            "application/json",
-            path,
-            ApiEndpointVersions::All,
-        )
-        .visible(false);
-        $api.register(endpoint)
-            .map_err(|e| format!("registering {method} {path}: {e}"))
-    }};
-}
-
-/// An unpublished endpoint's operation id: `head_api_v1_health`.
-fn operation_id(method: &Method, path: &str) -> String {
-    format!(
-        "{}{}",
-        method.as_str().to_ascii_lowercase(),
-        path.replace(['/', '.', '-'], "_")
-    )
-}
-
-/// Registers the `OPTIONS`, `HEAD` and `405` endpoints of every path of `api`, whose
-/// published operations are `published` (path → methods, over every API version).
-pub fn register(
-    api: &mut ApiDescription<ApiContext>,
-    published: &BTreeMap<String, BTreeSet<Method>>,
-) -> Result<AllowedMethods, String> {
-    let get_paths = register_heads(api)?;
-    let mut served = published.clone();
-    for (path, methods) in &served {
-        if methods.contains(&Method::GET) && !get_paths.contains(path.as_str()) {
-            return Err(format!(
-                "GET {path} has no HEAD endpoint: add it to routes::register_heads"
-            ));
+    // HEAD: for each version, its GET endpoints' handlers again (WebSocket channels aside).
+    let versions = versions_oldest_first();
+    for (i, version) in versions.iter().enumerate() {
+        for (path, method, get) in declared.endpoints(Some(version)) {
+            if method != Method::GET.as_str()
+                || matches!(get.extension_mode, ExtensionMode::Websocket)
+            {
+                continue;
+            }
+            let mut head = ApiEndpoint::new(
+                operation_id(&Method::HEAD, &path),
+                method_not_allowed, // a stand-in: replaced by the GET's handler below
+                Method::HEAD,
+                dropshot::CONTENT_TYPE_JSON,
+                &path,
+                only(&versions, i)?,
+            );
+            head.handler = get.handler.clone();
+            register(&mut api, head)?;
         }
     }
-    for path in get_paths {
-        served
-            .entry(path.to_owned())
-            .or_default()
-            .insert(Method::GET);
-    }
 
-    let mut allowed = BTreeMap::new();
+    let mut allowed = AllowedMethods::default();
     for (path, methods) in served {
-        if path.contains('{') {
-            return Err(format!(
-                "path {path} has variables: give it OPTIONS, HEAD and 405 endpoints with the \
-                 same variable names by hand"
-            ));
-        }
         let mut allow: Vec<&str> = methods.iter().map(Method::as_str).collect();
         if methods.contains(&Method::GET) {
-            allow.push("HEAD");
+            allow.push(Method::HEAD.as_str());
         }
-        allow.push("OPTIONS");
+        allow.push(Method::OPTIONS.as_str());
         allow.sort_unstable();
         let allow = HeaderValue::from_str(&allow.join(", "))
             .map_err(|e| format!("Allow header for {path}: {e}"))?;
 
-        add!(api, &path, Method::OPTIONS, preflight)?;
+        let preflight = ApiEndpoint::new(
+            operation_id(&Method::OPTIONS, &path),
+            preflight,
+            Method::OPTIONS,
+            dropshot::CONTENT_TYPE_JSON,
+            &path,
+            ApiEndpointVersions::All,
+        );
+        register(&mut api, preflight)?;
         for method in METHODS.iter().filter(|m| !methods.contains(m)) {
-            add!(api, &path, method.clone(), method_not_allowed)?;
+            let operation_id = operation_id(method, &path);
+            allowed.insert(operation_id.clone(), allow.clone());
+            let not_allowed = ApiEndpoint::new(
+                operation_id,
+                method_not_allowed,
+                method.clone(),
+                dropshot::CONTENT_TYPE_JSON,
+                &path,
+                ApiEndpointVersions::All,
+            );
+            register(&mut api, not_allowed)?;
         }
-        allowed.insert(path, allow);
     }
-    Ok(AllowedMethods(allowed))
+    Ok((api, allowed))
 }
 
-/// Registers `HEAD` for every `GET` path, answered by the `GET`'s own handler (hyper sends
-/// no body for `HEAD`). Returns the `GET` paths. A new `GET` endpoint gets its line here.
-fn register_heads(api: &mut ApiDescription<ApiContext>) -> Result<BTreeSet<&'static str>, String> {
-    macro_rules! head {
-        ($path:expr => $handler:ident) => {{
-            add!(api, $path, Method::HEAD, StatusboardImpl::$handler)?;
-            $path
-        }};
+/// The supported API versions, oldest first.
+fn versions_oldest_first() -> Vec<Version> {
+    let mut versions: Vec<Version> = statusboard_api::supported_versions()
+        .iter()
+        .map(|v| v.semver().clone())
+        .collect();
+    versions.sort();
+    versions
+}
+
+/// The range holding `versions[i]` alone, among the supported `versions` (oldest first).
+fn only(versions: &[Version], i: usize) -> Result<ApiEndpointVersions, String> {
+    match versions.get(i + 1) {
+        Some(next) => ApiEndpointVersions::from_until(versions[i].clone(), next.clone())
+            .map_err(str::to_owned),
+        None => Ok(ApiEndpointVersions::from(versions[i].clone())),
     }
-    Ok(BTreeSet::from([
-        head!("/api/v1/health" => health),
-        head!("/api/v1/ready" => ready),
-        head!("/api/v1/openapi.json" => openapi_document),
-        head!("/api/v1/docs" => docs_page),
-        head!(crate::docs::REDOC_PATH => docs_script),
-    ]))
+}
+
+/// Registers an unpublished endpoint, declaring its path's variables (which its handler
+/// does not read) as dropshot requires.
+fn register(
+    api: &mut ApiDescription<ApiContext>,
+    mut endpoint: ApiEndpoint<ApiContext>,
+) -> Result<(), String> {
+    endpoint.parameters = path_variables(&endpoint.path)?;
+    let described = format!("{} {}", endpoint.method, endpoint.path);
+    api.register(endpoint.visible(false))
+        .map_err(|e| format!("registering {described}: {e}"))
+}
+
+/// A stand-in path type, whose one parameter lends its schema to every path variable.
+#[derive(Deserialize, JsonSchema)]
+struct Variable {
+    #[allow(dead_code)]
+    variable: String,
+}
+
+/// The parameters declaring the variables of a path template (`{slug}`, `{rest:.*}`).
+fn path_variables(path: &str) -> Result<Vec<ApiEndpointParameter>, String> {
+    path.split('/')
+        .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+        .map(|variable| {
+            let name = variable.split_once(':').map_or(variable, |(name, _)| name);
+            let metadata =
+                <Path<Variable> as SharedExtractor>::metadata(ApiEndpointBodyContentType::Json);
+            let stand_in = metadata
+                .parameters
+                .into_iter()
+                .next()
+                .ok_or_else(|| format!("{path}: no parameter for the variable {name}"))?;
+            Ok(ApiEndpointParameter::new_named(
+                &ApiEndpointParameterLocation::Path,
+                name.to_owned(),
+                None,
+                true,
+                stand_in.schema,
+                Vec::new(),
+            ))
+        })
+        .collect()
+}
+
+/// An unpublished endpoint's operation id: `head_api_v1_health`,
+/// `options_api_v1_components_slug`.
+fn operation_id(method: &Method, path: &str) -> String {
+    let mut id = method.as_str().to_ascii_lowercase();
+    for word in path.split(|c: char| !c.is_ascii_alphanumeric()) {
+        if !word.is_empty() {
+            id.push('_');
+            id.push_str(word);
+        }
+    }
+    id
 }
 
 /// `OPTIONS`: a CORS preflight. Its answer has CORS headers of its own; an `OPTIONS` that
@@ -165,14 +225,83 @@ async fn method_not_allowed(
             ClientErrorStatusCode::METHOD_NOT_ALLOWED,
             "Method Not Allowed".to_owned(),
         );
-        if let Some(allow) = rqctx
-            .context()
-            .allowed_methods
-            .get(rqctx.request.uri().path())
-        {
+        let allowed = &rqctx.context().allowed_methods;
+        if let Some(allow) = allowed.get(&rqctx.endpoint.operation_id) {
             error.headers_mut().insert(header::ALLOW, allow.clone());
         }
         Err(error)
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_ids_name_method_and_path() {
+        assert_eq!(
+            operation_id(&Method::HEAD, "/api/v1/health"),
+            "head_api_v1_health"
+        );
+        assert_eq!(
+            operation_id(&Method::OPTIONS, "/api/v1/docs/redoc.standalone.js"),
+            "options_api_v1_docs_redoc_standalone_js"
+        );
+        assert_eq!(
+            operation_id(&Method::DELETE, "/api/v1/components/{slug}/reports"),
+            "delete_api_v1_components_slug_reports"
+        );
+    }
+
+    #[test]
+    fn path_variables_are_declared_by_name() -> Result<(), String> {
+        assert!(path_variables("/api/v1/health")?.is_empty());
+        let declared = path_variables("/api/v1/{owner}/items/{rest:.*}")?;
+        let names: Vec<String> = declared
+            .iter()
+            .map(|p| format!("{:?}", p.metadata))
+            .collect();
+        assert_eq!(names, ["Path(\"owner\")", "Path(\"rest\")"]);
+        Ok(())
+    }
+
+    /// Every path gets its `OPTIONS`, its `HEAD` for a `GET`, and a `405` endpoint for
+    /// every other method, a path with variables too; the `Allow` header lists what it serves.
+    #[test]
+    fn a_path_with_a_variable_gets_every_answer() -> Result<(), String> {
+        let build = || {
+            let mut api = ApiDescription::new();
+            for (method, id) in [(Method::GET, "get_thing"), (Method::PUT, "put_thing")] {
+                let endpoint = ApiEndpoint::new(
+                    id.to_owned(),
+                    method_not_allowed,
+                    method,
+                    dropshot::CONTENT_TYPE_JSON,
+                    "/things/{name}",
+                    ApiEndpointVersions::All,
+                );
+                register(&mut api, endpoint.visible(true))?;
+            }
+            Ok(api)
+        };
+        let (api, allowed) = with_every_answer(build)?;
+        let mut methods: Vec<String> = api
+            .into_router()
+            .endpoints(None)
+            .map(|(path, method, _)| {
+                assert_eq!(path, "/things/{name}");
+                method
+            })
+            .collect();
+        methods.sort();
+        let expected = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"];
+        assert_eq!(methods, expected);
+        let allow = allowed.get("delete_things_name");
+        assert_eq!(
+            allow,
+            Some(&HeaderValue::from_static("GET, HEAD, OPTIONS, PUT"))
+        );
+        Ok(())
+    }
 }

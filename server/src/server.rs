@@ -1,25 +1,21 @@
 //! Starting and stopping the HTTP server.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use dropshot::{ApiDescription, ConfigDropshot, HandlerTaskMode, HttpServer, ServerBuilder};
-use http::Method;
+use dropshot::{ConfigDropshot, HandlerTaskMode, HttpServer, ServerBuilder};
 use slog::{Logger, error, info, warn};
 use tokio::task::JoinHandle;
-
-use statusboard_api::statusboard_api_mod;
 
 use crate::config::Settings;
 use crate::context::ApiContext;
 use crate::database::{Database, DatabaseError, migrations};
-use crate::handlers::StatusboardImpl;
-use crate::metrics::MetricsServer;
-use crate::routes::{self, AllowedMethods};
-use crate::versioning;
+use crate::listeners::bind_failure;
+use crate::listeners::metrics::{MetricsServer, PoolStatus};
+use crate::metrics::PoolGauges;
+use crate::{routes, versioning};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -51,12 +47,6 @@ pub enum StartError {
     },
 }
 
-/// Why a listener could not start: the operating system's reason (`Address already in
-/// use`) when there is one, rather than dropshot's wrapper message.
-pub(crate) fn bind_failure(error: &dropshot::BuildError) -> String {
-    std::error::Error::source(error).map_or_else(|| error.to_string(), ToString::to_string)
-}
-
 /// How a shutdown ended.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Shutdown {
@@ -82,32 +72,6 @@ impl std::fmt::Debug for Server {
     }
 }
 
-/// The full API: the trait's endpoints, every version, plus the `OPTIONS`, `HEAD` and
-/// `405` endpoints of every path (see [`routes`]), and each path's `Allow` header.
-pub fn api_description() -> Result<(ApiDescription<ApiContext>, AllowedMethods), StartError> {
-    let mut api = statusboard_api_mod::api_description::<StatusboardImpl>()
-        .map_err(|e| StartError::Api(e.to_string()))?;
-    let published = published_operations(&api);
-    let allowed = routes::register(&mut api, &published).map_err(StartError::Api)?;
-    Ok((api, allowed))
-}
-
-/// The published operations of every supported API version: path → methods.
-fn published_operations(api: &ApiDescription<ApiContext>) -> BTreeMap<String, BTreeSet<Method>> {
-    let mut operations: BTreeMap<String, BTreeSet<Method>> = BTreeMap::new();
-    for version in statusboard_api::supported_versions().iter() {
-        let document = api.openapi(statusboard_api::TITLE, version.semver().clone());
-        let Ok(json) = document.json() else { continue };
-        for (path, item) in json["paths"].as_object().into_iter().flatten() {
-            let methods = item.as_object().into_iter().flat_map(|m| m.keys());
-            operations.entry(path.clone()).or_default().extend(
-                methods.filter_map(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok()),
-            );
-        }
-    }
-    operations
-}
-
 impl Server {
     /// Binds `BIND_ADDRESS` and starts serving. Returns once the socket listens.
     pub fn start(settings: &Settings, log: &Logger) -> Result<Self, StartError> {
@@ -118,7 +82,7 @@ impl Server {
             log_headers: Vec::new(),
             ..ConfigDropshot::default()
         };
-        let (api, allowed_methods) = api_description()?;
+        let (api, allowed_methods) = routes::api_description().map_err(StartError::Api)?;
         let context = ApiContext::new(settings, allowed_methods)?;
         let database = context.database.clone();
         let migrated = Arc::clone(&context.migrated);
@@ -132,7 +96,7 @@ impl Server {
             })?;
         let metrics = match settings.metrics_bind_address {
             Some(address) => Some(
-                MetricsServer::start(address, database.clone(), log)
+                MetricsServer::start(address, pool_status(database.clone()), log)
                     .map_err(|reason| StartError::Metrics { address, reason })?,
             ),
             None => None,
@@ -183,6 +147,18 @@ impl Server {
             }
         }
     }
+}
+
+/// What the metrics report of the pool, read at each scrape.
+fn pool_status(database: Database) -> PoolStatus {
+    Box::new(move || {
+        let status = database.status();
+        PoolGauges {
+            size: status.size,
+            idle: status.available,
+            waiters: status.waiting,
+        }
+    })
 }
 
 /// Applies the embedded migrations, retrying while the database is unreachable (with a

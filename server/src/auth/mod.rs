@@ -1,5 +1,6 @@
-//! JWT building blocks: issuing and verifying access and refresh tokens, and a dropshot
-//! extractor that admits only requests with a valid access token.
+//! JWT building blocks: issuing and verifying access and refresh tokens. The dropshot
+//! extractor that admits only requests with a valid access token is
+//! `crate::bearer_auth::BearerAuth`.
 //!
 //! Tokens are HS256-signed with `JWT_SECRET`. Access tokens live
 //! `JWT_ACCESS_EXPIRE_MINUTES`, refresh tokens `JWT_REFRESH_EXPIRE_DAYS`; a `typ` claim
@@ -7,19 +8,7 @@
 //! expected (and the other way round). Verification allows 30 s of clock skew, accepts
 //! HS256 only (`alg: none` and every other algorithm are refused), and requires `sub`,
 //! `exp` and `iat`.
-//!
-//! To protect an endpoint, take [`BearerAuth`] as a parameter:
-//!
-//! ```ignore
-//! async fn me(rqctx: RequestContext<ApiContext>, auth: BearerAuth)
-//!     -> Result<HttpResponseOk<Me>, HttpError> {
-//!     let user_id = &auth.claims().sub;
-//!     // …
-//! }
-//! ```
 
-mod extractor;
 mod tokens;
 
-pub use extractor::BearerAuth;
 pub use tokens::{AuthError, Claims, JwtKeys, TokenType};

@@ -3,7 +3,8 @@
 use dropshot::{
     ApiDescription, HttpError, HttpResponseOk, RequestContext, ServerBuilder, endpoint,
 };
-use statusboard_server::auth::{BearerAuth, Claims, JwtKeys, TokenType};
+use statusboard_server::auth::{Claims, JwtKeys, TokenType};
+use statusboard_server::bearer_auth::BearerAuth;
 use statusboard_server::context::ApiContext;
 use statusboard_server::logging;
 use statusboard_tests::app::TestApp;

@@ -1,4 +1,15 @@
-//! `BearerAuth`: the dropshot extractor for `Authorization: Bearer <access token>`.
+//! `BearerAuth`: the dropshot extractor for `Authorization: Bearer <access token>`,
+//! verified with the server context's keys (see [`crate::auth`]).
+//!
+//! To protect an endpoint, take [`BearerAuth`] as a parameter:
+//!
+//! ```ignore
+//! async fn me(rqctx: RequestContext<ApiContext>, auth: BearerAuth)
+//!     -> Result<HttpResponseOk<Me>, HttpError> {
+//!     let user_id = &auth.claims().sub;
+//!     // …
+//! }
+//! ```
 
 use std::any::Any;
 
@@ -7,7 +18,7 @@ use dropshot::{
     ServerContext, SharedExtractor,
 };
 
-use super::{AuthError, Claims, TokenType};
+use crate::auth::{AuthError, Claims, TokenType};
 use crate::context::ApiContext;
 
 /// The verified claims of the request's access token. An endpoint that takes it as a
@@ -24,7 +35,7 @@ impl BearerAuth {
 }
 
 /// The token of an `Authorization: Bearer <token>` header value.
-pub(super) fn bearer_token(header: Option<&http::HeaderValue>) -> Result<&str, AuthError> {
+fn bearer_token(header: Option<&http::HeaderValue>) -> Result<&str, AuthError> {
     let value = header.ok_or(AuthError::MissingHeader)?;
     let value = value.to_str().map_err(|_| AuthError::MalformedHeader)?;
     let (scheme, token) = value
