@@ -1,29 +1,36 @@
 //! `cargo xtask dev`: PostgreSQL and the server, together, for development.
 //!
-//! Starts a PostgreSQL cluster kept under `target/dev-postgres` (so data survives
-//! restarts; `STATUSBOARD_DEV_PGDATA` chooses another directory), on port 54329
+//! Starts a PostgreSQL cluster kept under cargo's target directory, in `dev-postgres/` (so
+//! data survives restarts; `STATUSBOARD_DEV_PGDATA` chooses another directory). As root,
+//! PostgreSQL runs as an unprivileged user: when that user cannot reach the target
+//! directory (a checkout under `/root`, a `chmod 700` folder), the data is kept in
+//! `/var/tmp/statusboard-dev-<the checkout's path>/` instead, and the tool says so.
+//! It listens on port 54329
 //! (`STATUSBOARD_DEV_PGPORT`), creates the `statusboard` database, applies the migrations
 //! (`statusboard-server migrate`) and runs the server against it with a development
 //! `JWT_SECRET` and pretty logs. Ctrl-C (or SIGTERM) stops the server gracefully, then
 //! PostgreSQL. The server runs in the workspace root; every setting but `DATABASE_URL` can
 //! be overridden in the environment or that directory's `.env`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus};
 
 use anyhow::{Context, Result, bail};
 use statusboard_server::config::Variables;
 use statusboard_tests::os::send_signal;
-use statusboard_tests::postgres::{Cluster, DataDir};
+use statusboard_tests::postgres::{Cluster, DataDir, unreachable_ancestor, user};
 
 const DEFAULT_PORT: u16 = 54329;
 const DATABASE: &str = "statusboard";
 const DEV_JWT_SECRET: &str = "dev-secret-not-for-production";
 
 pub fn run() -> Result<()> {
-    let root = crate::workspace_root();
-    let data_dir = std::env::var_os("STATUSBOARD_DEV_PGDATA")
-        .map_or_else(|| root.join("target").join("dev-postgres"), PathBuf::from);
+    let root = crate::workspace_root()?;
+    let target = crate::target_dir(&root)?;
+    let data_dir = match std::env::var_os("STATUSBOARD_DEV_PGDATA") {
+        Some(dir) => PathBuf::from(dir),
+        None => default_data_dir(&root, &target),
+    };
     let port = match std::env::var("STATUSBOARD_DEV_PGPORT") {
         Ok(port) => port
             .parse()
@@ -43,7 +50,7 @@ pub fn run() -> Result<()> {
     // The server runs in the workspace root and reads its `.env` there; the development
     // defaults apply only to what neither that file nor the environment sets.
     let configured = Variables::from_process(&root.join(".env"))?;
-    let binary = root.join("target/debug/statusboard-server");
+    let binary = target.join("debug").join("statusboard-server");
     let server_command = |args: &[&str]| {
         let mut command = Command::new(&binary);
         command
@@ -74,7 +81,29 @@ pub fn run() -> Result<()> {
     Ok(())
 }
 
-fn build_server(root: &std::path::Path) -> Result<()> {
+/// `dev-postgres/` in the target directory, unless PostgreSQL (as root: an unprivileged
+/// user) could not reach it there; then a directory of this checkout's own in `/var/tmp`.
+fn default_data_dir(root: &Path, target: &Path) -> PathBuf {
+    let preferred = target.join("dev-postgres");
+    if !user::running_as_root() {
+        return preferred;
+    }
+    let Some(blocking) = unreachable_ancestor(&preferred) else {
+        return preferred;
+    };
+    // Named after the checkout (`/root/statusboard` → `statusboard-dev-root-statusboard`).
+    let checkout = root.to_string_lossy().replace('/', "-");
+    let fallback = PathBuf::from(format!("/var/tmp/statusboard-dev{checkout}"));
+    println!(
+        "xtask dev: PostgreSQL runs as an unprivileged user, who cannot enter {}; keeping its \
+         data in {} instead (STATUSBOARD_DEV_PGDATA chooses another directory)",
+        blocking.display(),
+        fallback.display()
+    );
+    fallback
+}
+
+fn build_server(root: &Path) -> Result<()> {
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["build", "--locked", "-p", "statusboard-server"])
         .current_dir(root)

@@ -33,12 +33,31 @@ fn main() -> ExitCode {
     }
 }
 
-/// The workspace root (two levels above this crate's directory).
-fn workspace_root() -> std::path::PathBuf {
-    let manifest_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir
-        .ancestors()
-        .nth(2)
-        .expect("build-tools/devtools/ is inside the workspace")
-        .to_path_buf()
+/// The workspace the current directory belongs to.
+fn workspace_root() -> anyhow::Result<std::path::PathBuf> {
+    xtask::workspace_root().map_err(anyhow::Error::msg)
+}
+
+/// Where cargo puts the workspace's build output (`target/`, unless `CARGO_TARGET_DIR` or
+/// `build.target-dir` says otherwise), as `cargo metadata` reports it.
+fn target_dir(root: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
+    use anyhow::Context;
+    let output = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .current_dir(root)
+        .output()
+        .context("running cargo metadata")?;
+    if !output.status.success() {
+        anyhow::bail!(
+            "cargo metadata failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&output.stdout).context("reading cargo metadata's output")?;
+    let dir = metadata["target_directory"]
+        .as_str()
+        .context("cargo metadata reports no target_directory")?;
+    Ok(dir.into())
 }

@@ -21,7 +21,7 @@ mod typescript;
 
 use std::process::{Command, ExitCode};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use camino::Utf8PathBuf;
 use clap::Parser;
 use dropshot_api_manager::{Environment, ManagedApiConfig, ManagedApis};
@@ -50,12 +50,11 @@ fn main() -> ExitCode {
         return code;
     }
     // What is generated from the latest document follows it.
-    let root = workspace_root();
-    let followed = match args.first().map(String::as_str) {
+    let followed = workspace_root().and_then(|root| match args.first().map(String::as_str) {
         Some("generate") => typescript::generate(root.as_std_path()),
         Some("check") => typescript::check(root.as_std_path()),
         _ => Ok(()),
-    };
+    });
     match followed {
         Ok(()) => code,
         Err(e) => {
@@ -92,7 +91,7 @@ fn managed_apis() -> Result<ManagedApis> {
 
 /// The repository, its `openapi/` directory and where released documents come from.
 fn environment() -> Result<Environment> {
-    let root = workspace_root();
+    let root = workspace_root()?;
     let env = Environment::new(COMMAND, root.clone(), "openapi")?;
     Ok(match release_branch(&root) {
         Some(branch) => env.with_default_git_branch(branch),
@@ -112,13 +111,9 @@ fn release_branch(root: &Utf8PathBuf) -> Option<&'static str> {
     })
 }
 
-/// The workspace root (two levels above this crate's directory).
-fn workspace_root() -> Utf8PathBuf {
-    let manifest_dir = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir
-        .ancestors()
-        .nth(2)
-        .map(Utf8PathBuf::from)
-        .context("build-tools/openapi/ is inside the workspace")
-        .expect("the crate lives in the workspace")
+/// The workspace the current directory belongs to.
+fn workspace_root() -> Result<Utf8PathBuf> {
+    let root = xtask::workspace_root().map_err(anyhow::Error::msg)?;
+    Utf8PathBuf::from_path_buf(root)
+        .map_err(|root| anyhow::anyhow!("the workspace path {} is not UTF-8", root.display()))
 }

@@ -1,6 +1,13 @@
-//! The TypeScript types of `@statusboard/client` (`client/typescript/src/schema.ts`),
-//! generated from the latest document by `openapi-typescript` (pinned in the package's
-//! `package-lock.json`), plus the document's version as `apiVersion`.
+//! What `@statusboard/client` (`client/typescript/`) holds that is generated, all checked
+//! in so that the package installs from a path or a registry with no build step:
+//!
+//! * `src/schema.ts`: the types of the latest document, by `openapi-typescript`, plus the
+//!   document's version as `apiVersion`;
+//! * `dist/`: the package's JavaScript and declarations, compiled by `tsc` from `src/`.
+//!
+//! The tools are the package's pinned dev dependencies (`package-lock.json`). When they are
+//! not installed yet, `npm ci` installs them, once; without Node.js, both commands say what
+//! they could not do, and succeed on what they did (the OpenAPI documents).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -9,40 +16,123 @@ use anyhow::{Context, Result, bail};
 
 /// The package, relative to the repository root.
 const PACKAGE: &str = "client/typescript";
-/// The generated file, relative to the package.
+/// The generated types, relative to the package.
 const SCHEMA: &str = "src/schema.ts";
-/// The document it is generated from, relative to the package.
+/// The compiled package, relative to the package.
+const DIST: &str = "dist";
+/// The document the types come from, relative to the package.
 const LATEST: &str = "../../openapi/statusboard/statusboard-latest.json";
 
-/// The generated file's path.
-pub fn schema_path(root: &Path) -> PathBuf {
-    root.join(PACKAGE).join(SCHEMA)
+/// `generate`: rewrites `schema.ts` and `dist/` where they differ.
+pub fn generate(root: &Path) -> Result<()> {
+    let package = root.join(PACKAGE);
+    if !tools_installed(&package)? {
+        return Ok(());
+    }
+    write_if_changed(&package.join(SCHEMA), &render_schema(&package)?)?;
+    let built = compile(&package)?;
+    let dist = package.join(DIST);
+    for (relative, contents) in &built {
+        write_if_changed(&dist.join(relative), contents)?;
+    }
+    for stale in files_under(&dist)?
+        .into_iter()
+        .filter(|f| !built.iter().any(|(b, _)| b == f))
+    {
+        std::fs::remove_file(dist.join(&stale))
+            .with_context(|| format!("removing {}", dist.join(&stale).display()))?;
+        println!("     Removed {}", dist.join(&stale).display());
+    }
+    Ok(())
 }
 
-/// What `schema.ts` must hold for the latest document on disk.
-pub fn render(root: &Path) -> Result<String> {
+/// `check`: fails, with a diff, when `schema.ts` or `dist/` is stale or edited by hand.
+pub fn check(root: &Path) -> Result<()> {
     let package = root.join(PACKAGE);
-    let generator = package.join("node_modules/.bin/openapi-typescript");
-    if !generator.exists() {
-        bail!(
-            "{} is missing: run `npm ci --prefix {PACKAGE}` once (Node.js 20 or newer), then \
-             this command again",
-            generator.display()
-        );
+    if !tools_installed(&package)? {
+        return Ok(());
     }
-    let output = Command::new(&generator)
-        .arg(LATEST)
-        .current_dir(&package)
+    let mut stale = Vec::new();
+    let schema = package.join(SCHEMA);
+    if !is_fresh(&schema, &render_schema(&package)?) {
+        stale.push(schema.clone());
+    }
+    let dist = package.join(DIST);
+    let built = compile(&package)?;
+    for (relative, contents) in &built {
+        if !is_fresh(&dist.join(relative), contents) {
+            stale.push(dist.join(relative));
+        }
+    }
+    for extra in files_under(&dist)?
+        .into_iter()
+        .filter(|f| !built.iter().any(|(b, _)| b == f))
+    {
+        println!("{} is not built from src/", dist.join(&extra).display());
+        stale.push(dist.join(extra));
+    }
+    if stale.is_empty() {
+        println!("       Fresh {} and {}", schema.display(), dist.display());
+        return Ok(());
+    }
+    let names: Vec<String> = stale.iter().map(|p| p.display().to_string()).collect();
+    bail!(
+        "stale or edited by hand (diffs above): {}; run `cargo xtask openapi generate` and \
+         commit the result",
+        names.join(", ")
+    )
+}
+
+/// Whether the pinned tools are there, installing them with `npm ci` when Node.js is.
+fn tools_installed(package: &Path) -> Result<bool> {
+    if package.join("node_modules/.bin/tsc").exists()
+        && package.join("node_modules/.bin/openapi-typescript").exists()
+    {
+        return Ok(true);
+    }
+    if Command::new("npm").arg("--version").output().is_err() {
+        println!(
+            "warning: npm (Node.js 20 or newer) is not installed: {}/{SCHEMA} and {}/{DIST} \
+             were neither regenerated nor checked; the OpenAPI documents were",
+            package.display(),
+            package.display()
+        );
+        return Ok(false);
+    }
+    println!("  Installing the TypeScript client's pinned tools (npm ci, once)");
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(package)
+        .status()
+        .context("running npm ci")?;
+    if !status.success() {
+        bail!("npm ci in {} failed ({status})", package.display());
+    }
+    Ok(true)
+}
+
+/// Runs one of the package's tools; its standard output.
+fn run_tool(package: &Path, tool: &str, args: &[&str]) -> Result<String> {
+    let program = package.join("node_modules/.bin").join(tool);
+    let output = Command::new(&program)
+        .args(args)
+        .current_dir(package)
         .output()
-        .with_context(|| format!("running {}", generator.display()))?;
+        .with_context(|| format!("running {}", program.display()))?;
     if !output.status.success() {
         bail!(
-            "openapi-typescript failed ({}):\n{}",
+            "{tool} failed ({}):\n{}{}",
             output.status,
+            String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    let types = String::from_utf8(output.stdout).context("openapi-typescript's output")?;
+    String::from_utf8(output.stdout).with_context(|| format!("{tool}'s output"))
+}
+
+/// What `schema.ts` must hold for the latest document on disk.
+fn render_schema(package: &Path) -> Result<String> {
+    let types = run_tool(package, "openapi-typescript", &[LATEST])?;
     let document: serde_json::Value = serde_json::from_slice(
         &std::fs::read(package.join(LATEST)).context("reading the latest document")?,
     )
@@ -56,30 +146,55 @@ pub fn render(root: &Path) -> Result<String> {
     ))
 }
 
-/// `generate`: writes `schema.ts` when it differs.
-pub fn generate(root: &Path) -> Result<()> {
-    let path = schema_path(root);
-    let wanted = render(root)?;
-    if std::fs::read_to_string(&path).is_ok_and(|current| current == wanted) {
-        println!("   Unchanged {}", path.display());
-        return Ok(());
-    }
-    std::fs::write(&path, wanted).with_context(|| format!("writing {}", path.display()))?;
-    println!("       Wrote {}", path.display());
-    Ok(())
+/// What `tsc` builds from `src/` as it is on disk: each file of `dist/` and its contents.
+fn compile(package: &Path) -> Result<Vec<(PathBuf, String)>> {
+    let out = tempfile::tempdir().context("creating a temporary directory")?;
+    let out_dir = out.path().to_str().context("the temporary path is not UTF-8")?;
+    run_tool(
+        package,
+        "tsc",
+        &["--project", "tsconfig.build.json", "--outDir", out_dir],
+    )?;
+    files_under(out.path())?
+        .into_iter()
+        .map(|relative| {
+            let path = out.path().join(&relative);
+            let contents = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            Ok((relative, contents))
+        })
+        .collect()
 }
 
-/// `check`: fails, with a diff, when `schema.ts` is stale or edited by hand.
-pub fn check(root: &Path) -> Result<()> {
-    let path = schema_path(root);
-    let wanted = render(root)?;
-    let current = std::fs::read_to_string(&path).unwrap_or_default();
+/// Every file under `dir` (none when it does not exist), relative to it, sorted.
+fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&current) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if let Ok(relative) = path.strip_prefix(dir) {
+                files.push(relative.to_path_buf());
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Whether `path` holds `wanted`; prints a diff when it does not.
+fn is_fresh(path: &Path, wanted: &str) -> bool {
+    let current = std::fs::read_to_string(path).unwrap_or_default();
     if current == wanted {
-        println!("       Fresh {}", path.display());
-        return Ok(());
+        return true;
     }
     let name = path.display().to_string();
-    let diff = similar::TextDiff::from_lines(&current, &wanted)
+    let diff = similar::TextDiff::from_lines(current.as_str(), wanted)
         .unified_diff()
         .context_radius(3)
         .header(
@@ -88,8 +203,20 @@ pub fn check(root: &Path) -> Result<()> {
         )
         .to_string();
     println!("{diff}");
-    bail!(
-        "{name} is stale or was edited by hand (diff above): run `cargo xtask openapi \
-         generate` and commit it"
-    )
+    false
+}
+
+/// Writes `contents` to `path` unless it holds them already.
+fn write_if_changed(path: &Path, contents: &str) -> Result<()> {
+    if std::fs::read_to_string(path).is_ok_and(|current| current == contents) {
+        println!("   Unchanged {}", path.display());
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
+    }
+    std::fs::write(path, contents).with_context(|| format!("writing {}", path.display()))?;
+    println!("       Wrote {}", path.display());
+    Ok(())
 }

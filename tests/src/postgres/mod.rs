@@ -359,24 +359,27 @@ impl Drop for Cluster {
     }
 }
 
-/// As root, PostgreSQL runs as `postgres`, which must be able to reach the data
-/// directory: every directory above it must be searchable by others.
-fn check_reachable(data_dir: &Path) -> Result<(), ClusterError> {
+/// The first directory above `dir` that other users cannot search, if any. As root,
+/// PostgreSQL runs as an unprivileged user, which must be able to reach its data directory.
+pub fn unreachable_ancestor(dir: &Path) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
-    let data_dir = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
-    for ancestor in data_dir.ancestors().skip(1) {
+    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    dir.ancestors().skip(1).find_map(|ancestor| {
         let mode = std::fs::metadata(ancestor)
             .map(|m| m.permissions().mode())
             .unwrap_or(0o755);
-        if mode & 0o001 == 0 {
-            return Err(error(format!(
-                "running as root, PostgreSQL runs as an unprivileged user, which cannot reach \
-                 {}: {} is not searchable by other users. Use a data directory it can \
-                 reach (for `cargo xtask dev`: STATUSBOARD_DEV_PGDATA=/var/tmp/statusboard-dev)",
-                data_dir.display(),
-                ancestor.display()
-            )));
-        }
+        (mode & 0o001 == 0).then(|| ancestor.to_path_buf())
+    })
+}
+
+fn check_reachable(data_dir: &Path) -> Result<(), ClusterError> {
+    match unreachable_ancestor(data_dir) {
+        None => Ok(()),
+        Some(ancestor) => Err(error(format!(
+            "running as root, PostgreSQL runs as an unprivileged user, which cannot reach \
+             {}: {} is not searchable by other users. Use a data directory it can reach",
+            data_dir.display(),
+            ancestor.display()
+        ))),
     }
-    Ok(())
 }

@@ -11,7 +11,7 @@
 //! 2. The log pipelines: statusboard's writer against slog-async + slog-json.
 //! 3. `/api/v1/ready` against pgbench (see [`database`]).
 //!
-//! Everything each server printed is under `target/bench/`.
+//! Everything each server printed is under `target/release/bench/`.
 
 mod database;
 mod servers;
@@ -73,7 +73,8 @@ pub fn run(args: &[&str]) -> Result<()> {
             bail!("{tool} is not installed (Debian: apt-get install wrk util-linux postgresql)");
         }
     }
-    let root = crate::workspace_root();
+    let root = crate::workspace_root()?;
+    let release = crate::target_dir(&root)?.join("release");
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["build", "--release", "--locked", "-p", "statusboard-server"])
         .args(["-p", "statusboard-baselines"])
@@ -84,7 +85,7 @@ pub fn run(args: &[&str]) -> Result<()> {
         bail!("cargo build --release failed");
     }
     let pin = std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2);
-    let out_dir = root.join("target").join("bench");
+    let out_dir = release.join("bench");
     std::fs::create_dir_all(&out_dir)?;
 
     let cluster = Cluster::start(DataDir::Temporary, None)?;
@@ -109,7 +110,7 @@ pub fn run(args: &[&str]) -> Result<()> {
             let index = (rotation + turn) % contenders.len();
             let contender = &contenders[index];
             let log_path = out_dir.join(format!("{}.log", contender.binary.replace('-', "_")));
-            let mut server = Running::start(&root, contender, &log_path, pin)?;
+            let mut server = Running::start(&release, contender, &log_path, pin)?;
             std::thread::sleep(Duration::from_millis(500));
             let idle_rss_mib = server.rss_mib()?;
             let url = format!("http://{}/api/v1/health", server.addr);
@@ -148,10 +149,10 @@ pub fn run(args: &[&str]) -> Result<()> {
         "statusboard request log lines: {logged} for {completed} completed requests ({verdict})"
     );
 
-    log_pipelines(&root, &out_dir, pin)?;
+    log_pipelines(&release, &out_dir, pin)?;
 
     let contender = Contender::statusboard("statusboard", &database_url, &[]);
-    let mut server = Running::start(&root, &contender, &out_dir.join("ready.log"), false)?;
+    let mut server = Running::start(&release, &contender, &out_dir.join("ready.log"), false)?;
     database::compare(&server, &cluster, &options)?;
     server.stop()
 }
@@ -207,8 +208,8 @@ fn report(contenders: &[Contender], samples: &[Vec<Sample>], options: &Options) 
 
 /// statusboard's log pipeline against slog-async (blocking, never dropping) + slog-json,
 /// 400 000 request lines from two threads, pinned to CPU 0 like the server.
-fn log_pipelines(root: &std::path::Path, out_dir: &std::path::Path, pin: bool) -> Result<()> {
-    let binary = root.join("target/release/log-pipelines");
+fn log_pipelines(release: &std::path::Path, out_dir: &std::path::Path, pin: bool) -> Result<()> {
+    let binary = release.join("log-pipelines");
     let mut command = if pin {
         let mut c = Command::new("taskset");
         c.args(["-c", "0"]).arg(&binary);

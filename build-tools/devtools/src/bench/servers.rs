@@ -18,7 +18,7 @@ use super::wrk::ORIGIN;
 pub struct Contender {
     /// How the report names it.
     pub name: &'static str,
-    /// The release binary, under `target/release/`.
+    /// The release binary, in cargo's `release/` output directory.
     pub binary: &'static str,
     /// Its environment besides `BIND_ADDRESS`.
     pub env: Vec<(&'static str, String)>,
@@ -76,8 +76,8 @@ pub struct Running {
 impl Running {
     /// Starts `contender` (pinned to CPU 0 when `pin`), its output to `log_path`, and waits
     /// for its first `200` (polling every millisecond, at most 10 s).
-    pub fn start(root: &Path, contender: &Contender, log_path: &Path, pin: bool) -> Result<Self> {
-        let binary = root.join("target/release").join(contender.binary);
+    pub fn start(release: &Path, contender: &Contender, log_path: &Path, pin: bool) -> Result<Self> {
+        let binary = release.join(contender.binary);
         let addr = SocketAddr::from(([127, 0, 0, 1], free_loopback_port()?));
         let metrics = SocketAddr::from(([127, 0, 0, 1], free_loopback_port()?));
         let mut command = if pin {
