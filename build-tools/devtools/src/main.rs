@@ -42,11 +42,12 @@ fn workspace_root() -> anyhow::Result<std::path::PathBuf> {
 /// `build.target-dir` says otherwise), as `cargo metadata` reports it.
 fn target_dir(root: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
     use anyhow::Context;
-    let output = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["metadata", "--format-version", "1", "--no-deps"])
-        .current_dir(root)
-        .output()
-        .context("running cargo metadata")?;
+    let output =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["metadata", "--format-version", "1", "--no-deps"])
+            .current_dir(root)
+            .output()
+            .context("running cargo metadata")?;
     if !output.status.success() {
         anyhow::bail!(
             "cargo metadata failed ({}): {}",

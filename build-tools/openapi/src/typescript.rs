@@ -86,7 +86,9 @@ pub fn check(root: &Path) -> Result<()> {
 /// Whether the pinned tools are there, installing them with `npm ci` when Node.js is.
 fn tools_installed(package: &Path) -> Result<bool> {
     if package.join("node_modules/.bin/tsc").exists()
-        && package.join("node_modules/.bin/openapi-typescript").exists()
+        && package
+            .join("node_modules/.bin/openapi-typescript")
+            .exists()
     {
         return Ok(true);
     }
@@ -149,7 +151,10 @@ fn render_schema(package: &Path) -> Result<String> {
 /// What `tsc` builds from `src/` as it is on disk: each file of `dist/` and its contents.
 fn compile(package: &Path) -> Result<Vec<(PathBuf, String)>> {
     let out = tempfile::tempdir().context("creating a temporary directory")?;
-    let out_dir = out.path().to_str().context("the temporary path is not UTF-8")?;
+    let out_dir = out
+        .path()
+        .to_str()
+        .context("the temporary path is not UTF-8")?;
     run_tool(
         package,
         "tsc",

@@ -45,6 +45,12 @@ mod versions {
 
 pub use versions::*;
 
+/// The checkout this crate was compiled in (set by `.cargo/config.toml`). Reading it makes
+/// cargo rebuild this crate, and everything built on it, when another checkout sharing the
+/// target directory compiled it last.
+#[doc(hidden)]
+pub const CHECKOUT: Option<&str> = option_env!("STATUSBOARD_CHECKOUT");
+
 /// The name the API manager gives the documents: `openapi/statusboard/statusboard-*.json`.
 pub const IDENT: &str = "statusboard";
 

@@ -76,7 +76,12 @@ pub struct Running {
 impl Running {
     /// Starts `contender` (pinned to CPU 0 when `pin`), its output to `log_path`, and waits
     /// for its first `200` (polling every millisecond, at most 10 s).
-    pub fn start(release: &Path, contender: &Contender, log_path: &Path, pin: bool) -> Result<Self> {
+    pub fn start(
+        release: &Path,
+        contender: &Contender,
+        log_path: &Path,
+        pin: bool,
+    ) -> Result<Self> {
         let binary = release.join(contender.binary);
         let addr = SocketAddr::from(([127, 0, 0, 1], free_loopback_port()?));
         let metrics = SocketAddr::from(([127, 0, 0, 1], free_loopback_port()?));
