@@ -363,7 +363,9 @@ impl Drop for Cluster {
 /// PostgreSQL runs as an unprivileged user, which must be able to reach its data directory.
 pub fn unreachable_ancestor(dir: &Path) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
-    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    // As PostgreSQL will be given it: symbolic links are not resolved, since the kernel
+    // walks the path as written.
+    let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
     dir.ancestors().skip(1).find_map(|ancestor| {
         let mode = std::fs::metadata(ancestor)
             .map(|m| m.permissions().mode())
