@@ -245,6 +245,8 @@ impl Cluster {
             .open(&log_path)
             .map_err(|e| error(format!("opening {}: {e}", log_path.display())))?;
         let log_err = log.try_clone().map_err(|e| error(e.to_string()))?;
+        // A kept cluster's log holds earlier runs: only what this run writes counts.
+        let earlier_runs = log.metadata().map_or(0, |m| m.len());
         let postgres = self
             .command("postgres")
             .arg("-D")
@@ -264,7 +266,7 @@ impl Cluster {
         let pid = postgres.id();
         self.postgres = Some(postgres);
         self.watchdog = Some(self.spawn_watchdog(pid)?);
-        self.wait_until_ready(&log_path)
+        self.wait_until_ready(&log_path, earlier_runs)
     }
 
     /// A shell process that stops PostgreSQL (and removes a temporary directory) once
@@ -293,12 +295,15 @@ impl Cluster {
 
     /// Waits until PostgreSQL says it accepts connections and its port does (no
     /// `pg_isready`: the fetched build has none).
-    fn wait_until_ready(&mut self, log_path: &Path) -> Result<(), ClusterError> {
+    /// `log_path`'s first `skip` bytes are earlier runs'.
+    fn wait_until_ready(&mut self, log_path: &Path, skip: u64) -> Result<(), ClusterError> {
         let port = self.port;
         let postgres = &mut self.postgres;
         let outcome = poll::until(START_TIMEOUT, Duration::from_millis(20), || {
-            let said_ready = std::fs::read_to_string(log_path)
-                .is_ok_and(|log| log.contains("ready to accept connections"));
+            let said_ready = std::fs::read(log_path).is_ok_and(|log| {
+                let this_run = log.get(usize::try_from(skip).unwrap_or(0)..).unwrap_or(&[]);
+                String::from_utf8_lossy(this_run).contains("ready to accept connections")
+            });
             if said_ready && TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 return Some(Ok(()));
             }
@@ -340,7 +345,10 @@ impl Cluster {
                     {
                         Ok(())
                     }
-                    Err(e) => Err(e.to_string()),
+                    Err(e) => Err(match e.as_db_error() {
+                        Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+                        None => e.to_string(),
+                    }),
                 }
             })
         })
