@@ -7,61 +7,9 @@ use std::time::Duration;
 
 use statusboard_client::types::NotReadyStatus;
 use statusboard_client::{Client, Error, Failure, reqwest};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
-/// A server on a loopback port that answers every request with `status` and `body`, as a
-/// proxy or the real server would. Returns its base URL.
-async fn answering(status: &str, content_type: &str, body: &str) -> String {
-    let response = format!(
-        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\
-         connection: close\r\n\r\n{body}",
-        body.len()
-    );
-    serve(move |mut socket| {
-        let response = response.clone();
-        async move {
-            read_request(&mut socket).await;
-            let _ = socket.write_all(response.as_bytes()).await;
-        }
-    })
-    .await
-}
-
-/// A server that accepts connections and reads requests but never answers.
-async fn never_answering() -> String {
-    serve(|mut socket| async move {
-        read_request(&mut socket).await;
-        tokio::time::sleep(Duration::from_secs(60)).await;
-    })
-    .await
-}
-
-async fn serve<F, Fut>(handle: F) -> String
-where
-    F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            tokio::spawn(handle(socket));
-        }
-    });
-    format!("http://{addr}")
-}
-
-async fn read_request(socket: &mut tokio::net::TcpStream) {
-    let mut request = Vec::new();
-    let mut buffer = [0; 1024];
-    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-        match socket.read(&mut buffer).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => request.extend_from_slice(&buffer[..n]),
-        }
-    }
-}
+mod fake_server;
+use fake_server::{answering, never_answering};
 
 fn client(base_url: &str) -> Client {
     let http = reqwest::Client::builder()

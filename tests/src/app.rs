@@ -11,6 +11,12 @@ use statusboard_server::server::{Server, Shutdown};
 use crate::database::fresh_database;
 use crate::poll;
 
+/// A database URL where no database is: port 1 of the loopback interface.
+pub fn nowhere() -> DatabaseUrl {
+    DatabaseUrl::parse("DATABASE_URL", "postgresql://u:p@127.0.0.1:1/none")
+        .expect("a valid database URL")
+}
+
 /// A running server on `127.0.0.1` with a port of its own.
 #[derive(Debug)]
 pub struct TestApp {
@@ -25,9 +31,16 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// Starts a server for a test that does not use the database: none is created, and
+    /// the server's `DATABASE_URL` names a loopback port nothing listens on (so `/ready`
+    /// answers `503` at once).
+    pub async fn spawn() -> Self {
+        Self::spawn_with(Self::settings(nowhere())).await
+    }
+
     /// Starts a server on a fresh database of its own, and waits until its migrations
     /// are applied.
-    pub async fn spawn() -> Self {
+    pub async fn spawn_with_database() -> Self {
         Self::spawn_ready(Self::settings(fresh_database().await)).await
     }
 

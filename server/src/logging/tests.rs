@@ -66,7 +66,7 @@ fn records_below_the_level_are_not_written() {
 }
 
 #[test]
-fn a_burst_larger_than_the_buffer_loses_no_line() {
+fn lines_from_many_threads_are_all_written() {
     let out = Captured::default();
     let (log, guard) = init_with_output(LogLevel(slog::Level::Info), LogFormat::Json, out.clone());
     let threads: Vec<_> = (0..4)

@@ -35,9 +35,11 @@ struct State {
     urgent: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Shared {
     state: Mutex<State>,
+    /// How many bytes may wait for the writer before loggers wait ([`MAX_PENDING`]).
+    max_pending: usize,
     /// Wakes the writer.
     wake_writer: Condvar,
     /// Signalled after each write: for flushes and for loggers waiting for room.
@@ -77,7 +79,20 @@ impl LineWriter {
     where
         W: Write + Send + 'static,
     {
-        let shared = Arc::new(Shared::default());
+        Self::spawn_bounded(output, MAX_PENDING)
+    }
+
+    /// [`LineWriter::spawn`], with loggers waiting once `max_pending` bytes wait.
+    fn spawn_bounded<W>(output: W, max_pending: usize) -> (Self, LogGuard)
+    where
+        W: Write + Send + 'static,
+    {
+        let shared = Arc::new(Shared {
+            state: Mutex::default(),
+            max_pending,
+            wake_writer: Condvar::new(),
+            written: Condvar::new(),
+        });
         let for_thread = Arc::clone(&shared);
         std::thread::Builder::new()
             .name("log-writer".to_owned())
@@ -95,7 +110,7 @@ impl LineWriter {
     /// Appends complete lines to the output.
     pub fn append(&self, bytes: &[u8]) {
         let mut state = self.shared.lock();
-        while state.buffer.len() >= MAX_PENDING {
+        while state.buffer.len() >= self.shared.max_pending {
             state.urgent = true;
             self.shared.wake_writer.notify_one();
             state = self
@@ -187,5 +202,69 @@ impl LogGuard {
 impl Drop for LogGuard {
     fn drop(&mut self) {
         self.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An output slower than the loggers: it records the size of each write, and takes a
+    /// millisecond for it.
+    #[derive(Clone, Default)]
+    struct Slow(Arc<Mutex<Vec<usize>>>);
+
+    impl Write for Slow {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            std::thread::sleep(Duration::from_millis(1));
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(buf.len());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Loggers outpacing a slow output wait for it: what waits never exceeds the bound (by
+    /// more than the line being added), and no line is lost.
+    #[test]
+    fn a_burst_larger_than_the_bound_waits_for_the_output_and_loses_no_line() {
+        const BOUND: usize = 4096;
+        const LINE: &[u8] = b"{\"msg\":\"a log line, as the JSON format writes one\"}\n";
+        const LINES: usize = 4 * 2000;
+        let output = Slow::default();
+        let (writer, guard) = LineWriter::spawn_bounded(output.clone(), BOUND);
+        let loggers: Vec<_> = (0..4)
+            .map(|_| {
+                let writer = writer.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..LINES / 4 {
+                        writer.append(LINE);
+                    }
+                })
+            })
+            .collect();
+        for logger in loggers {
+            logger.join().expect("a logger thread");
+        }
+        guard.flush();
+        let writes = output
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        assert_eq!(writes.iter().sum::<usize>(), LINES * LINE.len());
+        let largest = writes.iter().copied().max().unwrap_or(0);
+        assert!(
+            largest < BOUND + LINE.len(),
+            "{largest} bytes waited for the output, over the {BOUND}-byte bound"
+        );
+        assert!(
+            largest >= BOUND,
+            "the bound was never reached ({largest} bytes at most): the test proves nothing"
+        );
     }
 }

@@ -30,8 +30,10 @@ async fn sigterm_lets_in_flight_requests_finish_and_exits_0() {
 
     // Slow readers of a large response: their requests are in flight until they finish
     // reading, which they do at about 400 KiB/s through a small receive buffer.
+    let reading = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut readers = Vec::new();
     for _ in 0..SLOW_CLIENTS {
+        let reading = Arc::clone(&reading);
         let socket = tokio::net::TcpSocket::new_v4().unwrap();
         socket.set_recv_buffer_size(4096).unwrap();
         let mut stream = socket.connect(addr).await.unwrap();
@@ -48,16 +50,36 @@ async fn sigterm_lets_in_flight_requests_finish_and_exits_0() {
                 if n == 0 {
                     break;
                 }
+                if response.is_empty() {
+                    reading.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
                 response.extend_from_slice(&buf[..n]);
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
             response
         }));
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Every reader has its answer coming: all eight requests are in flight.
+    let all_reading =
+        poll::until_async(Duration::from_secs(10), Duration::from_millis(10), || {
+            let n = reading.load(std::sync::atomic::Ordering::SeqCst);
+            std::future::ready((n == SLOW_CLIENTS).then_some(()))
+        })
+        .await;
+    assert!(
+        all_reading.is_some(),
+        "the slow clients never got their answers going"
+    );
     let stopped_at = Instant::now();
     process.terminate();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let shutting_down = poll::until(Duration::from_secs(5), Duration::from_millis(10), || {
+        process.output().contains("shutting down").then_some(())
+    });
+    assert!(
+        shutting_down.is_some(),
+        "no shutdown logged: {}",
+        process.output()
+    );
 
     // A new connection is not served any more.
     let late = tokio::time::timeout(Duration::from_secs(2), async {

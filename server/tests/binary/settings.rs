@@ -75,12 +75,9 @@ async fn secrets_never_appear_in_any_output() {
     ];
 
     let (mut process, _dir) = Process::start(&secrets);
-    for _ in 0..100 {
-        if get(process.addr, "/api/v1/ready").is_some_and(|r| probe::status_code(&r) == 200) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    poll::until(Duration::from_secs(10), Duration::from_millis(50), || {
+        get(process.addr, "/api/v1/ready").filter(|r| probe::status_code(r) == 200)
+    });
     let ready = get(process.addr, "/api/v1/ready").unwrap();
     assert_eq!(
         probe::status_code(&ready),

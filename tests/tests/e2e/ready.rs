@@ -1,7 +1,7 @@
 //! `/api/v1/ready` follows the database; `/api/v1/health` never does.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use statusboard_client::types::{HealthStatus, NotReadyStatus};
@@ -14,7 +14,7 @@ use crate::client;
 
 #[tokio::test]
 async fn ready_answers_ok_through_the_client_when_the_database_is_up() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with_database().await;
     let readiness = client(&app).ready().await.expect("ready").into_inner();
     assert_eq!(readiness.status, HealthStatus::Ok);
     assert_eq!(readiness.database, HealthStatus::Ok);
@@ -29,8 +29,7 @@ async fn ready_answers_ok_through_the_client_when_the_database_is_up() {
 
 #[tokio::test]
 async fn the_server_starts_and_stays_alive_without_a_database() {
-    let nowhere = DatabaseUrl::parse("DATABASE_URL", "postgresql://u:p@127.0.0.1:1/none").unwrap();
-    let app = TestApp::spawn_with(TestApp::settings(nowhere)).await;
+    let app = TestApp::spawn().await;
     let client = client(&app);
     assert_eq!(
         client.health().await.unwrap().into_inner().status,
@@ -152,14 +151,22 @@ struct Seen {
     hung: u32,
 }
 
-/// Hits /health and /ready in a loop until `stop`, each request bounded by `limit`.
-async fn load(app_url: String, limit: Duration, stop: Arc<AtomicBool>) -> Seen {
+/// Hits /health and /ready in a loop until `stop`, each request bounded by `limit`, counting
+/// its answers in `answered` as they come.
+async fn load(
+    app_url: String,
+    limit: Duration,
+    stop: Arc<AtomicBool>,
+    answered: Arc<AtomicU64>,
+) -> Seen {
     let http = reqwest::Client::new();
     let mut seen = Seen::default();
     while !stop.load(Ordering::Relaxed) {
         for path in ["/api/v1/health", "/api/v1/ready"] {
             let request = http.get(format!("{app_url}{path}")).send();
-            match tokio::time::timeout(limit, request).await {
+            let response = tokio::time::timeout(limit, request).await;
+            answered.fetch_add(1, Ordering::Relaxed);
+            match response {
                 Err(_) => seen.hung += 1,
                 Ok(response) => {
                     let status = response.map(|r| r.status().as_u16()).unwrap_or(0);
@@ -182,17 +189,30 @@ async fn a_database_outage_under_load_never_hangs_a_request_nor_fails_health() {
     let (cluster, app) = app_on_own_cluster().await;
     let limit = app.settings.database_connect_timeout + Duration::from_secs(2);
     let stop = Arc::new(AtomicBool::new(false));
+    let answered = Arc::new(AtomicU64::new(0));
     let loaders: Vec<_> = (0..4)
-        .map(|_| tokio::spawn(load(app.base_url.clone(), limit, Arc::clone(&stop))))
+        .map(|_| {
+            let (stop, answered) = (Arc::clone(&stop), Arc::clone(&answered));
+            tokio::spawn(load(app.base_url.clone(), limit, stop, answered))
+        })
         .collect();
+    // Each phase (up, down, back up) lasts until the loaders have had 200 more answers.
+    let phase = || async {
+        let until = answered.load(Ordering::Relaxed) + 200;
+        let done = poll::until_async(Duration::from_secs(30), Duration::from_millis(10), || {
+            std::future::ready((answered.load(Ordering::Relaxed) >= until).then_some(()))
+        })
+        .await;
+        assert!(done.is_some(), "the loaders stalled");
+    };
 
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    phase().await;
     let cluster = with_cluster(cluster, |c| c.stop().unwrap()).await;
     ready_becomes(&app, 503, app.settings.database_connect_timeout * 2).await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    phase().await;
     let _cluster = with_cluster(cluster, |c| c.restart().unwrap()).await;
     ready_becomes(&app, 200, Duration::from_secs(15)).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    phase().await;
     stop.store(true, Ordering::Relaxed);
 
     let mut total = Seen::default();

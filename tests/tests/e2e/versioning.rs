@@ -34,14 +34,3 @@ async fn an_unsupported_version_is_400_naming_the_supported_ones() {
         assert!(message.contains(version), "{message}");
     }
 }
-
-#[tokio::test]
-async fn the_client_sends_the_version_of_its_document() {
-    let app = TestApp::spawn().await;
-    use statusboard_client::{Client, ClientInfo};
-    assert_eq!(
-        <Client as ClientInfo<()>>::api_version(),
-        statusboard_api::latest_version().to_string()
-    );
-    crate::client(&app).health().await.unwrap();
-}
