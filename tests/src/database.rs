@@ -81,19 +81,10 @@ pub async fn connect(url: &DatabaseUrl) -> tokio_postgres::Client {
 
 /// `url` with its database name replaced by `database` (query parameters kept).
 fn with_database(url: &str, database: &str) -> String {
-    let (before_query, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let authority_start = before_query.find("://").map_or(0, |i| i + 3);
-    let path_start = before_query[authority_start..]
-        .find('/')
-        .map(|i| authority_start + i);
-    let base = path_start.map_or(before_query, |i| &before_query[..i]);
-    match query {
-        Some(query) => format!("{base}/{database}?{query}"),
-        None => format!("{base}/{database}"),
-    }
+    let mut url = url::Url::parse(url)
+        .unwrap_or_else(|e| panic!("the tests' DATABASE_URL must be a URL of one server ({e})"));
+    url.set_path(database);
+    url.into()
 }
 
 #[cfg(test)]

@@ -57,10 +57,11 @@ pub fn run() -> Result<()> {
             .args(args)
             .current_dir(&root)
             .env("DATABASE_URL", &database_url);
-        for (name, value) in [("JWT_SECRET", DEV_JWT_SECRET), ("LOG_FORMAT", "pretty")] {
-            if configured.get(name).is_none() {
-                command.env(name, value);
-            }
+        if configured.JWT_SECRET.is_none() {
+            command.env("JWT_SECRET", DEV_JWT_SECRET);
+        }
+        if configured.LOG_FORMAT.is_none() {
+            command.env("LOG_FORMAT", "pretty");
         }
         command
     };

@@ -104,47 +104,38 @@ impl fmt::Display for DatabaseUrl {
 }
 
 /// Replaces the password in `user:password@` and in a `password=` query parameter.
-/// When in doubt it hides more, never less.
-pub(crate) fn redact(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let mut out = String::with_capacity(url.len());
-    if !scheme.is_empty() {
-        out.push_str(scheme);
-        out.push_str("://");
-    }
-    let rest = match rest.rfind('@') {
-        Some(at) => {
-            let userinfo = &rest[..at];
-            match userinfo.split_once(':') {
-                Some((user, _password)) => {
-                    out.push_str(user);
-                    out.push_str(":[redacted]");
-                }
-                None => out.push_str(userinfo),
-            }
-            out.push('@');
-            &rest[at + 1..]
-        }
-        None => rest,
+/// When in doubt it hides more, never less: a URL that the `url` crate cannot read (libpq
+/// also takes several hosts, `h1:5432,h2:5432`) shows its scheme only.
+pub(crate) fn redact(raw: &str) -> String {
+    use url::Position;
+    let Ok(url) = url::Url::parse(raw) else {
+        return match raw.split_once("://") {
+            Some((scheme, _)) => format!("{scheme}://[redacted]"),
+            None => "[redacted]".to_owned(),
+        };
     };
-    match rest.split_once('?') {
-        Some((path, query)) => {
-            out.push_str(path);
-            out.push('?');
-            let params: Vec<String> = query
-                .split('&')
-                .map(|param| match param.split_once('=') {
-                    Some((key, _)) if key.eq_ignore_ascii_case("password") => {
-                        format!("{key}=[redacted]")
-                    }
-                    _ => param.to_owned(),
-                })
-                .collect();
-            out.push_str(&params.join("&"));
-        }
-        None => out.push_str(rest),
+    let mut shown = match url.password() {
+        Some(_) => format!(
+            "{}[redacted]{}",
+            &url[..Position::BeforePassword],
+            &url[Position::AfterPassword..Position::AfterPath]
+        ),
+        None => url[..Position::AfterPath].to_owned(),
+    };
+    if let Some(query) = url.query() {
+        let params: Vec<String> = query
+            .split('&')
+            .map(|param| match param.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => {
+                    format!("{key}=[redacted]")
+                }
+                _ => param.to_owned(),
+            })
+            .collect();
+        shown.push('?');
+        shown.push_str(&params.join("&"));
     }
-    out
+    shown
 }
 
 /// libpq's `sslmode`.
@@ -200,6 +191,27 @@ pub enum RootCertificates {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_are_hidden_wherever_they_are() {
+        for (url, shown) in [
+            (
+                "postgresql://u:pw-marker@db:5432/app",
+                "postgresql://u:[redacted]@db:5432/app",
+            ),
+            (
+                "postgres://u@db/app?password=pw-marker&sslmode=require",
+                "postgres://u@db/app?password=[redacted]&sslmode=require",
+            ),
+            (
+                "postgresql://u:pw-marker@h1:5432,h2:5432/app",
+                "postgresql://[redacted]",
+            ),
+            ("postgresql://db/app", "postgresql://db/app"),
+        ] {
+            assert_eq!(redact(url), shown);
+        }
+    }
 
     #[test]
     fn libpq_and_asyncpg_names() {

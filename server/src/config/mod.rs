@@ -26,7 +26,8 @@ pub use error::SettingsError;
 pub use log::{LogFormat, LogLevel};
 pub use origin::Origin;
 pub use secret::Secret;
-pub use source::Variables;
+pub use source::{Raw, Variables};
+use source::{Var, var};
 
 /// The validated settings of one server process.
 ///
@@ -77,42 +78,44 @@ impl Settings {
 
     /// Builds and validates the settings from already-collected variables.
     pub fn from_variables(vars: &Variables) -> Result<Self, SettingsError> {
-        let cors_origins = origin::parse_list(
-            "CORS_ORIGINS",
-            &vars.get_or("CORS_ORIGINS", "http://localhost:3000"),
-        )?;
+        let database_url = var!(vars.DATABASE_URL);
+        let cors_origins = var!(vars.CORS_ORIGINS);
+        let log_level = var!(vars.LOG_LEVEL);
+        let log_format = var!(vars.LOG_FORMAT);
+        let metrics = var!(vars.METRICS_BIND_ADDRESS);
         Ok(Self {
             database_url: DatabaseUrl::parse(
-                "DATABASE_URL",
-                &vars.get_or("DATABASE_URL", database_url::DEFAULT),
+                database_url.name,
+                database_url.or(database_url::DEFAULT),
             )?,
-            jwt_secret: required_secret(vars, "JWT_SECRET")?,
-            jwt_access_expire_minutes: vars.parse_or("JWT_ACCESS_EXPIRE_MINUTES", 30)?,
-            jwt_refresh_expire_days: vars.parse_or("JWT_REFRESH_EXPIRE_DAYS", 7)?,
-            cors_origins,
-            ws_initial_hours: vars.parse_or("WS_INITIAL_HOURS", 1)?,
-            github_token: vars
-                .get("GITHUB_TOKEN")
+            jwt_secret: required_secret(var!(vars.JWT_SECRET))?,
+            jwt_access_expire_minutes: var!(vars.JWT_ACCESS_EXPIRE_MINUTES).parse_or(30)?,
+            jwt_refresh_expire_days: var!(vars.JWT_REFRESH_EXPIRE_DAYS).parse_or(7)?,
+            cors_origins: origin::parse_list(
+                cors_origins.name,
+                cors_origins.or("http://localhost:3000"),
+            )?,
+            ws_initial_hours: var!(vars.WS_INITIAL_HOURS).parse_or(1)?,
+            github_token: var!(vars.GITHUB_TOKEN)
+                .raw
                 .filter(|t| !t.is_empty())
                 .map(Secret::new),
-            log_level: LogLevel::parse("LOG_LEVEL", &vars.get_or("LOG_LEVEL", "INFO"))?,
-            log_format: LogFormat::parse("LOG_FORMAT", &vars.get_or("LOG_FORMAT", "json"))?,
-            bind_address: vars
-                .parse_or("BIND_ADDRESS", SocketAddr::from(([127, 0, 0, 1], 8000)))?,
-            database_pool_max_size: positive(vars, "DATABASE_POOL_MAX_SIZE", 10)?,
+            log_level: LogLevel::parse(log_level.name, log_level.or("INFO"))?,
+            log_format: LogFormat::parse(log_format.name, log_format.or("json"))?,
+            bind_address: var!(vars.BIND_ADDRESS)
+                .parse_or(SocketAddr::from(([127, 0, 0, 1], 8000)))?,
+            database_pool_max_size: positive(var!(vars.DATABASE_POOL_MAX_SIZE), 10)?,
             database_connect_timeout: Duration::from_secs(positive(
-                vars,
-                "DATABASE_CONNECT_TIMEOUT_SECONDS",
+                var!(vars.DATABASE_CONNECT_TIMEOUT_SECONDS),
                 5,
             )?),
-            request_body_max_bytes: positive(vars, "REQUEST_BODY_MAX_BYTES", 1_048_576)?,
-            shutdown_timeout: Duration::from_secs(vars.parse_or("SHUTDOWN_TIMEOUT_SECONDS", 30)?),
-            metrics_bind_address: match vars.get("METRICS_BIND_ADDRESS") {
+            request_body_max_bytes: positive(var!(vars.REQUEST_BODY_MAX_BYTES), 1_048_576)?,
+            shutdown_timeout: Duration::from_secs(
+                var!(vars.SHUTDOWN_TIMEOUT_SECONDS).parse_or(30)?,
+            ),
+            metrics_bind_address: match metrics.raw {
                 Some(empty) if empty.trim().is_empty() => None,
-                _ => Some(vars.parse_or(
-                    "METRICS_BIND_ADDRESS",
-                    SocketAddr::from(([127, 0, 0, 1], 9464)),
-                )?),
+                _ => Some(metrics.parse_or(SocketAddr::from(([127, 0, 0, 1], 9464)))?),
             },
         })
     }
@@ -137,24 +140,24 @@ impl Settings {
     }
 }
 
-fn required_secret(vars: &Variables, name: &'static str) -> Result<Secret, SettingsError> {
-    match vars.get(name) {
+fn required_secret(var: Var<'_>) -> Result<Secret, SettingsError> {
+    match var.raw {
         Some(value) if !value.is_empty() => Ok(Secret::new(value)),
-        Some(_) => Err(SettingsError::EmptySecret { name }),
-        None => Err(SettingsError::Missing { name }),
+        Some(_) => Err(SettingsError::EmptySecret { name: var.name }),
+        None => Err(SettingsError::Missing { name: var.name }),
     }
 }
 
-fn positive<T>(vars: &Variables, name: &'static str, default: T) -> Result<T, SettingsError>
+fn positive<T>(var: Var<'_>, default: T) -> Result<T, SettingsError>
 where
     T: std::str::FromStr + source::Expected + PartialOrd + Default + std::fmt::Display,
 {
-    let value = vars.parse_or(name, default)?;
+    let value = var.parse_or(default)?;
     if value > T::default() {
         Ok(value)
     } else {
         Err(SettingsError::Invalid {
-            name,
+            name: var.name,
             value: value.to_string(),
             expected: "a whole number greater than zero",
         })

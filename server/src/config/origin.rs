@@ -16,44 +16,28 @@ const WILDCARD: &str = "explicit origins; `*` is refused because credentials are
 pub struct Origin(String);
 
 impl Origin {
-    /// Parses one origin; `None` when it is not of the form `scheme://host[:port]`.
+    /// Parses one origin; `None` when it is not of the form `scheme://host[:port]` (a
+    /// trailing `/` aside).
     pub fn parse(raw: &str) -> Option<Self> {
-        let raw = raw.strip_suffix('/').unwrap_or(raw);
-        let (scheme, authority) = raw.split_once("://")?;
-        let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-            && scheme
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
-        if !scheme_ok || authority.is_empty() {
+        if raw.contains('*') {
             return None;
         }
-        if authority.contains(['/', '?', '#', '@', ' ', '*']) {
+        let url = url::Url::parse(raw).ok()?;
+        let bare = matches!(url.path(), "" | "/")
+            && url.query().is_none()
+            && url.fragment().is_none()
+            && url.username().is_empty()
+            && url.password().is_none();
+        if !bare || url.port() == Some(0) {
             return None;
         }
-        let (host, port) = split_port(authority)?;
-        let host_ok = if let Some(v6) = host.strip_prefix('[') {
-            v6.strip_suffix(']')
-                .is_some_and(|a| a.parse::<std::net::Ipv6Addr>().is_ok())
-        } else {
-            !host.is_empty()
-                && host
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-.".contains(c))
-        };
-        if !host_ok {
-            return None;
-        }
-        let scheme = scheme.to_ascii_lowercase();
-        let host = host.to_ascii_lowercase();
-        let default_port = match scheme.as_str() {
-            "http" => Some(80),
-            "https" => Some(443),
-            _ => None,
-        };
-        Some(match port {
-            Some(p) if Some(p) != default_port => Self(format!("{scheme}://{host}:{p}")),
-            _ => Self(format!("{scheme}://{host}")),
-        })
+        // `url` writes the host as browsers do (lower case, IPv6 in brackets) and leaves
+        // out a scheme's default port.
+        let host = url.host()?;
+        Some(Self(match url.port() {
+            Some(port) => format!("{}://{host}:{port}", url.scheme()),
+            None => format!("{}://{host}", url.scheme()),
+        }))
     }
 
     /// The origin as it appears in the `Origin` and `Access-Control-Allow-Origin` headers.
@@ -66,19 +50,6 @@ impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
-}
-
-/// Splits `host[:port]`; `None` when the port is not a number from 1 to 65535.
-fn split_port(authority: &str) -> Option<(&str, Option<u16>)> {
-    let port_start = match authority.rfind(':') {
-        Some(i) if !authority[i..].contains(']') => i,
-        _ => return Some((authority, None)),
-    };
-    let port: u16 = authority[port_start + 1..]
-        .parse()
-        .ok()
-        .filter(|p| *p != 0)?;
-    Some((&authority[..port_start], Some(port)))
 }
 
 /// Splits a comma-separated list of origins, trimming whitespace and dropping empty entries.

@@ -4,46 +4,53 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 
-use config::{Config, Environment};
+use config::{Config, ConfigError, Map, Source, Value};
+use serde::Deserialize;
 
 use super::SettingsError;
 
-/// Every variable the server reads. Anything else in the environment is ignored.
-pub(super) const KNOWN: &[&str] = &[
-    "DATABASE_URL",
-    "JWT_SECRET",
-    "JWT_ACCESS_EXPIRE_MINUTES",
-    "JWT_REFRESH_EXPIRE_DAYS",
-    "CORS_ORIGINS",
-    "WS_INITIAL_HOURS",
-    "GITHUB_TOKEN",
-    "LOG_LEVEL",
-    "LOG_FORMAT",
-    "BIND_ADDRESS",
-    "DATABASE_POOL_MAX_SIZE",
-    "DATABASE_CONNECT_TIMEOUT_SECONDS",
-    "REQUEST_BODY_MAX_BYTES",
-    "SHUTDOWN_TIMEOUT_SECONDS",
-    "METRICS_BIND_ADDRESS",
-];
+/// A variable's raw value. `Debug` shows only that it is set: it may be a secret.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Raw(String);
 
-/// The raw setting values, layered by the `config` crate: the `.env` file below the
-/// process environment. Names are case-insensitive (`jwt_secret` sets `JWT_SECRET`).
-#[derive(Clone)]
-pub struct Variables {
-    layered: Config,
+impl Raw {
+    /// The value as set.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
-// Values may be secrets: show only which names are set.
-impl std::fmt::Debug for Variables {
+impl std::fmt::Debug for Raw {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let set: Vec<&str> = KNOWN
-            .iter()
-            .copied()
-            .filter(|n| self.get(n).is_some())
-            .collect();
-        f.debug_struct("Variables").field("set", &set).finish()
+        f.write_str("set")
     }
+}
+
+/// Every variable the server reads, each as set (or `None`), deserialised by the `config`
+/// crate from the `.env` file below the process environment. Each field is spelt as its
+/// variable, so that this list is the only place the names are written; names match in any
+/// case (`jwt_secret` sets `JWT_SECRET`), and when one is set in several cases, the
+/// upper-case spelling wins. Anything else in the environment is ignored.
+#[allow(non_snake_case, missing_docs)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Variables {
+    pub DATABASE_URL: Option<Raw>,
+    pub JWT_SECRET: Option<Raw>,
+    pub JWT_ACCESS_EXPIRE_MINUTES: Option<Raw>,
+    pub JWT_REFRESH_EXPIRE_DAYS: Option<Raw>,
+    pub CORS_ORIGINS: Option<Raw>,
+    pub WS_INITIAL_HOURS: Option<Raw>,
+    pub GITHUB_TOKEN: Option<Raw>,
+    pub LOG_LEVEL: Option<Raw>,
+    pub LOG_FORMAT: Option<Raw>,
+    pub BIND_ADDRESS: Option<Raw>,
+    pub DATABASE_POOL_MAX_SIZE: Option<Raw>,
+    pub DATABASE_CONNECT_TIMEOUT_SECONDS: Option<Raw>,
+    pub REQUEST_BODY_MAX_BYTES: Option<Raw>,
+    pub SHUTDOWN_TIMEOUT_SECONDS: Option<Raw>,
+    pub METRICS_BIND_ADDRESS: Option<Raw>,
 }
 
 impl Variables {
@@ -77,53 +84,94 @@ impl Variables {
     }
 
     fn layer(dotenv: Vec<(String, String)>, env: impl Iterator<Item = (String, String)>) -> Self {
-        let layered = Config::builder()
-            .add_source(Environment::default().source(Some(known_only(dotenv.into_iter()))))
-            .add_source(Environment::default().source(Some(known_only(env))))
+        Config::builder()
+            .add_source(Layer(upper_case(dotenv.into_iter())))
+            .add_source(Layer(upper_case(env)))
             .build()
-            // Only string values under plain known keys go in: building cannot fail.
-            .unwrap_or_default();
-        Self { layered }
+            .and_then(Config::try_deserialize)
+            // Only strings go in, and every field takes a string: this cannot fail.
+            .unwrap_or_default()
+    }
+}
+
+/// One variable of [`Variables`], with its name: `var!(vars.JWT_SECRET)`.
+macro_rules! var {
+    ($vars:ident . $name:ident) => {
+        $crate::config::source::Var {
+            name: stringify!($name),
+            raw: $vars
+                .$name
+                .as_ref()
+                .map($crate::config::source::Raw::as_str),
+        }
+    };
+}
+pub(super) use var;
+
+/// A variable's name and raw value, for parsing it with errors that name it.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Var<'a> {
+    pub(super) name: &'static str,
+    pub(super) raw: Option<&'a str>,
+}
+
+impl<'a> Var<'a> {
+    /// The raw value, or `default` when it is not set.
+    pub(super) fn or(self, default: &'a str) -> &'a str {
+        self.raw.unwrap_or(default)
     }
 
-    /// The raw value of a variable, if it is set (possibly to the empty string).
-    pub fn get(&self, name: &str) -> Option<String> {
-        self.layered.get_string(&name.to_ascii_lowercase()).ok()
-    }
-
-    /// The raw value of a variable, or `default` when it is not set.
-    pub(super) fn get_or(&self, name: &str, default: &str) -> String {
-        self.get(name).unwrap_or_else(|| default.to_owned())
-    }
-
-    /// The parsed value of a variable, or `default` when it is not set.
-    pub(super) fn parse_or<T: FromStr + Expected>(
-        &self,
-        name: &'static str,
-        default: T,
-    ) -> Result<T, SettingsError> {
-        match self.get(name) {
+    /// The parsed value, or `default` when it is not set.
+    pub(super) fn parse_or<T: FromStr + Expected>(self, default: T) -> Result<T, SettingsError> {
+        match self.raw {
             None => Ok(default),
             Some(raw) => raw.trim().parse().map_err(|_| SettingsError::Invalid {
-                name,
-                value: raw,
+                name: self.name,
+                value: raw.to_owned(),
                 expected: T::EXPECTED,
             }),
         }
     }
 }
 
-/// Keeps our variables only, with names in one case. When a name is given in several
-/// cases, the upper-case spelling wins, whatever the iteration order.
-fn known_only(pairs: impl Iterator<Item = (String, String)>) -> HashMap<String, String> {
+/// The variables that could be ours (names of letters, digits and `_`), with names in
+/// upper case. When a name is given in several cases, the upper-case spelling wins,
+/// whatever the iteration order.
+fn upper_case(pairs: impl Iterator<Item = (String, String)>) -> HashMap<String, String> {
     let mut pairs: Vec<(String, String)> = pairs
-        .filter(|(k, _)| KNOWN.iter().any(|known| known.eq_ignore_ascii_case(k)))
+        .filter(|(k, _)| k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
         .collect();
-    pairs.sort_by_key(|(k, _)| KNOWN.contains(&k.as_str()));
+    pairs.sort_by_key(|(k, _)| !k.chars().any(|c| c.is_ascii_lowercase()));
     pairs
         .into_iter()
         .map(|(k, v)| (k.to_ascii_uppercase(), v))
         .collect()
+}
+
+/// A layer of variables for the `config` crate, names kept as they are (its `Environment`
+/// source would put them in lower case).
+#[derive(Clone)]
+struct Layer(HashMap<String, String>);
+
+// Values may be secrets: show only the names.
+impl std::fmt::Debug for Layer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
+
+impl Source for Layer {
+    fn clone_into_box(&self) -> Box<dyn Source + Send + Sync> {
+        Box::new(self.clone())
+    }
+
+    fn collect(&self) -> Result<Map<String, Value>, ConfigError> {
+        Ok(self
+            .0
+            .iter()
+            .map(|(name, value)| (name.clone(), Value::new(None, value.as_str())))
+            .collect())
+    }
 }
 
 fn read_dotenv(path: &Path) -> Result<Vec<(String, String)>, SettingsError> {
