@@ -3,17 +3,7 @@
 //! `127.0.0.1:9464`; empty turns them off) is [`crate::listeners::metrics`]: never on the
 //! API's port, never in the OpenAPI document.
 //!
-//! | metric | type | labels |
-//! |---|---|---|
-//! | `statusboard_http_requests_total` | counter | `operation`, `method`, `status_class` (`2xx`…) |
-//! | `statusboard_http_request_duration_seconds` | histogram | `operation` |
-//! | `statusboard_http_requests_in_flight` | gauge | |
-//! | `statusboard_database_pool_size` | gauge | connections open |
-//! | `statusboard_database_pool_idle` | gauge | connections open and free |
-//! | `statusboard_database_pool_waiters` | gauge | requests waiting for a connection |
-//! | `statusboard_database_errors_total` | counter | `kind` (`unavailable`, `query`, `pool`, `tls`, `migration`) |
-//! | `statusboard_database_migrations_applied_total` | counter | |
-//! | `statusboard_build_info` | gauge (1) | `version` |
+//! What each metric means, as operators see it, is listed in `docs/operations.md`.
 //!
 //! Requests are counted by [`crate::respond`], so every handler's answer is; answers that
 //! dropshot makes before any handler runs (`404` for an unknown path, `400` for an
