@@ -3,7 +3,7 @@
 //! `statusboard-server healthcheck` exits 0 when the local server answers `/api/v1/health`
 //! (for container health checks, which have no curl).
 //!
-//! All configuration comes from the environment (and `.env`); see the README. A bad
+//! All configuration comes from the environment (and `.env`); see docs/configuration.md. A bad
 //! setting is reported on one line of standard error, before any port is bound, and the
 //! process exits with status 2.
 
@@ -20,7 +20,7 @@ const USAGE: &str = "usage: statusboard-server [migrate | healthcheck | --help |
 Serves the statusboard HTTP API (and applies pending database migrations in the
 background); `migrate` applies them and exits; `healthcheck` asks the running server's
 /api/v1/health and exits 0 when it answers 200. Configure it with environment variables or
-a .env file in the working directory (JWT_SECRET is required); see README.md.";
+a .env file in the working directory (JWT_SECRET is required); see docs/configuration.md.";
 
 /// What the command line asks for.
 enum Command {

@@ -71,7 +71,7 @@ to it can pass. To change the API, add a version instead:
   1. in server/api/src/lib.rs, put `(N, NAME),` on top of the `api_versions!` list
      (N = the next major number);
   2. give what changes `versions = VERSION_NAME..` and keep the old form, for the older
-     versions, with `versions = ..VERSION_NAME` (README: \"Adding a version\");
+     versions, with `versions = ..VERSION_NAME` (docs/api-versions.md);
   3. run `cargo xtask openapi generate` and commit the new document.
 A version that is not on `main` yet is not released: `cargo xtask openapi generate` rewrites it.";
 
