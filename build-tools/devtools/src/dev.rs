@@ -1,14 +1,13 @@
 //! `cargo xtask dev`: PostgreSQL and the server, together, for development.
 //!
-//! Starts a PostgreSQL cluster kept under cargo's target directory, in `dev-postgres/` (so
+//! Starts a PostgreSQL cluster kept in cargo's target directory, under `dev-postgres/` (so
 //! data survives restarts; `STATUSBOARD_DEV_PGDATA` chooses another directory). As root,
 //! PostgreSQL runs as an unprivileged user: when that user cannot reach the target
 //! directory (a checkout under `/root`, a `chmod 700` folder), the data is kept in
-//! `/var/tmp/statusboard-dev-<the checkout's path>/` instead, and the tool says so.
-//! It listens on port 54329
-//! (`STATUSBOARD_DEV_PGPORT`), creates the `statusboard` database, applies the migrations
-//! (`statusboard-server migrate`) and runs the server against it with a development
-//! `JWT_SECRET` and pretty logs. Ctrl-C (or SIGTERM) stops the server gracefully, then
+//! `/var/tmp/statusboard-dev-<the checkout's path>/` instead, and the tool says so. It
+//! listens on port 54329 (`STATUSBOARD_DEV_PGPORT`), creates the `statusboard` database,
+//! applies the migrations (`statusboard-server migrate`) and runs the server against it
+//! with a development `JWT_SECRET` and pretty logs. Ctrl-C (or SIGTERM) stops the server gracefully, then
 //! PostgreSQL. The server runs in the workspace root; every setting but `DATABASE_URL` can
 //! be overridden in the environment or that directory's `.env`.
 

@@ -8,7 +8,10 @@
 mod bench;
 mod dev;
 
-use std::process::ExitCode;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, Result, bail};
 
 const USAGE: &str =
     "usage: cargo xtask dev | cargo xtask bench [--duration SECONDS] [--connections N]";
@@ -34,22 +37,20 @@ fn main() -> ExitCode {
 }
 
 /// The workspace the current directory belongs to.
-fn workspace_root() -> anyhow::Result<std::path::PathBuf> {
+fn workspace_root() -> Result<PathBuf> {
     xtask::workspace_root().map_err(anyhow::Error::msg)
 }
 
 /// Where cargo puts the workspace's build output (`target/`, unless `CARGO_TARGET_DIR` or
 /// `build.target-dir` says otherwise), as `cargo metadata` reports it.
-fn target_dir(root: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
-    use anyhow::Context;
-    let output =
-        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["metadata", "--format-version", "1", "--no-deps"])
-            .current_dir(root)
-            .output()
-            .context("running cargo metadata")?;
+fn target_dir(root: &Path) -> Result<PathBuf> {
+    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .current_dir(root)
+        .output()
+        .context("running cargo metadata")?;
     if !output.status.success() {
-        anyhow::bail!(
+        bail!(
             "cargo metadata failed ({}): {}",
             output.status,
             String::from_utf8_lossy(&output.stderr).trim()
