@@ -7,9 +7,9 @@
 //! `/var/tmp/statusboard-dev-<the checkout's path>/` instead, and the tool says so. It
 //! listens on port 54329 (`STATUSBOARD_DEV_PGPORT`), creates the `statusboard` database,
 //! applies the migrations (`statusboard-server migrate`) and runs the server against it
-//! with a development `JWT_SECRET` and pretty logs. Ctrl-C (or SIGTERM) stops the server gracefully, then
-//! PostgreSQL. The server runs in the workspace root; every setting but `DATABASE_URL` can
-//! be overridden in the environment or that directory's `.env`.
+//! with a development `JWT_SECRET` and pretty logs. Ctrl-C (or SIGTERM) stops the server
+//! gracefully, then PostgreSQL. The server runs in the workspace root; every setting but
+//! `DATABASE_URL` can be overridden in the environment or that directory's `.env`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus};
@@ -21,7 +21,7 @@ use statusboard_tests::postgres::{Cluster, DataDir, unreachable_ancestor, user};
 
 const DEFAULT_PORT: u16 = 54329;
 const DATABASE: &str = "statusboard";
-const DEV_JWT_SECRET: &str = "dev-secret-not-for-production";
+const DEV_JWT_SECRET: &str = "development-secret-not-for-production-0123";
 
 pub fn run() -> Result<()> {
     let root = crate::workspace_root()?;

@@ -11,6 +11,13 @@ use crate::config::{Secret, Settings};
 /// Clock skew tolerated when checking `exp`.
 const LEEWAY: Duration = Duration::from_secs(30);
 
+/// Who signs our tokens (`iss`): a token signed by another service, even with the same
+/// secret, is refused (RFC 8725 §3.10).
+pub const ISSUER: &str = "statusboard";
+
+/// Whom our tokens are for (`aud`): this API alone.
+pub const AUDIENCE: &str = "statusboard-api";
+
 /// What a token is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -24,6 +31,10 @@ pub enum TokenType {
 /// The claims a statusboard token carries.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
+    /// The issuer: [`ISSUER`].
+    pub iss: String,
+    /// The audience: [`AUDIENCE`].
+    pub aud: String,
     /// The subject: who the token was issued to.
     pub sub: String,
     /// Issued at, seconds since the Unix epoch.
@@ -121,12 +132,7 @@ impl JwtKeys {
             TokenType::Refresh => self.refresh_lifetime,
         };
         let iat = now();
-        self.sign(&Claims {
-            sub: subject.to_owned(),
-            iat,
-            exp: iat + lifetime.as_secs(),
-            typ,
-        })
+        self.sign(&Claims::new(subject, iat, iat + lifetime.as_secs(), typ))
     }
 
     /// Signs arbitrary claims (tests use it to make expired tokens).
@@ -135,11 +141,14 @@ impl JwtKeys {
             .map_err(|_| AuthError::Invalid)
     }
 
-    /// Verifies a token's signature, expiry (with 30 s of leeway) and type.
+    /// Verifies a token's signature, issuer, audience, expiry (with 30 s of leeway) and
+    /// type.
     pub fn verify(&self, token: &str, expected: TokenType) -> Result<Claims, AuthError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = LEEWAY.as_secs();
-        validation.set_required_spec_claims(&["exp", "iat", "sub"]);
+        validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(
             |e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthError::Expired,
@@ -153,6 +162,21 @@ impl JwtKeys {
             });
         }
         Ok(data.claims)
+    }
+}
+
+impl Claims {
+    /// Our issuer's and audience's claims for `sub`, issued at `iat`, expiring at `exp`
+    /// (seconds since the Unix epoch).
+    pub fn new(sub: &str, iat: u64, exp: u64, typ: TokenType) -> Self {
+        Self {
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+            sub: sub.to_owned(),
+            iat,
+            exp,
+            typ,
+        }
     }
 }
 
@@ -226,12 +250,7 @@ mod tests {
     #[test]
     fn expiry_is_enforced_with_a_small_leeway() {
         let t = now();
-        let within_leeway = Claims {
-            sub: "u".into(),
-            iat: t - 100,
-            exp: t - 10,
-            typ: TokenType::Access,
-        };
+        let within_leeway = Claims::new("u", t - 100, t - 10, TokenType::Access);
         assert!(
             keys()
                 .verify(&keys().sign(&within_leeway).unwrap(), TokenType::Access)
@@ -267,6 +286,32 @@ mod tests {
         );
     }
 
+    /// A token that another service signed with the same secret is refused.
+    #[test]
+    fn another_issuer_or_audience_is_refused() {
+        let t = now();
+        let ours = Claims::new("u", t, t + 60, TokenType::Access);
+        for theirs in [
+            Claims {
+                iss: "billing".into(),
+                ..ours.clone()
+            },
+            Claims {
+                aud: "billing-api".into(),
+                ..ours.clone()
+            },
+        ] {
+            let token = keys().sign(&theirs).unwrap();
+            assert_eq!(
+                keys().verify(&token, TokenType::Access),
+                Err(AuthError::Invalid),
+                "{theirs:?}"
+            );
+        }
+        let token = keys().sign(&ours).unwrap();
+        assert!(keys().verify(&token, TokenType::Access).is_ok());
+    }
+
     #[test]
     fn alg_none_is_refused() {
         use base64::Engine as _;
@@ -274,7 +319,7 @@ mod tests {
         let header = b64.encode(r#"{"alg":"none","typ":"JWT"}"#);
         let t = now();
         let payload = b64.encode(format!(
-            r#"{{"sub":"admin","iat":{t},"exp":{},"typ":"access"}}"#,
+            r#"{{"iss":"{ISSUER}","aud":"{AUDIENCE}","sub":"admin","iat":{t},"exp":{},"typ":"access"}}"#,
             t + 600
         ));
         for token in [

@@ -21,6 +21,20 @@ pub enum SettingsError {
         name: &'static str,
     },
 
+    /// A secret is too short to be a key.
+    #[error(
+        "{name} is {length} bytes long: an HS256 key must have at least {minimum} bytes \
+         (RFC 7518, section 3.2); generate one with `openssl rand -hex 32`"
+    )]
+    ShortSecret {
+        /// The variable.
+        name: &'static str,
+        /// How long it is (never what it is).
+        length: usize,
+        /// How long it must be at least.
+        minimum: usize,
+    },
+
     /// A variable has a value of the wrong form.
     #[error("{name}={value:?} is invalid: expected {expected}")]
     Invalid {
@@ -46,9 +60,10 @@ impl SettingsError {
     /// The variable the error is about, if it is about one.
     pub fn variable(&self) -> Option<&'static str> {
         match self {
-            Self::Missing { name } | Self::EmptySecret { name } | Self::Invalid { name, .. } => {
-                Some(name)
-            }
+            Self::Missing { name }
+            | Self::EmptySecret { name }
+            | Self::ShortSecret { name, .. }
+            | Self::Invalid { name, .. } => Some(name),
             Self::DotEnv { .. } => None,
         }
     }

@@ -37,7 +37,7 @@ use source::{Var, var};
 pub struct Settings {
     /// `DATABASE_URL`: where PostgreSQL is. Its password never appears in `Debug` output.
     pub database_url: DatabaseUrl,
-    /// `JWT_SECRET`: the HS256 key for signing tokens. Required.
+    /// `JWT_SECRET`: the HS256 key for signing tokens. Required, at least 32 bytes.
     pub jwt_secret: Secret,
     /// `JWT_ACCESS_EXPIRE_MINUTES`: lifetime of an access token.
     pub jwt_access_expire_minutes: u32,
@@ -88,7 +88,7 @@ impl Settings {
                 database_url.name,
                 database_url.or(database_url::DEFAULT),
             )?,
-            jwt_secret: required_secret(var!(vars.JWT_SECRET))?,
+            jwt_secret: signing_key(var!(vars.JWT_SECRET))?,
             jwt_access_expire_minutes: var!(vars.JWT_ACCESS_EXPIRE_MINUTES).parse_or(30)?,
             jwt_refresh_expire_days: var!(vars.JWT_REFRESH_EXPIRE_DAYS).parse_or(7)?,
             cors_origins: origin::parse_list(
@@ -124,7 +124,10 @@ impl Settings {
     /// and the given database.
     pub fn for_tests(database_url: DatabaseUrl) -> Self {
         let vars = Variables::from_pairs([
-            ("JWT_SECRET", "test-secret-not-for-production"),
+            (
+                "JWT_SECRET",
+                "test-secret-not-for-production-32-bytes-or-more",
+            ),
             ("BIND_ADDRESS", "127.0.0.1:0"),
             ("METRICS_BIND_ADDRESS", ""),
         ]);
@@ -140,11 +143,20 @@ impl Settings {
     }
 }
 
-fn required_secret(var: Var<'_>) -> Result<Secret, SettingsError> {
+/// The fewest bytes an HS256 key may have: the hash's output size (RFC 7518, section 3.2).
+pub const MIN_SIGNING_KEY_BYTES: usize = 32;
+
+/// A required signing key of at least [`MIN_SIGNING_KEY_BYTES`].
+fn signing_key(var: Var<'_>) -> Result<Secret, SettingsError> {
     match var.raw {
-        Some(value) if !value.is_empty() => Ok(Secret::new(value)),
-        Some(_) => Err(SettingsError::EmptySecret { name: var.name }),
         None => Err(SettingsError::Missing { name: var.name }),
+        Some("") => Err(SettingsError::EmptySecret { name: var.name }),
+        Some(value) if value.len() < MIN_SIGNING_KEY_BYTES => Err(SettingsError::ShortSecret {
+            name: var.name,
+            length: value.len(),
+            minimum: MIN_SIGNING_KEY_BYTES,
+        }),
+        Some(value) => Ok(Secret::new(value)),
     }
 }
 

@@ -2,8 +2,11 @@ use std::io::Write;
 
 use super::*;
 
+/// A valid `JWT_SECRET`: 32 bytes.
+const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
 fn settings(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
-    let mut all = vec![("JWT_SECRET", "s3cret-value")];
+    let mut all = vec![("JWT_SECRET", SECRET)];
     all.extend_from_slice(pairs);
     Settings::from_variables(&Variables::from_pairs(all.iter().copied()))
 }
@@ -21,7 +24,7 @@ fn defaults_match_the_reference() {
         s.database_url.to_string(),
         "postgresql://user:[redacted]@localhost:5432/statusboard"
     );
-    assert_eq!(s.jwt_secret.expose(), "s3cret-value");
+    assert_eq!(s.jwt_secret.expose(), SECRET);
     assert_eq!(s.jwt_access_expire_minutes, 30);
     assert_eq!(s.jwt_refresh_expire_days, 7);
     assert_eq!(
@@ -50,6 +53,27 @@ fn missing_jwt_secret_names_it_and_says_how_to_set_it() {
     assert!(message.contains("JWT_SECRET"), "{message}");
     assert!(message.contains(".env"), "{message}");
     assert!(!message.contains('\n'), "one line: {message}");
+}
+
+#[test]
+fn a_jwt_secret_shorter_than_32_bytes_is_refused_without_showing_it() {
+    let short = &SECRET[..31];
+    let err = settings(&[("JWT_SECRET", short)]).unwrap_err();
+    assert_eq!(
+        err,
+        SettingsError::ShortSecret {
+            name: "JWT_SECRET",
+            length: 31,
+            minimum: 32
+        }
+    );
+    let message = err.to_string();
+    assert!(
+        message.starts_with("JWT_SECRET is 31 bytes long"),
+        "{message}"
+    );
+    assert!(!message.contains(short), "{message}");
+    assert!(settings(&[("JWT_SECRET", SECRET)]).is_ok());
 }
 
 #[test]
@@ -212,20 +236,22 @@ fn cors_origins_list_splits_trims_drops_empty_and_normalises() {
 
 #[test]
 fn names_are_case_insensitive_and_upper_case_wins_a_tie() {
+    const LOWER: &str = "lower-0123456789abcdef0123456789abcdef";
+    const UPPER: &str = "upper-0123456789abcdef0123456789abcdef";
     let s = Settings::from_variables(&Variables::from_pairs([
-        ("jwt_secret", "lower"),
+        ("jwt_secret", LOWER),
         ("Log_Level", "debug"),
     ]))
     .unwrap();
-    assert_eq!(s.jwt_secret.expose(), "lower");
+    assert_eq!(s.jwt_secret.expose(), LOWER);
     assert_eq!(s.log_level, LogLevel(slog::Level::Debug));
     for _ in 0..20 {
         let s = Settings::from_variables(&Variables::from_pairs([
-            ("jwt_secret", "lower"),
-            ("JWT_SECRET", "upper"),
+            ("jwt_secret", LOWER),
+            ("JWT_SECRET", UPPER),
         ]))
         .unwrap();
-        assert_eq!(s.jwt_secret.expose(), "upper");
+        assert_eq!(s.jwt_secret.expose(), UPPER);
     }
 }
 
@@ -236,21 +262,30 @@ fn environment_wins_over_dotenv_file() {
     let mut file = std::fs::File::create(&path).unwrap();
     writeln!(
         file,
-        "# comment\nJWT_SECRET=from-file\nLOG_LEVEL=debug\nws_initial_hours=4"
+        "# comment\nJWT_SECRET=from-file-0123456789abcdef0123456789\nLOG_LEVEL=debug\nws_initial_hours=4"
     )
     .unwrap();
 
     let from_file = Settings::from_variables(&Variables::load(&path, []).unwrap()).unwrap();
-    assert_eq!(from_file.jwt_secret.expose(), "from-file");
+    assert_eq!(
+        from_file.jwt_secret.expose(),
+        "from-file-0123456789abcdef0123456789"
+    );
     assert_eq!(from_file.log_level, LogLevel(slog::Level::Debug));
     assert_eq!(from_file.ws_initial_hours, 4);
 
     let env = [
-        ("JWT_SECRET".to_owned(), "from-env".to_owned()),
+        (
+            "JWT_SECRET".to_owned(),
+            "from-env-0123456789abcdef0123456789".to_owned(),
+        ),
         ("log_level".into(), "error".into()),
     ];
     let layered = Settings::from_variables(&Variables::load(&path, env).unwrap()).unwrap();
-    assert_eq!(layered.jwt_secret.expose(), "from-env");
+    assert_eq!(
+        layered.jwt_secret.expose(),
+        "from-env-0123456789abcdef0123456789"
+    );
     assert_eq!(layered.log_level, LogLevel(slog::Level::Error));
     assert_eq!(
         layered.ws_initial_hours, 4,
@@ -263,7 +298,7 @@ fn missing_dotenv_file_is_fine_and_broken_one_is_an_error_without_its_content() 
     let dir = tempfile::tempdir().unwrap();
     let vars = Variables::load(
         &dir.path().join(".env"),
-        [("JWT_SECRET".into(), "x".into())],
+        [("JWT_SECRET".into(), SECRET.into())],
     );
     assert!(Settings::from_variables(&vars.unwrap()).is_ok());
 
@@ -277,7 +312,7 @@ fn missing_dotenv_file_is_fine_and_broken_one_is_an_error_without_its_content() 
 #[test]
 fn debug_output_redacts_every_secret() {
     let s = settings(&[
-        ("JWT_SECRET", "jwt-secret-marker"),
+        ("JWT_SECRET", "jwt-secret-marker-0123456789abcdef0123"),
         ("GITHUB_TOKEN", "ghp_token_marker"),
         (
             "DATABASE_URL",
@@ -287,14 +322,14 @@ fn debug_output_redacts_every_secret() {
     .unwrap();
     let shown = format!("{s:?} {} {}", s.database_url, s.jwt_secret);
     for secret in [
-        "jwt-secret-marker",
+        "jwt-secret-marker-0123456789abcdef0123",
         "ghp_token_marker",
         "db-password-marker",
     ] {
         assert!(!shown.contains(secret), "{secret} leaked: {shown}");
     }
     assert!(shown.contains("[redacted]"));
-    let vars = Variables::from_pairs([("JWT_SECRET", "jwt-secret-marker")]);
+    let vars = Variables::from_pairs([("JWT_SECRET", "jwt-secret-marker-0123456789abcdef0123")]);
     assert!(!format!("{vars:?}").contains("jwt-secret-marker"));
 }
 

@@ -4,10 +4,10 @@ use super::*;
 
 #[test]
 fn healthcheck_subcommand_reports_the_running_server() {
-    let (process, _dir) = Process::start(&[("JWT_SECRET", "s")]);
+    let (process, _dir) = Process::start(&[("JWT_SECRET", SECRET)]);
     let bind = process.addr.to_string();
     let healthcheck = || {
-        let (mut healthcheck, dir) = command(&[("JWT_SECRET", "s"), ("BIND_ADDRESS", &bind)]);
+        let (mut healthcheck, dir) = command(&[("JWT_SECRET", SECRET), ("BIND_ADDRESS", &bind)]);
         healthcheck.arg("healthcheck");
         (healthcheck, dir)
     };
@@ -25,7 +25,7 @@ fn healthcheck_subcommand_reports_the_running_server() {
 async fn sigterm_lets_in_flight_requests_finish_and_exits_0() {
     const SLOW_CLIENTS: usize = 8;
     let (mut process, _dir) =
-        Process::start(&[("JWT_SECRET", "s"), ("SHUTDOWN_TIMEOUT_SECONDS", "20")]);
+        Process::start(&[("JWT_SECRET", SECRET), ("SHUTDOWN_TIMEOUT_SECONDS", "20")]);
     let addr = process.addr;
 
     // Slow readers of a large response: their requests are in flight until they finish

@@ -29,6 +29,9 @@ use statusboard_tests::poll;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_statusboard-server");
 
+/// A `JWT_SECRET` the server accepts (32 bytes or more).
+const SECRET: &str = "binary-test-secret-0123456789abcdef";
+
 /// A running server process whose output is collected.
 struct Process {
     child: Child,

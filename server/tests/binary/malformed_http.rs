@@ -7,7 +7,7 @@ fn malformed_http_gets_4xx_or_a_closed_connection_and_the_server_keeps_serving()
     let max_body = 1024;
     let max_body_text = max_body.to_string();
     let (mut process, _dir) = Process::start(&[
-        ("JWT_SECRET", "s"),
+        ("JWT_SECRET", SECRET),
         ("REQUEST_BODY_MAX_BYTES", &max_body_text),
     ]);
     let addr = process.addr;

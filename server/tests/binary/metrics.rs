@@ -6,8 +6,10 @@ use super::*;
 fn metrics_count_known_requests_on_their_own_listener_only() {
     // Port 0: the system picks a free port, and the log says which (no race with other
     // tests for a port chosen beforehand).
-    let (process, _dir) =
-        Process::start(&[("JWT_SECRET", "s"), ("METRICS_BIND_ADDRESS", "127.0.0.1:0")]);
+    let (process, _dir) = Process::start(&[
+        ("JWT_SECRET", SECRET),
+        ("METRICS_BIND_ADDRESS", "127.0.0.1:0"),
+    ]);
     let metrics = poll::until(Duration::from_secs(5), Duration::from_millis(10), || {
         process.output().lines().find_map(|line| {
             let record: serde_json::Value = serde_json::from_str(line).ok()?;

@@ -6,6 +6,7 @@ use super::*;
 fn bad_settings_exit_2_with_one_line_naming_the_variable() {
     let cases: &[(&[(&str, &str)], &str)] = &[
         (&[], "JWT_SECRET"),
+        (&[("JWT_SECRET", "a")], "JWT_SECRET"),
         (
             &[("JWT_ACCESS_EXPIRE_MINUTES", "abc")],
             "JWT_ACCESS_EXPIRE_MINUTES",
@@ -21,7 +22,7 @@ fn bad_settings_exit_2_with_one_line_naming_the_variable() {
         let bind = addr.to_string();
         let mut all: Vec<(&str, &str)> = vec![("BIND_ADDRESS", &bind)];
         if *variable != "JWT_SECRET" {
-            all.push(("JWT_SECRET", "s"));
+            all.push(("JWT_SECRET", SECRET));
         }
         all.extend_from_slice(vars);
         let (mut command, _dir) = command(&all);
@@ -46,7 +47,7 @@ fn bad_settings_exit_2_with_one_line_naming_the_variable() {
 fn a_busy_port_is_a_clear_error() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let bind = taken.local_addr().unwrap().to_string();
-    let (mut command, _dir) = command(&[("JWT_SECRET", "s"), ("BIND_ADDRESS", &bind)]);
+    let (mut command, _dir) = command(&[("JWT_SECRET", SECRET), ("BIND_ADDRESS", &bind)]);
     let output = command.output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
@@ -58,7 +59,7 @@ fn a_busy_port_is_a_clear_error() {
 
 #[tokio::test]
 async fn secrets_never_appear_in_any_output() {
-    const JWT: &str = "jwt-secret-MARKER-7f3a";
+    const JWT: &str = "jwt-secret-MARKER-7f3a-0123456789abcdef";
     const GITHUB: &str = "ghp_MARKER_token_91c2";
     const PASSWORD: &str = "db-password-MARKER-5e8d";
     let url = statusboard_tests::database::fresh_database_url().await;

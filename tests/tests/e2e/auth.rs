@@ -98,12 +98,7 @@ async fn everything_else_is_a_json_401() {
 
     let expired = protected
         .keys
-        .sign(&Claims {
-            sub: "user-42".into(),
-            iat: 1_000,
-            exp: 2_000,
-            typ: TokenType::Access,
-        })
+        .sign(&Claims::new("user-42", 1_000, 2_000, TokenType::Access))
         .unwrap();
     assert_unauthorized(
         call(&protected, Some(&format!("Bearer {expired}"))).await,

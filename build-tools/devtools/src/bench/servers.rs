@@ -35,7 +35,10 @@ impl Contender {
         extra: &[(&'static str, &str)],
     ) -> Self {
         let mut env = vec![
-            ("JWT_SECRET", "bench-secret".to_owned()),
+            (
+                "JWT_SECRET",
+                "bench-secret-not-for-production-0123456789".to_owned(),
+            ),
             ("LOG_LEVEL", "INFO".to_owned()),
             ("LOG_FORMAT", "json".to_owned()),
             ("CORS_ORIGINS", ORIGIN.to_owned()),
