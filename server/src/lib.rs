@@ -15,6 +15,7 @@
 //! | | [`cors`] | the CORS policy: allowed origins, headers, preflight answers |
 //! | | [`auth`] | JWT access and refresh tokens |
 //! | storage | [`database`] | the PostgreSQL pool, per-request transactions, migrations |
+//! | | [`grants`] | token pairs for a subject, refresh tokens rotated in families kept in PostgreSQL |
 //! | requests | [`context`] | the server context handlers receive |
 //! | | [`respond`] | the one wrapper every handler's answer passes through |
 //! | | [`bearer_auth`] | the `BearerAuth` extractor: a valid access token or `401` |
@@ -31,6 +32,7 @@ pub mod context;
 pub mod cors;
 pub mod database;
 pub mod docs;
+pub mod grants;
 pub mod handlers;
 pub mod listeners;
 pub mod logging;

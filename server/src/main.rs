@@ -10,16 +10,20 @@
 use std::process::ExitCode;
 
 use slog::{error, info};
+use statusboard_server::auth::{JwtKeys, Scopes};
 use statusboard_server::config::Settings;
 use statusboard_server::database::{Database, migrations};
 use statusboard_server::server::{self, Server, Shutdown};
-use statusboard_server::{logging, probe};
+use statusboard_server::{grants, logging, probe};
 
 const USAGE: &str = "usage: statusboard-server [migrate | healthcheck | --help | --version]
+       statusboard-server token issue --subject NAME --scope SCOPE [--scope SCOPE ...]
 
 Serves the statusboard HTTP API (and applies pending database migrations in the
 background); `migrate` applies them and exits; `healthcheck` asks the running server's
-/api/v1/health and exits 0 when it answers 200. Configure it with environment variables or
+/api/v1/health and exits 0 when it answers 200; `token issue` grants a service a token
+pair (scopes: components:write, reports:write) and prints it as OAuth 2.0's token
+response (JSON), for the operator to hand over. Configure it with environment variables or
 a .env file in the working directory (JWT_SECRET is required); see docs/configuration.md.";
 
 /// What the command line asks for.
@@ -27,13 +31,22 @@ enum Command {
     Serve,
     Migrate,
     Healthcheck,
+    IssueToken { subject: String, scopes: Scopes },
 }
 
 fn main() -> ExitCode {
-    let command = match std::env::args().nth(1).as_deref() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = match args.first().map(String::as_str) {
         None => Command::Serve,
         Some("migrate") => Command::Migrate,
         Some("healthcheck") => Command::Healthcheck,
+        Some("token") => match token_command(&args[1..]) {
+            Ok(command) => command,
+            Err(e) => {
+                eprintln!("statusboard-server: {e}\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        },
         Some("-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -71,8 +84,12 @@ fn main() -> ExitCode {
         }
     };
     let code = runtime.block_on(async {
-        if let Command::Migrate = command {
-            return migrate(&settings, &log).await;
+        match command {
+            Command::Migrate => return migrate(&settings, &log).await,
+            Command::IssueToken { subject, scopes } => {
+                return issue_token(&settings, &subject, &scopes).await;
+            }
+            Command::Serve | Command::Healthcheck => {}
         }
         let stop = server::stop_signal();
         let server = match Server::start(&settings, &log) {
@@ -116,6 +133,65 @@ async fn migrate(settings: &Settings, log: &slog::Logger) -> ExitCode {
         Err(e) => {
             error!(log, "database migrations failed"; "error" => %e);
             eprintln!("statusboard-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `token issue --subject NAME --scope SCOPE…`: the subject and scopes.
+fn token_command(args: &[String]) -> Result<Command, String> {
+    let Some(("issue", mut rest)) = args.split_first().map(|(a, r)| (a.as_str(), r)) else {
+        return Err("expected `token issue`".to_owned());
+    };
+    let (mut subject, mut scopes) = (None, Vec::new());
+    while let [flag, value, tail @ ..] = rest {
+        match flag.as_str() {
+            "--subject" if !value.trim().is_empty() => subject = Some(value.trim().to_owned()),
+            "--scope" => scopes.push(value.as_str()),
+            _ => return Err(format!("unexpected argument {flag:?}")),
+        }
+        rest = tail;
+    }
+    if let [extra, ..] = rest {
+        return Err(format!("{extra:?} needs a value"));
+    }
+    let subject = subject.ok_or("give the token's subject: --subject NAME")?;
+    let scopes = Scopes::parse(&scopes.join(" "))?;
+    if scopes.is_empty() {
+        return Err("give at least one --scope (components:write, reports:write)".to_owned());
+    }
+    Ok(Command::IssueToken { subject, scopes })
+}
+
+/// `statusboard-server token issue`: starts a grant and prints its token response.
+async fn issue_token(settings: &Settings, subject: &str, scopes: &Scopes) -> ExitCode {
+    let granted = async {
+        let database = Database::new(settings)?;
+        grants::issue(
+            &database,
+            &JwtKeys::from_settings(settings),
+            subject,
+            scopes,
+        )
+        .await
+    };
+    match granted
+        .await
+        .map(|pair| serde_json::to_string_pretty(&pair))
+    {
+        Ok(Ok(json)) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Ok(Err(e)) => {
+            eprintln!("statusboard-server: cannot write the token response: {e}");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!(
+                "statusboard-server: cannot issue a token: {e} (are the migrations applied? \
+                 statusboard-server migrate)"
+            );
             ExitCode::FAILURE
         }
     }

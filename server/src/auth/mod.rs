@@ -9,6 +9,8 @@
 //! HS256 only (`alg: none` and every other algorithm are refused), and requires `sub`,
 //! `exp` and `iat`.
 
+mod scopes;
 mod tokens;
 
-pub use tokens::{AuthError, Claims, JwtKeys, TokenType};
+pub use scopes::{Scope, Scopes};
+pub use tokens::{AUDIENCE, AuthError, Claims, ISSUER, JwtKeys, TokenType};

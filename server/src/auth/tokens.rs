@@ -43,6 +43,12 @@ pub struct Claims {
     pub exp: u64,
     /// Access or refresh.
     pub typ: TokenType,
+    /// What the token allows: scopes, space-separated (see [`super::Scopes`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub scope: String,
+    /// The token's id; refresh tokens have one, recorded in PostgreSQL (see `grants`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
 }
 
 /// Why a token was refused. Every variant becomes `401`.
@@ -125,14 +131,24 @@ impl JwtKeys {
         )
     }
 
-    /// Issues a token of `typ` for `subject`, valid from now for that type's lifetime.
-    pub fn issue(&self, subject: &str, typ: TokenType) -> Result<String, AuthError> {
-        let lifetime = match typ {
+    /// How long a token of `typ` lives.
+    pub fn lifetime(&self, typ: TokenType) -> Duration {
+        match typ {
             TokenType::Access => self.access_lifetime,
             TokenType::Refresh => self.refresh_lifetime,
-        };
+        }
+    }
+
+    /// The claims of a token of `typ` for `subject`, valid from now for that type's
+    /// lifetime.
+    pub fn claims(&self, subject: &str, typ: TokenType) -> Claims {
         let iat = now();
-        self.sign(&Claims::new(subject, iat, iat + lifetime.as_secs(), typ))
+        Claims::new(subject, iat, iat + self.lifetime(typ).as_secs(), typ)
+    }
+
+    /// Issues a token of `typ` for `subject`, valid from now for that type's lifetime.
+    pub fn issue(&self, subject: &str, typ: TokenType) -> Result<String, AuthError> {
+        self.sign(&self.claims(subject, typ))
     }
 
     /// Signs arbitrary claims (tests use it to make expired tokens).
@@ -176,6 +192,8 @@ impl Claims {
             iat,
             exp,
             typ,
+            scope: String::new(),
+            jti: None,
         }
     }
 }

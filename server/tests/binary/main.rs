@@ -7,6 +7,7 @@
 //! | `lifecycle.rs` | the `healthcheck` subcommand, SIGTERM with requests in flight |
 //! | `malformed_http.rs` | garbage, slow and oversized requests |
 //! | `metrics.rs` | the Prometheus listener |
+//! | `tokens.rs` | `token issue`: an operator grants a service its tokens |
 //!
 //! This file holds what they share: the binary run as a child [`Process`].
 
@@ -16,6 +17,7 @@ mod lifecycle;
 mod malformed_http;
 mod metrics;
 mod settings;
+mod tokens;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};

@@ -7,6 +7,7 @@ mod auth;
 mod cors;
 mod database;
 mod docs;
+mod grants;
 mod health;
 mod ready;
 mod tls;

@@ -1,0 +1,102 @@
+//! What a token allows: OAuth 2.0 scopes, written space-separated in the `scope` claim
+//! and in token responses (RFC 6749, section 3.3).
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// One permission a token can carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scope {
+    /// Create, update and delete components.
+    ComponentsWrite,
+    /// Record status reports.
+    ReportsWrite,
+}
+
+impl Scope {
+    /// Every scope.
+    pub const ALL: [Self; 2] = [Self::ComponentsWrite, Self::ReportsWrite];
+
+    /// Its name: `components:write`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ComponentsWrite => "components:write",
+            Self::ReportsWrite => "reports:write",
+        }
+    }
+
+    /// The scope called `name`, if there is one.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|scope| scope.as_str() == name)
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A set of scopes; `Display` writes them space-separated, in a fixed order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scopes(BTreeSet<Scope>);
+
+impl Scopes {
+    /// Parses a space-separated list; an unknown name is an error naming it and the known
+    /// ones.
+    pub fn parse(list: &str) -> Result<Self, String> {
+        list.split_whitespace()
+            .map(|name| {
+                Scope::parse(name).ok_or_else(|| {
+                    let known: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+                    format!("unknown scope {name:?}: expected {}", known.join(" or "))
+                })
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+
+    /// Whether `scope` is among them.
+    pub fn contains(&self, scope: Scope) -> bool {
+        self.0.contains(&scope)
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl FromIterator<Scope> for Scopes {
+    fn from_iter<I: IntoIterator<Item = Scope>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
+    }
+}
+
+impl fmt::Display for Scopes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.0.iter().map(|s| s.as_str()).collect();
+        f.write_str(&names.join(" "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_read_and_write_space_separated_in_a_fixed_order() {
+        let scopes = Scopes::parse("reports:write  components:write").unwrap();
+        assert!(scopes.contains(Scope::ReportsWrite));
+        assert!(scopes.contains(Scope::ComponentsWrite));
+        assert_eq!(scopes.to_string(), "components:write reports:write");
+        assert_eq!(Scopes::parse(""), Ok(Scopes::default()));
+    }
+
+    #[test]
+    fn an_unknown_scope_is_named() {
+        let err = Scopes::parse("reports:write admin").unwrap_err();
+        assert!(err.contains("\"admin\""), "{err}");
+        assert!(err.contains("components:write or reports:write"), "{err}");
+    }
+}
