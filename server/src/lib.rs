@@ -16,6 +16,7 @@
 //! | | [`auth`] | JWT access and refresh tokens |
 //! | storage | [`database`] | the PostgreSQL pool, per-request transactions, migrations |
 //! | | [`grants`] | token pairs for a subject, refresh tokens rotated in families kept in PostgreSQL |
+//! | | [`board`] | the status board in PostgreSQL: components and their status reports |
 //! | requests | [`context`] | the server context handlers receive |
 //! | | [`respond`] | the one wrapper every handler's answer passes through |
 //! | | [`bearer_auth`] | the `BearerAuth` extractor: a valid access token or `401` |
@@ -27,6 +28,7 @@
 pub mod allow;
 pub mod auth;
 pub mod bearer_auth;
+pub mod board;
 pub mod config;
 pub mod context;
 pub mod cors;

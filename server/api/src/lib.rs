@@ -22,8 +22,12 @@
 //! `versions = ..VERSION_<NAME>` (what the new version retires), and run
 //! `cargo xtask openapi generate`. Until it reaches `main`, a new version may change freely.
 
+mod board;
 mod readiness;
 
+pub use board::{
+    Component, ComponentStatus, ComponentUpdate, Limits, NewStatusReport, StatusReport,
+};
 use dropshot::{Body, HttpError, HttpResponseHeaders, HttpResponseOk, RequestContext};
 use http::Response;
 pub use readiness::{NotReady, NotReadyStatus, Readiness, ReadyResponse};

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod auth;
+mod board;
 mod cors;
 mod database;
 mod docs;

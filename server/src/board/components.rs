@@ -1,0 +1,81 @@
+//! Components: created or updated by slug, read one or a page at a time, deleted with
+//! their reports.
+
+use statusboard_api::{Component, ComponentUpdate, Limits};
+
+use super::{BoardError, COMPONENT_COLUMNS, component_from};
+use crate::database::{Database, DatabaseError};
+
+/// Creates the component `slug`, or updates its name and description. Answers it, and
+/// whether it was created.
+pub async fn put(
+    database: &Database,
+    slug: &str,
+    update: &ComponentUpdate,
+) -> Result<(Component, bool), BoardError> {
+    Limits::slug(slug).map_err(BoardError::Invalid)?;
+    Limits::component(update).map_err(BoardError::Invalid)?;
+    let mut connection = database.connection().await?;
+    connection
+        .transaction(async |tx| {
+            let created: bool = tx
+                .query_one(
+                    "INSERT INTO components (slug, name, description) VALUES ($1, $2, $3) \
+                     ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, \
+                         description = EXCLUDED.description, updated_at = clock_timestamp() \
+                     RETURNING xmax = 0",
+                    &[&slug, &update.name, &update.description],
+                )
+                .await
+                .map_err(DatabaseError::from)?
+                .get(0);
+            let sql = format!("SELECT {COMPONENT_COLUMNS} WHERE c.slug = $1");
+            let row = tx
+                .query_one(&sql, &[&slug])
+                .await
+                .map_err(DatabaseError::from)?;
+            Ok((component_from(&row)?, created))
+        })
+        .await
+}
+
+/// The component `slug`.
+pub async fn get(database: &Database, slug: &str) -> Result<Component, BoardError> {
+    let connection = database.connection().await?;
+    let sql = format!("SELECT {COMPONENT_COLUMNS} WHERE c.slug = $1");
+    match connection.client().query_opt(&sql, &[&slug]).await? {
+        Some(row) => component_from(&row),
+        None => Err(BoardError::ComponentNotFound(slug.to_owned())),
+    }
+}
+
+/// Up to `limit` components ordered by slug, those after `after` (a slug) when given.
+pub async fn list(
+    database: &Database,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<Vec<Component>, BoardError> {
+    let connection = database.connection().await?;
+    let sql = format!(
+        "SELECT {COMPONENT_COLUMNS} WHERE $1::text IS NULL OR c.slug > $1 \
+         ORDER BY c.slug LIMIT $2"
+    );
+    let rows = connection
+        .client()
+        .query(&sql, &[&after, &i64::from(limit)])
+        .await?;
+    rows.iter().map(component_from).collect()
+}
+
+/// Deletes the component `slug` and its reports.
+pub async fn delete(database: &Database, slug: &str) -> Result<(), BoardError> {
+    let connection = database.connection().await?;
+    let deleted = connection
+        .client()
+        .execute("DELETE FROM components WHERE slug = $1", &[&slug])
+        .await?;
+    if deleted == 0 {
+        return Err(BoardError::ComponentNotFound(slug.to_owned()));
+    }
+    Ok(())
+}

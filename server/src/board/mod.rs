@@ -1,0 +1,67 @@
+//! The status board in PostgreSQL: [`components`] and their status [`reports`].
+//!
+//! Each function takes the pool, runs its statements in one transaction, and answers the
+//! API's types (crate `statusboard-api`). A component's status is its latest report's (by
+//! `reported_at`, then `id`), read with the component, so that it can never disagree with
+//! the reports; its `updated_at` is the later of its own last change and that report.
+
+pub mod components;
+pub mod reports;
+
+use statusboard_api::{Component, ComponentStatus};
+use tokio_postgres::Row;
+
+use crate::database::DatabaseError;
+
+/// Why a board operation did nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum BoardError {
+    /// The input is out of bounds; the message names the field.
+    #[error("{0}")]
+    Invalid(String),
+    /// No component has this slug.
+    #[error("there is no component {0:?}")]
+    ComponentNotFound(String),
+    /// An `Idempotency-Key` already recorded a different report.
+    #[error(
+        "the Idempotency-Key {0:?} was used for a different report in the last 24 hours: \
+         send a new key for a new report"
+    )]
+    IdempotencyKeyReused(String),
+    /// The database failed.
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+    /// The database holds what its constraints should have kept out.
+    #[error("the database holds an unexpected value: {0}")]
+    Unexpected(String),
+}
+
+impl From<tokio_postgres::Error> for BoardError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        Self::Database(error.into())
+    }
+}
+
+/// The columns [`component_from`] reads, from `components c` and its latest report.
+const COMPONENT_COLUMNS: &str = "c.slug, c.name, c.description, \
+     COALESCE(r.status, 'operational'), GREATEST(c.updated_at, r.reported_at) \
+     FROM components c LEFT JOIN LATERAL (\
+         SELECT status, reported_at FROM status_reports \
+         WHERE component = c.slug ORDER BY reported_at DESC, id DESC LIMIT 1\
+     ) r ON true";
+
+/// A component from a row of [`COMPONENT_COLUMNS`].
+fn component_from(row: &Row) -> Result<Component, BoardError> {
+    Ok(Component {
+        slug: row.try_get(0)?,
+        name: row.try_get(1)?,
+        description: row.try_get(2)?,
+        status: status_from(row.try_get(3)?)?,
+        updated_at: row.try_get(4)?,
+    })
+}
+
+/// A status as the database stores it (a `CHECK` keeps it one of ours).
+fn status_from(name: &str) -> Result<ComponentStatus, BoardError> {
+    ComponentStatus::parse(name).ok_or_else(|| BoardError::Unexpected(format!("status {name:?}")))
+}

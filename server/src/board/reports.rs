@@ -1,0 +1,155 @@
+//! Status reports: recorded for a component (at most once per `Idempotency-Key`), read
+//! newest first a page at a time.
+
+use chrono::{DateTime, Utc};
+use statusboard_api::{Limits, NewStatusReport, StatusReport};
+use tokio_postgres::Row;
+
+use super::{BoardError, status_from};
+use crate::database::{Database, Transaction};
+
+/// How long an `Idempotency-Key` keeps answering its first report.
+const IDEMPOTENCY_HOURS: i32 = 24;
+
+/// Records `report` for the component `slug`, reported by `subject`. With an
+/// `idempotency_key`, the same key from the same subject within 24 hours answers the report
+/// it first recorded and records nothing (the same key with another report is
+/// [`BoardError::IdempotencyKeyReused`]); requests racing with one key record one report.
+pub async fn record(
+    database: &Database,
+    slug: &str,
+    report: &NewStatusReport,
+    subject: &str,
+    idempotency_key: Option<&str>,
+) -> Result<StatusReport, BoardError> {
+    Limits::slug(slug).map_err(|_| BoardError::ComponentNotFound(slug.to_owned()))?;
+    Limits::report(report).map_err(BoardError::Invalid)?;
+    // What the key stands for: the same key must come with the same report.
+    let request = format!("{slug}\n{}\n{}", report.status.as_str(), report.message);
+    let mut connection = database.connection().await?;
+    connection
+        .transaction(async |tx| {
+            // Locks the component against a concurrent delete until the report is in.
+            let exists = tx
+                .query_opt(
+                    "SELECT 1 FROM components WHERE slug = $1 FOR KEY SHARE",
+                    &[&slug],
+                )
+                .await?;
+            if exists.is_none() {
+                return Err(BoardError::ComponentNotFound(slug.to_owned()));
+            }
+            if let Some(key) = idempotency_key
+                && let Some(first) = claim_key(tx, subject, key, &request).await?
+            {
+                return Ok(first);
+            }
+            let row = tx
+                .query_one(
+                    "INSERT INTO status_reports (component, status, message, reported_by) \
+                     VALUES ($1, $2, $3, $4) \
+                     RETURNING id, component, status, message, reported_by, reported_at",
+                    &[&slug, &report.status.as_str(), &report.message, &subject],
+                )
+                .await?;
+            let recorded = report_from(&row, 0)?;
+            if let Some(key) = idempotency_key {
+                tx.execute(
+                    "UPDATE idempotency_keys SET report_id = $3 WHERE subject = $1 AND key = $2",
+                    &[&subject, &key, &recorded.id],
+                )
+                .await?;
+            }
+            Ok(recorded)
+        })
+        .await
+}
+
+/// Claims `key` for `request`: `None` when it is new (or older than a day), and the report
+/// then to be recorded is its first; the first report when the key already recorded this
+/// request. A concurrent claim of the same key waits here until the first commits.
+async fn claim_key(
+    tx: &Transaction<'_>,
+    subject: &str,
+    key: &str,
+    request: &str,
+) -> Result<Option<StatusReport>, BoardError> {
+    let claimed = tx
+        .query_opt(
+            "INSERT INTO idempotency_keys (subject, key, request) VALUES ($1, $2, $3) \
+             ON CONFLICT (subject, key) DO UPDATE \
+                 SET request = EXCLUDED.request, report_id = NULL, \
+                     created_at = clock_timestamp() \
+                 WHERE idempotency_keys.created_at \
+                     < clock_timestamp() - make_interval(hours => $4) \
+             RETURNING 1",
+            &[&subject, &key, &request, &IDEMPOTENCY_HOURS],
+        )
+        .await?;
+    if claimed.is_some() {
+        return Ok(None);
+    }
+    let row = tx
+        .query_one(
+            "SELECT k.request, r.id, r.component, r.status, r.message, r.reported_by, \
+                    r.reported_at \
+             FROM idempotency_keys k LEFT JOIN status_reports r ON r.id = k.report_id \
+             WHERE k.subject = $1 AND k.key = $2",
+            &[&subject, &key],
+        )
+        .await?;
+    let first_request: String = row.try_get(0)?;
+    let first_id: Option<i64> = row.try_get(1)?;
+    match first_id {
+        Some(_) if first_request == request => Ok(Some(report_from(&row, 1)?)),
+        _ => Err(BoardError::IdempotencyKeyReused(key.to_owned())),
+    }
+}
+
+/// Up to `limit` reports of the component `slug`, newest first: those at or after `since`
+/// when given, and after `after` (the `reported_at` and `id` of the previous page's last)
+/// when given.
+pub async fn list(
+    database: &Database,
+    slug: &str,
+    since: Option<DateTime<Utc>>,
+    after: Option<(DateTime<Utc>, i64)>,
+    limit: u32,
+) -> Result<Vec<StatusReport>, BoardError> {
+    let connection = database.connection().await?;
+    let client = connection.client();
+    let (after_at, after_id) = after.unzip();
+    let rows = client
+        .query(
+            "SELECT id, component, status, message, reported_by, reported_at \
+             FROM status_reports \
+             WHERE component = $1 \
+               AND ($2::timestamptz IS NULL OR reported_at >= $2) \
+               AND ($3::timestamptz IS NULL OR (reported_at, id) < ($3, $4::bigint)) \
+             ORDER BY reported_at DESC, id DESC LIMIT $5",
+            &[&slug, &since, &after_at, &after_id, &i64::from(limit)],
+        )
+        .await?;
+    if rows.is_empty() {
+        let exists = client
+            .query_opt("SELECT 1 FROM components WHERE slug = $1", &[&slug])
+            .await?;
+        if exists.is_none() {
+            return Err(BoardError::ComponentNotFound(slug.to_owned()));
+        }
+    }
+    rows.iter().map(|row| report_from(row, 0)).collect()
+}
+
+/// A report from a row holding `id, component, status, message, reported_by,
+/// reported_at` from its column `first` on.
+fn report_from(row: &Row, first: usize) -> Result<StatusReport, BoardError> {
+    Ok(StatusReport {
+        id: row.try_get(first)?,
+        component: row.try_get(first + 1)?,
+        status: status_from(row.try_get(first + 2)?)?,
+        message: row.try_get(first + 3)?,
+        reported_by: row.try_get(first + 4)?,
+        reported_at: row.try_get(first + 5)?,
+    })
+}
