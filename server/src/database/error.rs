@@ -13,7 +13,7 @@ pub enum DatabaseError {
         reason: String,
     },
     /// A statement failed. Becomes `500`, unless the connection was lost (`503`).
-    #[error("database query failed: {0}")]
+    #[error("database query failed: {}", describe(.0))]
     Query(#[source] tokio_postgres::Error),
     /// The pool could not be built (a configuration problem).
     #[error("cannot build the database pool: {0}")]
@@ -80,9 +80,14 @@ impl From<tokio_postgres::Error> for DatabaseError {
     }
 }
 
-/// A driver error with its cause (`error performing TLS handshake: invalid peer
-/// certificate: UnknownIssuer`).
+/// A driver error as PostgreSQL or the driver explained it: the server's message and
+/// SQLSTATE (`relation "notes" does not exist (SQLSTATE 42P01)`), or the driver's error with
+/// its cause (`error performing TLS handshake: invalid peer certificate: UnknownIssuer`),
+/// never tokio-postgres' bare "db error".
 fn describe(error: &tokio_postgres::Error) -> String {
+    if let Some(db) = error.as_db_error() {
+        return format!("{} (SQLSTATE {})", db.message(), db.code().code());
+    }
     std::error::Error::source(error)
         .map_or_else(|| error.to_string(), |cause| format!("{error}: {cause}"))
 }

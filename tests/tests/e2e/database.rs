@@ -53,6 +53,24 @@ async fn ok_commits() {
     assert_eq!(count(&database, "notes").await, 1);
 }
 
+/// A failed statement reports what PostgreSQL said, and its SQLSTATE, not "db error".
+#[tokio::test]
+async fn a_failed_statement_says_what_postgresql_said() {
+    let (database, _) = database_with_notes(1).await;
+    let connection = database.connection().await.unwrap();
+    let error = connection
+        .client()
+        .execute("INSERT INTO missing (body) VALUES ('x')", &[])
+        .await
+        .map_err(DatabaseError::from)
+        .unwrap_err();
+    assert_eq!(error.kind(), "query");
+    assert_eq!(
+        error.to_string(),
+        "database query failed: relation \"missing\" does not exist (SQLSTATE 42P01)"
+    );
+}
+
 #[tokio::test]
 async fn err_rolls_back() {
     let (database, _) = database_with_notes(2).await;
