@@ -20,6 +20,9 @@ pub struct ApiContext {
     pub auth: JwtKeys,
     /// Set once the embedded migrations are applied (see [`crate::server`]).
     pub migrated: Arc<AtomicBool>,
+    /// Set when a stop signal starts the drain: `/ready` answers `503` and every answer
+    /// closes its connection (see `Server::drain`).
+    pub draining: AtomicBool,
     /// The `Allow` header of every `405` answer (filled by `routes::api_description`).
     pub allowed_methods: AllowedMethods,
 }
@@ -36,12 +39,24 @@ impl ApiContext {
             database: Database::new(settings)?,
             auth: JwtKeys::from_settings(settings),
             migrated: Arc::new(AtomicBool::new(false)),
+            draining: AtomicBool::new(false),
             allowed_methods,
         })
     }
 
-    /// Whether the database answers and the schema is up to date.
+    /// Whether the server is draining before it stops.
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::Acquire)
+    }
+
+    /// Whether this server should get traffic: not draining, the database answers and the
+    /// schema is up to date.
     pub async fn check_ready(&self) -> Result<(), DatabaseError> {
+        if self.is_draining() {
+            return Err(DatabaseError::Unavailable {
+                reason: "the server is shutting down".to_owned(),
+            });
+        }
         self.database.ping().await?;
         if self.migrated.load(Ordering::Acquire) {
             Ok(())

@@ -106,6 +106,9 @@ fn main() -> ExitCode {
             "version" => env!("CARGO_PKG_VERSION"),
             "settings" => ?settings);
         stop.await;
+        server
+            .drain(settings.shutdown_drain, server::stop_signal())
+            .await;
         match server.shutdown(settings.shutdown_timeout).await {
             Shutdown::Graceful => {
                 info!(log, "stopped");

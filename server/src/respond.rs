@@ -2,7 +2,8 @@
 //!
 //! Every endpoint's handler runs its work inside [`respond`], which adds to the answer,
 //! success or error, the headers every answer carries (CORS and `Vary`, see
-//! [`crate::cors`]), and records it in the metrics (count, latency, in flight; see
+//! [`crate::cors`]; `Connection: close` while the server drains), and records it in the
+//! metrics (count, latency, in flight; see
 //! [`crate::metrics`]). Nothing else needs remembering when adding an endpoint:
 //!
 //! ```ignore
@@ -20,6 +21,7 @@ use dropshot::{
     Body, HttpCodedResponse, HttpError, HttpResponse, HttpResponseError, HttpResponseHeaders,
     RequestContext,
 };
+use http::header::{self, HeaderValue};
 use http::{HeaderMap, Response, StatusCode};
 use statusboard_api::{NotReady, ReadyResponse};
 
@@ -43,7 +45,12 @@ where
         Err(error) => (error.status(), error.headers_mut()),
     };
     if let Some(headers) = headers {
-        rqctx.context().cors.apply(rqctx.request.headers(), headers);
+        let context = rqctx.context();
+        context.cors.apply(rqctx.request.headers(), headers);
+        if context.is_draining() {
+            // Keep-alive clients reconnect, and the load balancer sends them elsewhere.
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
     }
     drop(in_flight);
     metrics::request(

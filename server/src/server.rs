@@ -125,6 +125,22 @@ impl Server {
         self.metrics.as_ref().map(MetricsServer::local_addr)
     }
 
+    /// The drain before a stop: `/api/v1/ready` answers `503` from now on and every answer
+    /// closes its connection, while everything is still served, for `period` (load
+    /// balancers and Kubernetes take a moment to stop sending traffic) or until `cut_short`
+    /// resolves (a second stop signal).
+    pub async fn drain(&self, period: Duration, cut_short: impl Future<Output = ()>) {
+        if period.is_zero() {
+            return;
+        }
+        self.context().draining.store(true, Ordering::Release);
+        info!(self.log, "draining: /ready answers 503, still serving"; "drain_s" => period.as_secs());
+        tokio::select! {
+            () = tokio::time::sleep(period) => {}
+            () = cut_short => info!(self.log, "drain cut short by a second stop signal"),
+        }
+    }
+
     /// Stops accepting connections and waits up to `timeout` for in-flight requests.
     pub async fn shutdown(self, timeout: Duration) -> Shutdown {
         info!(self.log, "shutting down"; "timeout_s" => timeout.as_secs());

@@ -7,7 +7,7 @@
 //! `/var/tmp/statusboard-dev-<the checkout's path>/` instead, and the tool says so. It
 //! listens on port 54329 (`STATUSBOARD_DEV_PGPORT`), creates the `statusboard` database,
 //! applies the migrations (`statusboard-server migrate`) and runs the server against it
-//! with a development `JWT_SECRET` and pretty logs. Ctrl-C (or SIGTERM) stops the server
+//! with a development `JWT_SECRET`, pretty logs and no drain on stop. Ctrl-C (or SIGTERM) stops the server
 //! gracefully, then PostgreSQL. The server runs in the workspace root; every setting but
 //! `DATABASE_URL` can be overridden in the environment or that directory's `.env`.
 
@@ -61,6 +61,10 @@ pub fn run() -> Result<()> {
         }
         if configured.LOG_FORMAT.is_none() {
             command.env("LOG_FORMAT", "pretty");
+        }
+        // Nothing routes traffic to a development server: Ctrl-C stops it at once.
+        if configured.SHUTDOWN_DRAIN_SECONDS.is_none() {
+            command.env("SHUTDOWN_DRAIN_SECONDS", "0");
         }
         command
     };

@@ -62,8 +62,13 @@ pub struct Settings {
     pub database_connect_timeout: Duration,
     /// `REQUEST_BODY_MAX_BYTES`: the largest request body accepted.
     pub request_body_max_bytes: usize,
-    /// `SHUTDOWN_TIMEOUT_SECONDS`: how long in-flight requests may run after a stop signal.
+    /// `SHUTDOWN_TIMEOUT_SECONDS`: how long in-flight requests may run once the server
+    /// stops accepting connections.
     pub shutdown_timeout: Duration,
+    /// `SHUTDOWN_DRAIN_SECONDS`: how long the server keeps serving after a stop signal,
+    /// `/api/v1/ready` answering `503`, so that load balancers take it out of rotation
+    /// before it stops accepting connections.
+    pub shutdown_drain: Duration,
     /// `METRICS_BIND_ADDRESS`: where Prometheus scrapes `GET /metrics`; `None` (the
     /// variable set to an empty value) turns metrics off.
     pub metrics_bind_address: Option<SocketAddr>,
@@ -113,6 +118,7 @@ impl Settings {
             shutdown_timeout: Duration::from_secs(
                 var!(vars.SHUTDOWN_TIMEOUT_SECONDS).parse_or(30)?,
             ),
+            shutdown_drain: Duration::from_secs(var!(vars.SHUTDOWN_DRAIN_SECONDS).parse_or(5)?),
             metrics_bind_address: match metrics.raw {
                 Some(empty) if empty.trim().is_empty() => None,
                 _ => Some(metrics.parse_or(SocketAddr::from(([127, 0, 0, 1], 9464)))?),
@@ -130,6 +136,7 @@ impl Settings {
             ),
             ("BIND_ADDRESS", "127.0.0.1:0"),
             ("METRICS_BIND_ADDRESS", ""),
+            ("SHUTDOWN_DRAIN_SECONDS", "0"),
         ]);
         let mut settings = Self::from_variables(&vars).expect("test settings are valid");
         settings.database_url = database_url;

@@ -50,6 +50,7 @@ pub struct Variables {
     pub DATABASE_CONNECT_TIMEOUT_SECONDS: Option<Raw>,
     pub REQUEST_BODY_MAX_BYTES: Option<Raw>,
     pub SHUTDOWN_TIMEOUT_SECONDS: Option<Raw>,
+    pub SHUTDOWN_DRAIN_SECONDS: Option<Raw>,
     pub METRICS_BIND_ADDRESS: Option<Raw>,
 }
 

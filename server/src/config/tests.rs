@@ -40,6 +40,7 @@ fn defaults_match_the_reference() {
     assert_eq!(s.database_connect_timeout, Duration::from_secs(5));
     assert_eq!(s.request_body_max_bytes, 1_048_576);
     assert_eq!(s.shutdown_timeout, Duration::from_secs(30));
+    assert_eq!(s.shutdown_drain, Duration::from_secs(5));
     let origins: Vec<&str> = s.cors_origins_list().iter().map(Origin::as_str).collect();
     assert_eq!(origins, ["http://localhost:3000"]);
 }
@@ -126,6 +127,10 @@ fn each_bad_value_names_its_variable() {
     assert_eq!(
         invalid_variable(&[("SHUTDOWN_TIMEOUT_SECONDS", "soon")]),
         "SHUTDOWN_TIMEOUT_SECONDS"
+    );
+    assert_eq!(
+        invalid_variable(&[("SHUTDOWN_DRAIN_SECONDS", "-1")]),
+        "SHUTDOWN_DRAIN_SECONDS"
     );
 }
 

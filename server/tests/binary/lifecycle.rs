@@ -134,3 +134,56 @@ async fn sigterm_lets_in_flight_requests_finish_and_exits_0() {
         "{output}"
     );
 }
+
+/// SIGTERM starts the drain: `/ready` answers `503` at once while everything else is still
+/// served, new connections too, each answer closing its connection; when the drain ends
+/// the server stops and exits 0.
+#[tokio::test]
+async fn sigterm_drains_before_stopping() {
+    let url = statusboard_tests::database::fresh_database_url().await;
+    let (mut process, _dir) = Process::start(&[
+        ("JWT_SECRET", SECRET),
+        ("DATABASE_URL", url.as_str()),
+        ("SHUTDOWN_DRAIN_SECONDS", "2"),
+    ]);
+    let addr = process.addr;
+    let ready = poll::until(Duration::from_secs(10), Duration::from_millis(20), || {
+        get(addr, "/api/v1/ready").filter(|r| probe::status_code(r) == 200)
+    });
+    assert!(ready.is_some(), "never ready: {}", process.output());
+
+    let signalled = Instant::now();
+    process.terminate();
+    let not_ready = poll::until(Duration::from_secs(2), Duration::from_millis(10), || {
+        get(addr, "/api/v1/ready").filter(|r| probe::status_code(r) == 503)
+    })
+    .expect("/ready turns 503 on SIGTERM");
+    assert!(
+        not_ready.contains("the server is shutting down"),
+        "{not_ready}"
+    );
+    // A keep-alive request on a new connection: served, and told to close.
+    let health = raw(addr, b"GET /api/v1/health HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    assert_eq!(probe::status_code(&health), 200, "{health}");
+    assert!(
+        health.to_ascii_lowercase().contains("connection: close"),
+        "{health}"
+    );
+    assert!(
+        signalled.elapsed() < Duration::from_secs(2),
+        "checked within the drain"
+    );
+
+    let status = process.wait(Duration::from_secs(10));
+    let stopped = signalled.elapsed();
+    assert!(status.success(), "{status}: {}", process.output());
+    assert!(
+        stopped >= Duration::from_secs(2),
+        "stopped after {stopped:?}, within the drain"
+    );
+    assert!(
+        process.output().contains("draining"),
+        "{}",
+        process.output()
+    );
+}

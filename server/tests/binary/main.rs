@@ -42,12 +42,14 @@ struct Process {
     stderr: Arc<Mutex<Vec<u8>>>,
 }
 
-/// The binary with an empty environment (no `.env` either) plus `vars`.
+/// The binary with an empty environment (no `.env` either), no drain on stop (unless
+/// `vars` sets one), plus `vars`.
 fn command(vars: &[(&str, &str)]) -> (Command, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let mut command = Command::new(BINARY);
     command
         .env_clear()
+        .env("SHUTDOWN_DRAIN_SECONDS", "0")
         .current_dir(dir.path())
         .stdin(Stdio::null());
     for (name, value) in vars {
