@@ -8,6 +8,7 @@
 //! | `malformed_http.rs` | garbage, slow and oversized requests |
 //! | `metrics.rs` | the Prometheus listener |
 //! | `tokens.rs` | `token issue`: an operator grants a service its tokens |
+//! | `rolling_restart.rs` | three replicas behind HAProxy restarted in turn under load (ignored: needs `haproxy`; `.ci/rolling-restart` runs it) |
 //!
 //! This file holds what they share: the binary run as a child [`Process`].
 
@@ -16,6 +17,7 @@
 mod lifecycle;
 mod malformed_http;
 mod metrics;
+mod rolling_restart;
 mod settings;
 mod tokens;
 
@@ -79,7 +81,11 @@ fn collect(mut from: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
 
 impl Process {
     fn start(vars: &[(&str, &str)]) -> (Self, tempfile::TempDir) {
-        let addr = free_addr();
+        Self::start_at(free_addr(), vars)
+    }
+
+    /// Starts the binary listening on `addr`; returns once `/api/v1/health` answers.
+    fn start_at(addr: SocketAddr, vars: &[(&str, &str)]) -> (Self, tempfile::TempDir) {
         let bind = addr.to_string();
         // Metrics off unless a test turns them on: parallel servers cannot share 9464.
         let mut all = vec![

@@ -1,0 +1,143 @@
+//! A rolling restart loses nothing: three replicas behind HAProxy (Debian's package; health
+//! check on `/api/v1/ready` every 500 ms, no retries, as Kubernetes' Service routing does
+//! not retry either) under steady load on `/api/v1/health`, each replica in turn sent
+//! SIGTERM and started again. Every request must succeed.
+//!
+//! Ignored by default (it needs `haproxy`); `.ci/rolling-restart` runs it.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use super::*;
+
+const REPLICAS: usize = 3;
+const LOADERS: usize = 4;
+
+/// HAProxy in the foreground on `front`, balancing over `replicas`; its statistics (CSV)
+/// on `stats`.
+fn haproxy(
+    dir: &std::path::Path,
+    front: SocketAddr,
+    stats: SocketAddr,
+    replicas: &[SocketAddr],
+) -> Child {
+    let servers: String = replicas
+        .iter()
+        .enumerate()
+        .map(|(i, addr)| format!("    server replica{i} {addr} check inter 500ms fall 1 rise 1\n"))
+        .collect();
+    let config = format!(
+        "global\n    maxconn 1000\n\
+         defaults\n    mode http\n    retries 0\n    timeout connect 2s\n    timeout client 10s\n    timeout server 10s\n\
+         frontend api\n    bind {front}\n    default_backend replicas\n\
+         frontend stats\n    bind {stats}\n    stats enable\n    stats uri /stats\n\
+         backend replicas\n    balance roundrobin\n    option httpchk GET /api/v1/ready\n{servers}"
+    );
+    let path = dir.join("haproxy.cfg");
+    std::fs::write(&path, config).unwrap();
+    Command::new("haproxy")
+        .args(["-db", "-f"])
+        .arg(&path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("haproxy is installed (Debian: apt-get install haproxy)")
+}
+
+/// How many replicas HAProxy has up.
+fn replicas_up(stats: SocketAddr) -> usize {
+    get(stats, "/stats;csv")
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| line.starts_with("replicas,replica") && line.contains(",UP,"))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs haproxy; run by .ci/rolling-restart"]
+async fn a_rolling_restart_behind_haproxy_fails_no_request() {
+    let url = statusboard_tests::database::fresh_database_url().await;
+    let vars = [
+        ("JWT_SECRET", SECRET),
+        ("DATABASE_URL", url.as_str()),
+        ("SHUTDOWN_DRAIN_SECONDS", "2"),
+        ("LOG_LEVEL", "warn"),
+    ];
+    let addrs: Vec<SocketAddr> = (0..REPLICAS).map(|_| free_addr()).collect();
+    let mut replicas: Vec<(Process, tempfile::TempDir)> = addrs
+        .iter()
+        .map(|addr| Process::start_at(*addr, &vars))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let (front, stats) = (free_addr(), free_addr());
+    let mut balancer = haproxy(dir.path(), front, stats, &addrs);
+    let all_up = || {
+        poll::until(Duration::from_secs(20), Duration::from_millis(50), || {
+            (replicas_up(stats) == REPLICAS).then_some(())
+        })
+    };
+    assert!(all_up().is_some(), "HAProxy never saw the replicas up");
+
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let (ok, failed) = (
+        std::sync::Arc::new(AtomicU64::new(0)),
+        std::sync::Arc::new(AtomicU64::new(0)),
+    );
+    let loaders: Vec<_> = (0..LOADERS)
+        .map(|_| {
+            let (stop, ok, failed) = (stop.clone(), ok.clone(), failed.clone());
+            tokio::spawn(async move {
+                let http = reqwest::Client::new();
+                let mut failures = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let answer = http
+                        .get(format!("http://{front}/api/v1/health"))
+                        .send()
+                        .await;
+                    match answer {
+                        Ok(response) if response.status() == 200 => {
+                            ok.fetch_add(1, Ordering::Relaxed);
+                        }
+                        other => {
+                            failed.fetch_add(1, Ordering::Relaxed);
+                            failures.push(format!("{other:?}"));
+                        }
+                    }
+                }
+                failures
+            })
+        })
+        .collect();
+
+    for (i, addr) in addrs.iter().enumerate() {
+        let before = ok.load(Ordering::Relaxed);
+        let (mut old, _dir) = replicas.remove(i);
+        old.terminate();
+        assert!(
+            old.wait(Duration::from_secs(20)).success(),
+            "{}",
+            old.output()
+        );
+        replicas.insert(i, Process::start_at(*addr, &vars));
+        assert!(
+            all_up().is_some(),
+            "replica {i} did not come back into rotation"
+        );
+        assert!(ok.load(Ordering::Relaxed) > before, "the load went on");
+    }
+    stop.store(true, Ordering::Relaxed);
+    let mut failures = Vec::new();
+    for loader in loaders {
+        failures.extend(loader.await.unwrap());
+    }
+    let _ = balancer.kill();
+    let _ = balancer.wait();
+    let (ok, failed) = (ok.load(Ordering::Relaxed), failed.load(Ordering::Relaxed));
+    println!("rolling restart of {REPLICAS} replicas: {ok} requests succeeded, {failed} failed");
+    assert!(ok > 1000, "too little load to prove anything: {ok}");
+    assert_eq!(
+        failed,
+        0,
+        "first failures: {:?}",
+        &failures[..failures.len().min(5)]
+    );
+}
