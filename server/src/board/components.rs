@@ -3,6 +3,8 @@
 
 use statusboard_api::{Component, ComponentUpdate, Limits};
 
+use tokio_postgres::types::Type;
+
 use super::{BoardError, COMPONENT_COLUMNS, component_from};
 use crate::database::{Database, DatabaseError};
 
@@ -43,8 +45,12 @@ pub async fn put(
 pub async fn get(database: &Database, slug: &str) -> Result<Component, BoardError> {
     let connection = database.connection().await?;
     let sql = format!("SELECT {COMPONENT_COLUMNS} WHERE c.slug = $1");
-    match connection.client().query_opt(&sql, &[&slug]).await? {
-        Some(row) => component_from(&row),
+    let rows = connection
+        .client()
+        .query_typed(&sql, &[(&slug, Type::TEXT)])
+        .await?;
+    match rows.first() {
+        Some(row) => component_from(row),
         None => Err(BoardError::ComponentNotFound(slug.to_owned())),
     }
 }
@@ -60,9 +66,10 @@ pub async fn list(
         "SELECT {COMPONENT_COLUMNS} WHERE $1::text IS NULL OR c.slug > $1 \
          ORDER BY c.slug LIMIT $2"
     );
+    let limit = i64::from(limit);
     let rows = connection
         .client()
-        .query(&sql, &[&after, &i64::from(limit)])
+        .query_typed(&sql, &[(&after, Type::TEXT), (&limit, Type::INT8)])
         .await?;
     rows.iter().map(component_from).collect()
 }
@@ -72,9 +79,12 @@ pub async fn delete(database: &Database, slug: &str) -> Result<(), BoardError> {
     let connection = database.connection().await?;
     let deleted = connection
         .client()
-        .execute("DELETE FROM components WHERE slug = $1", &[&slug])
+        .query_typed(
+            "DELETE FROM components WHERE slug = $1 RETURNING 1",
+            &[(&slug, Type::TEXT)],
+        )
         .await?;
-    if deleted == 0 {
+    if deleted.is_empty() {
         return Err(BoardError::ComponentNotFound(slug.to_owned()));
     }
     Ok(())

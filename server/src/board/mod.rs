@@ -4,6 +4,10 @@
 //! API's types (crate `statusboard-api`). A component's status is its latest report's (by
 //! `reported_at`, then `id`), read with the component, so that it can never disagree with
 //! the reports; its `updated_at` is the later of its own last change and that report.
+//!
+//! A statement outside a transaction goes through `query_typed` (one round trip, no named
+//! prepared statement), so that it stays correct behind a pooler in transaction mode
+//! (PgBouncer); inside a transaction, any statement is.
 
 pub mod components;
 pub mod reports;

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use statusboard_api::{Limits, NewStatusReport, StatusReport};
 use tokio_postgres::Row;
+use tokio_postgres::types::Type;
 
 use super::{BoardError, status_from};
 use crate::database::{Database, Transaction};
@@ -119,22 +120,32 @@ pub async fn list(
     let connection = database.connection().await?;
     let client = connection.client();
     let (after_at, after_id) = after.unzip();
+    let limit = i64::from(limit);
     let rows = client
-        .query(
+        .query_typed(
             "SELECT id, component, status, message, reported_by, reported_at \
              FROM status_reports \
              WHERE component = $1 \
-               AND ($2::timestamptz IS NULL OR reported_at >= $2) \
-               AND ($3::timestamptz IS NULL OR (reported_at, id) < ($3, $4::bigint)) \
+               AND ($2 IS NULL OR reported_at >= $2) \
+               AND ($3 IS NULL OR (reported_at, id) < ($3, $4)) \
              ORDER BY reported_at DESC, id DESC LIMIT $5",
-            &[&slug, &since, &after_at, &after_id, &i64::from(limit)],
+            &[
+                (&slug, Type::TEXT),
+                (&since, Type::TIMESTAMPTZ),
+                (&after_at, Type::TIMESTAMPTZ),
+                (&after_id, Type::INT8),
+                (&limit, Type::INT8),
+            ],
         )
         .await?;
     if rows.is_empty() {
         let exists = client
-            .query_opt("SELECT 1 FROM components WHERE slug = $1", &[&slug])
+            .query_typed(
+                "SELECT 1 FROM components WHERE slug = $1",
+                &[(&slug, Type::TEXT)],
+            )
             .await?;
-        if exists.is_none() {
+        if exists.is_empty() {
             return Err(BoardError::ComponentNotFound(slug.to_owned()));
         }
     }
