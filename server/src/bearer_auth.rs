@@ -14,11 +14,11 @@
 use std::any::Any;
 
 use dropshot::{
-    ApiEndpointBodyContentType, ExtensionMode, ExtractorMetadata, HttpError, RequestContext,
-    ServerContext, SharedExtractor,
+    ApiEndpointBodyContentType, ClientErrorStatusCode, ExtensionMode, ExtractorMetadata,
+    HttpError, RequestContext, ServerContext, SharedExtractor,
 };
 
-use crate::auth::{AuthError, Claims, TokenType};
+use crate::auth::{AuthError, Claims, Scope, TokenType};
 use crate::context::ApiContext;
 
 /// The verified claims of the request's access token. An endpoint that takes it as a
@@ -31,6 +31,34 @@ impl BearerAuth {
     /// The verified claims.
     pub fn claims(&self) -> &Claims {
         &self.0
+    }
+
+    /// `Ok` when the token carries `scope`; otherwise the `403` to answer
+    /// (`error_code: "InsufficientScope"`, `WWW-Authenticate: Bearer
+    /// error="insufficient_scope", scope="…"`, RFC 6750 section 3.1).
+    pub fn require(&self, scope: Scope) -> Result<(), HttpError> {
+        if self.0.scope.split_whitespace().any(|s| s == scope.as_str()) {
+            return Ok(());
+        }
+        let mut error = HttpError::for_client_error(
+            Some("InsufficientScope".to_owned()),
+            ClientErrorStatusCode::FORBIDDEN,
+            format!(
+                "this operation needs a token with the scope {scope}; this one has {}",
+                if self.0.scope.is_empty() {
+                    "none"
+                } else {
+                    &self.0.scope
+                }
+            ),
+        );
+        let challenge = format!("Bearer error=\"insufficient_scope\", scope=\"{scope}\"");
+        if let Ok(value) = http::HeaderValue::from_str(&challenge) {
+            error
+                .headers_mut()
+                .insert(http::header::WWW_AUTHENTICATE, value);
+        }
+        Err(error)
     }
 }
 
@@ -87,6 +115,27 @@ impl SharedExtractor for BearerAuth {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_scope_is_a_403_naming_it() {
+        let mut claims = Claims::new("svc", 0, 1, TokenType::Access);
+        claims.scope = "reports:write".to_owned();
+        let auth = BearerAuth(claims);
+        assert!(auth.require(Scope::ReportsWrite).is_ok());
+        let error = auth.require(Scope::ComponentsWrite).unwrap_err();
+        assert_eq!(error.status_code.as_u16(), 403);
+        assert_eq!(error.error_code.as_deref(), Some("InsufficientScope"));
+        assert!(error.external_message.contains("components:write"));
+        let challenge = error
+            .headers
+            .as_deref()
+            .and_then(|h| h.get(http::header::WWW_AUTHENTICATE))
+            .and_then(|v| v.to_str().ok());
+        assert_eq!(
+            challenge,
+            Some("Bearer error=\"insufficient_scope\", scope=\"components:write\"")
+        );
+    }
 
     fn header(value: &'static str) -> http::HeaderValue {
         http::HeaderValue::from_static(value)

@@ -76,6 +76,20 @@ pub enum AuthError {
     Invalid,
 }
 
+impl AuthError {
+    /// The `WWW-Authenticate` challenge answering it (RFC 6750, section 3): a bare `Bearer`
+    /// when no credentials came, with the error code when they did.
+    pub fn challenge(&self) -> &'static str {
+        match self {
+            Self::MissingHeader => "Bearer",
+            Self::MalformedHeader => "Bearer error=\"invalid_request\"",
+            Self::Expired | Self::WrongType { .. } | Self::Invalid => {
+                "Bearer error=\"invalid_token\""
+            }
+        }
+    }
+}
+
 impl From<AuthError> for HttpError {
     fn from(error: AuthError) -> Self {
         let mut http = HttpError::for_client_error(
@@ -85,7 +99,7 @@ impl From<AuthError> for HttpError {
         );
         http.headers_mut().insert(
             http::header::WWW_AUTHENTICATE,
-            http::HeaderValue::from_static("Bearer"),
+            http::HeaderValue::from_static(error.challenge()),
         );
         http
     }

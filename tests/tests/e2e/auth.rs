@@ -59,9 +59,10 @@ async fn call(protected: &Protected, authorization: Option<&str>) -> reqwest::Re
     request.send().await.unwrap()
 }
 
-async fn assert_unauthorized(response: reqwest::Response, message_part: &str) {
+/// A `401` with `challenge` in `WWW-Authenticate` and `message_part` in its message.
+async fn assert_unauthorized(response: reqwest::Response, challenge: &str, message_part: &str) {
     assert_eq!(response.status(), 401);
-    assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    assert_eq!(response.headers()["www-authenticate"], challenge);
     assert_eq!(
         response.headers()["access-control-allow-origin"],
         "http://localhost:3000"
@@ -85,13 +86,30 @@ async fn a_valid_access_token_is_admitted() {
 #[tokio::test]
 async fn everything_else_is_a_json_401() {
     let protected = start();
-    assert_unauthorized(call(&protected, None).await, "missing Authorization").await;
-    assert_unauthorized(call(&protected, Some("Basic dTpw")).await, "malformed").await;
-    assert_unauthorized(call(&protected, Some("Bearer not-a-jwt")).await, "invalid").await;
+    const INVALID: &str = "Bearer error=\"invalid_token\"";
+    assert_unauthorized(
+        call(&protected, None).await,
+        "Bearer",
+        "missing Authorization",
+    )
+    .await;
+    assert_unauthorized(
+        call(&protected, Some("Basic dTpw")).await,
+        "Bearer error=\"invalid_request\"",
+        "malformed",
+    )
+    .await;
+    assert_unauthorized(
+        call(&protected, Some("Bearer not-a-jwt")).await,
+        INVALID,
+        "invalid",
+    )
+    .await;
 
     let refresh = protected.keys.issue("user-42", TokenType::Refresh).unwrap();
     assert_unauthorized(
         call(&protected, Some(&format!("Bearer {refresh}"))).await,
+        INVALID,
         "Refresh",
     )
     .await;
@@ -102,6 +120,7 @@ async fn everything_else_is_a_json_401() {
         .unwrap();
     assert_unauthorized(
         call(&protected, Some(&format!("Bearer {expired}"))).await,
+        INVALID,
         "expired",
     )
     .await;
