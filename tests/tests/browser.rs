@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use statusboard_server::config::{DatabaseUrl, Origin};
 use statusboard_tests::app::TestApp;
-use statusboard_tests::os::free_loopback_port;
 use statusboard_tests::poll;
 use statusboard_tests::postgres::{Cluster, DataDir};
 
@@ -49,13 +48,16 @@ async fn the_typescript_client_in_headless_chromium() {
         .await
         .unwrap()
         .unwrap();
-    let allowed_port = free_loopback_port().unwrap();
-    let other_port = free_loopback_port().unwrap();
+    // The page server's two ports, held until it takes them: the API server, started
+    // meanwhile on port 0, could otherwise be given one of them.
+    let reserved = [(); 2].map(|()| std::net::TcpListener::bind("127.0.0.1:0").unwrap());
+    let [allowed_port, other_port] = reserved.each_ref().map(|l| l.local_addr().unwrap().port());
     let url = DatabaseUrl::parse("DATABASE_URL", &cluster.url("postgres")).unwrap();
     let mut settings = TestApp::settings(url);
     settings.cors_origins =
         vec![Origin::parse(&format!("http://localhost:{allowed_port}")).unwrap()];
     let app = TestApp::spawn_ready(settings).await;
+    drop(reserved);
 
     let run = |phase: &'static str, base_url: String| {
         tokio::task::spawn_blocking(move || browser(phase, &base_url, allowed_port, other_port))

@@ -12,6 +12,16 @@ use super::*;
 const REPLICAS: usize = 3;
 const LOADERS: usize = 4;
 
+/// A running HAProxy, stopped when dropped (also when the test fails).
+struct Balancer(Child);
+
+impl Drop for Balancer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// HAProxy in the foreground on `front`, balancing over `replicas`; its statistics (CSV)
 /// on `stats`.
 fn haproxy(
@@ -19,7 +29,7 @@ fn haproxy(
     front: SocketAddr,
     stats: SocketAddr,
     replicas: &[SocketAddr],
-) -> Child {
+) -> Balancer {
     let servers: String = replicas
         .iter()
         .enumerate()
@@ -34,13 +44,14 @@ fn haproxy(
     );
     let path = dir.join("haproxy.cfg");
     std::fs::write(&path, config).unwrap();
-    Command::new("haproxy")
+    let child = Command::new("haproxy")
         .args(["-db", "-f"])
         .arg(&path)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("haproxy is installed (Debian: apt-get install haproxy)")
+        .expect("haproxy is installed (Debian: apt-get install haproxy)");
+    Balancer(child)
 }
 
 /// How many replicas HAProxy has up.
@@ -69,7 +80,7 @@ async fn a_rolling_restart_behind_haproxy_fails_no_request() {
         .collect();
     let dir = tempfile::tempdir().unwrap();
     let (front, stats) = (free_addr(), free_addr());
-    let mut balancer = haproxy(dir.path(), front, stats, &addrs);
+    let balancer = haproxy(dir.path(), front, stats, &addrs);
     let all_up = || {
         poll::until(Duration::from_secs(20), Duration::from_millis(50), || {
             (replicas_up(stats) == REPLICAS).then_some(())
@@ -129,8 +140,7 @@ async fn a_rolling_restart_behind_haproxy_fails_no_request() {
     for loader in loaders {
         failures.extend(loader.await.unwrap());
     }
-    let _ = balancer.kill();
-    let _ = balancer.wait();
+    drop(balancer);
     let (ok, failed) = (ok.load(Ordering::Relaxed), failed.load(Ordering::Relaxed));
     println!("rolling restart of {REPLICAS} replicas: {ok} requests succeeded, {failed} failed");
     assert!(ok > 1000, "too little load to prove anything: {ok}");
