@@ -14,9 +14,10 @@ COPY client/Cargo.toml client/
 COPY build-tools/xtask/Cargo.toml build-tools/xtask/
 COPY build-tools/openapi/Cargo.toml build-tools/openapi/
 COPY build-tools/devtools/Cargo.toml build-tools/devtools/
+COPY build-tools/baselines/Cargo.toml build-tools/baselines/
 COPY tests/Cargo.toml tests/
 RUN for crate in server server/api client build-tools/xtask build-tools/openapi \
-        build-tools/devtools tests; do \
+        build-tools/devtools build-tools/baselines tests; do \
         mkdir -p "$crate/src" && touch "$crate/src/lib.rs" \
         && echo 'fn main() {}' > "$crate/src/main.rs"; \
     done \

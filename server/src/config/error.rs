@@ -23,7 +23,7 @@ pub enum SettingsError {
 
     /// A secret is too short to be a key.
     #[error(
-        "{name} is {length} bytes long: an HS256 key must have at least {minimum} bytes \
+        "{name} is too short ({length} bytes): an HS256 key must have at least {minimum} bytes \
          (RFC 7518, section 3.2); generate one with `openssl rand -hex 32`"
     )]
     ShortSecret {

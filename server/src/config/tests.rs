@@ -70,7 +70,7 @@ fn a_jwt_secret_shorter_than_32_bytes_is_refused_without_showing_it() {
     );
     let message = err.to_string();
     assert!(
-        message.starts_with("JWT_SECRET is 31 bytes long"),
+        message.starts_with("JWT_SECRET is too short (31 bytes)"),
         "{message}"
     );
     assert!(!message.contains(short), "{message}");
