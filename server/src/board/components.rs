@@ -6,7 +6,7 @@ use statusboard_api::{Component, ComponentUpdate, Limits};
 use tokio_postgres::types::Type;
 
 use super::{BoardError, COMPONENT_COLUMNS, component_from};
-use crate::database::{Database, DatabaseError};
+use crate::database::Database;
 
 /// Creates the component `slug`, or updates its name and description. Answers it, and
 /// whether it was created.
@@ -28,14 +28,10 @@ pub async fn put(
                      RETURNING xmax = 0",
                     &[&slug, &update.name, &update.description],
                 )
-                .await
-                .map_err(DatabaseError::from)?
+                .await?
                 .get(0);
             let sql = format!("SELECT {COMPONENT_COLUMNS} WHERE c.slug = $1");
-            let row = tx
-                .query_one(&sql, &[&slug])
-                .await
-                .map_err(DatabaseError::from)?;
+            let row = tx.query_one(&sql, &[&slug]).await?;
             Ok((component_from(&row)?, created))
         })
         .await
