@@ -1,115 +1,78 @@
-//! `BearerAuth`: the dropshot extractor for `Authorization: Bearer <access token>`,
-//! verified with the server context's keys (see [`crate::auth`]).
+//! Checking the access token of an operation that needs one: [`authorize`].
 //!
-//! To protect an endpoint, take [`BearerAuth`] as a parameter:
+//! An operation declares that it needs a token, and which scope, by taking
+//! [`statusboard_api::Bearer`] as a parameter (the document then shows the
+//! `Authorization` header and the scope). Its handler calls [`authorize`] first, inside
+//! `respond`, so that the `401`/`403` carries the same headers as any other answer:
 //!
 //! ```ignore
-//! async fn me(rqctx: RequestContext<ApiContext>, auth: BearerAuth)
-//!     -> Result<HttpResponseOk<Me>, HttpError> {
-//!     let user_id = &auth.claims().sub;
-//!     // …
+//! async fn put_component(rqctx: RequestContext<ApiContext>, auth: Bearer<ComponentsWrite>, …)
+//!     -> Result<ComponentSaved, HttpError> {
+//!     respond(&rqctx, async {
+//!         let claims = authorize(rqctx.context(), &auth)?;
+//!         // … claims.sub is who asked
+//!     }).await
 //! }
 //! ```
 
-use std::any::Any;
+use dropshot::{ClientErrorStatusCode, HttpError};
+use statusboard_api::{Bearer, RequiredScope, Scope};
 
-use dropshot::{
-    ApiEndpointBodyContentType, ClientErrorStatusCode, ExtensionMode, ExtractorMetadata,
-    HttpError, RequestContext, ServerContext, SharedExtractor,
-};
-
-use crate::auth::{AuthError, Claims, Scope, TokenType};
+use crate::auth::{AuthError, Claims, TokenType};
 use crate::context::ApiContext;
 
-/// The verified claims of the request's access token. An endpoint that takes it as a
-/// parameter answers `401` (dropshot's JSON error body, `error_code: "Unauthorized"`,
-/// `WWW-Authenticate: Bearer`) to any request without a valid access token.
-#[derive(Debug)]
-pub struct BearerAuth(Claims);
-
-impl BearerAuth {
-    /// The verified claims.
-    pub fn claims(&self) -> &Claims {
-        &self.0
-    }
-
-    /// `Ok` when the token carries `scope`; otherwise the `403` to answer
-    /// (`error_code: "InsufficientScope"`, `WWW-Authenticate: Bearer
-    /// error="insufficient_scope", scope="…"`, RFC 6750 section 3.1).
-    pub fn require(&self, scope: Scope) -> Result<(), HttpError> {
-        if self.0.scope.split_whitespace().any(|s| s == scope.as_str()) {
-            return Ok(());
-        }
-        let mut error = HttpError::for_client_error(
-            Some("InsufficientScope".to_owned()),
-            ClientErrorStatusCode::FORBIDDEN,
-            format!(
-                "this operation needs a token with the scope {scope}; this one has {}",
-                if self.0.scope.is_empty() {
-                    "none"
-                } else {
-                    &self.0.scope
-                }
-            ),
-        );
-        let challenge = format!("Bearer error=\"insufficient_scope\", scope=\"{scope}\"");
-        if let Ok(value) = http::HeaderValue::from_str(&challenge) {
-            error
-                .headers_mut()
-                .insert(http::header::WWW_AUTHENTICATE, value);
-        }
-        Err(error)
+/// The verified claims of the request's access token, when it carries the operation's
+/// scope. Otherwise the error to answer: `401` (`error_code: "Unauthorized"`,
+/// `WWW-Authenticate: Bearer`, with `error="invalid_request"` or `"invalid_token"` when a
+/// header came, RFC 6750) or `403` (see [`insufficient_scope`]).
+pub fn authorize<S: RequiredScope>(
+    context: &ApiContext,
+    bearer: &Bearer<S>,
+) -> Result<Claims, HttpError> {
+    let token = bearer_token(bearer.header())?;
+    let claims = context.auth.verify(token, TokenType::Access)?;
+    if claims.scope.split_whitespace().any(|s| s == S::SCOPE.as_str()) {
+        Ok(claims)
+    } else {
+        Err(insufficient_scope(S::SCOPE, &claims.scope))
     }
 }
 
+/// The `403` for a token with the scopes `granted` but not `scope`
+/// (`error_code: "InsufficientScope"`, `WWW-Authenticate: Bearer
+/// error="insufficient_scope", scope="…"`, RFC 6750 section 3.1).
+fn insufficient_scope(scope: Scope, granted: &str) -> HttpError {
+    let mut error = HttpError::for_client_error(
+        Some("InsufficientScope".to_owned()),
+        ClientErrorStatusCode::FORBIDDEN,
+        format!(
+            "this operation needs a token with the scope {scope}; this one has {}",
+            if granted.is_empty() { "none" } else { granted }
+        ),
+    );
+    let challenge = format!("Bearer error=\"insufficient_scope\", scope=\"{scope}\"");
+    if let Ok(value) = http::HeaderValue::from_str(&challenge) {
+        error
+            .headers_mut()
+            .insert(http::header::WWW_AUTHENTICATE, value);
+    }
+    error
+}
+
 /// The token of an `Authorization: Bearer <token>` header value.
-fn bearer_token(header: Option<&http::HeaderValue>) -> Result<&str, AuthError> {
+fn bearer_token(header: Option<&str>) -> Result<&str, AuthError> {
     let value = header.ok_or(AuthError::MissingHeader)?;
-    let value = value.to_str().map_err(|_| AuthError::MalformedHeader)?;
     let (scheme, token) = value
         .trim()
         .split_once(' ')
         .ok_or(AuthError::MalformedHeader)?;
     let token = token.trim();
-    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() || token.contains(' ') {
+    // RFC 6750's b64token: visible ASCII only.
+    let visible = token.bytes().all(|b| b.is_ascii_graphic());
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() || !visible {
         return Err(AuthError::MalformedHeader);
     }
     Ok(token)
-}
-
-#[async_trait::async_trait]
-impl SharedExtractor for BearerAuth {
-    async fn from_request<Context: ServerContext>(
-        rqctx: &RequestContext<Context>,
-    ) -> Result<Self, HttpError> {
-        let context = (rqctx.context() as &dyn Any)
-            .downcast_ref::<ApiContext>()
-            .ok_or_else(|| {
-                HttpError::for_internal_error(
-                    "BearerAuth needs the ApiContext server context".into(),
-                )
-            })?;
-        let result = bearer_token(rqctx.request.headers().get(http::header::AUTHORIZATION))
-            .and_then(|token| context.auth.verify(token, TokenType::Access));
-        match result {
-            Ok(claims) => Ok(Self(claims)),
-            Err(e) => {
-                // Extractors run before the handler's `respond`: add its headers here.
-                let mut error = HttpError::from(e);
-                context
-                    .cors
-                    .apply(rqctx.request.headers(), error.headers_mut());
-                Err(error)
-            }
-        }
-    }
-
-    fn metadata(_body_content_type: ApiEndpointBodyContentType) -> ExtractorMetadata {
-        ExtractorMetadata {
-            extension_mode: ExtensionMode::None,
-            parameters: Vec::new(),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -118,14 +81,11 @@ mod tests {
 
     #[test]
     fn a_missing_scope_is_a_403_naming_it() {
-        let mut claims = Claims::new("svc", 0, 1, TokenType::Access);
-        claims.scope = "reports:write".to_owned();
-        let auth = BearerAuth(claims);
-        assert!(auth.require(Scope::ReportsWrite).is_ok());
-        let error = auth.require(Scope::ComponentsWrite).unwrap_err();
+        let error = insufficient_scope(Scope::ComponentsWrite, "reports:write");
         assert_eq!(error.status_code.as_u16(), 403);
         assert_eq!(error.error_code.as_deref(), Some("InsufficientScope"));
         assert!(error.external_message.contains("components:write"));
+        assert!(error.external_message.ends_with("this one has reports:write"));
         let challenge = error
             .headers
             .as_deref()
@@ -137,17 +97,10 @@ mod tests {
         );
     }
 
-    fn header(value: &'static str) -> http::HeaderValue {
-        http::HeaderValue::from_static(value)
-    }
-
     #[test]
     fn reads_the_bearer_token() {
-        assert_eq!(
-            bearer_token(Some(&header("Bearer abc.def.ghi"))),
-            Ok("abc.def.ghi")
-        );
-        assert_eq!(bearer_token(Some(&header("bearer  abc"))), Ok("abc"));
+        assert_eq!(bearer_token(Some("Bearer abc.def.ghi")), Ok("abc.def.ghi"));
+        assert_eq!(bearer_token(Some("bearer  abc")), Ok("abc"));
     }
 
     #[test]
@@ -160,17 +113,13 @@ mod tests {
             "Basic dXNlcjpwYXNz",
             "Token abc",
             "Bearer a b",
+            "Bearer \u{fffd}",
         ] {
             assert_eq!(
-                bearer_token(Some(&header(bad))),
+                bearer_token(Some(bad)),
                 Err(AuthError::MalformedHeader),
                 "{bad}"
             );
         }
-        let not_ascii = http::HeaderValue::from_bytes(b"Bearer \xff").unwrap();
-        assert_eq!(
-            bearer_token(Some(&not_ascii)),
-            Err(AuthError::MalformedHeader)
-        );
     }
 }

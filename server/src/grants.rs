@@ -12,37 +12,11 @@
 //!   stolen refresh token stops working for the thief and for the rightful holder alike,
 //!   who must ask the operator for a new grant.
 
-use serde::Serialize;
+use dropshot::{ClientErrorStatusCode, HttpError};
+use statusboard_api::{TokenKind, TokenResponse};
 
 use crate::auth::{AuthError, Claims, JwtKeys, Scopes, TokenType};
 use crate::database::{Database, DatabaseError, Transaction};
-
-/// A token pair, in OAuth 2.0's token-response shape (RFC 6749, section 5.1). `Debug`
-/// never shows the tokens.
-#[derive(Clone, PartialEq, Eq, Serialize)]
-pub struct TokenResponse {
-    /// The access token, for `Authorization: Bearer …`.
-    pub access_token: String,
-    /// The refresh token, for a new pair once the access token expires.
-    pub refresh_token: String,
-    /// Always `Bearer`.
-    pub token_type: &'static str,
-    /// Seconds until the access token expires.
-    pub expires_in: u64,
-    /// What the tokens allow, space-separated.
-    pub scope: String,
-}
-
-impl std::fmt::Debug for TokenResponse {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenResponse")
-            .field("access_token", &"[redacted]")
-            .field("refresh_token", &"[redacted]")
-            .field("expires_in", &self.expires_in)
-            .field("scope", &self.scope)
-            .finish()
-    }
-}
 
 /// Why no pair was granted.
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +36,21 @@ pub enum GrantError {
     /// The database failed.
     #[error(transparent)]
     Database(#[from] DatabaseError),
+}
+
+/// `400 InvalidGrant` (OAuth 2.0's `invalid_grant`) for a refresh token that grants
+/// nothing; the database's errors as usual.
+impl From<GrantError> for HttpError {
+    fn from(error: GrantError) -> Self {
+        match error {
+            GrantError::Database(e) => e.into(),
+            other => HttpError::for_client_error(
+                Some("InvalidGrant".to_owned()),
+                ClientErrorStatusCode::BAD_REQUEST,
+                other.to_string(),
+            ),
+        }
+    }
 }
 
 /// Starts a family for `subject` with `scopes` and answers its first pair.
@@ -198,7 +187,7 @@ fn pair(
     Ok(TokenResponse {
         access_token: keys.sign(&access)?,
         refresh_token: keys.sign(&refresh)?,
-        token_type: "Bearer",
+        token_type: TokenKind::Bearer,
         expires_in: access.exp - access.iat,
         scope: scope.to_owned(),
     })

@@ -23,7 +23,7 @@ use dropshot::{
 };
 use http::header::{self, HeaderValue};
 use http::{HeaderMap, Response, StatusCode};
-use statusboard_api::{NotReady, ReadyResponse};
+use statusboard_api::{ComponentSaved, NotReady, ReadyResponse};
 
 use crate::context::ApiContext;
 use crate::metrics;
@@ -95,6 +95,15 @@ impl Answer for ReadyResponse {
     }
     fn headers_mut(&mut self) -> Option<&mut HeaderMap> {
         Some(ReadyResponse::headers_mut(self))
+    }
+}
+
+impl Answer for ComponentSaved {
+    fn status(&self) -> StatusCode {
+        HttpResponse::status_code(self)
+    }
+    fn headers_mut(&mut self) -> Option<&mut HeaderMap> {
+        Some(ComponentSaved::headers_mut(self))
     }
 }
 

@@ -3,6 +3,100 @@
  * Do not make direct changes to the file.
  */
 export interface paths {
+    "/api/v1/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange a refresh token for a new token pair.
+         * @description A refresh token works once (rotation). Presented again, it revokes every token of its grant, the rightful holder's included (the OAuth 2.0 defence against stolen refresh tokens): the operator must then issue a new grant. An invalid, expired, spent or revoked refresh token is `400` (`error_code: "InvalidGrant"`, as OAuth 2.0's `invalid_grant`).
+         */
+        post: operations["refresh_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/components": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the components, ordered by slug, a page at a time.
+         * @description Anyone may read the board. A page holds at most `limit` components (100 when left out); `next_page`, when present, is the `page_token` of the next one.
+         */
+        get: operations["list_components"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/components/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read one component, with its current status.
+         * @description Anyone may read the board. Answers `404` (`error_code: "ComponentNotFound"`) when there is no component with this slug.
+         */
+        get: operations["get_component"];
+        /**
+         * Create a component, or update its name and description.
+         * @description Needs a token with the scope `components:write`. Answers `201 Created` (with `Location`) when the component is new and `200` when it existed; either way the body is the component. A slug is lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters; a bad slug, name or description is `400` naming the field, and nothing is written.
+         */
+        put: operations["put_component"];
+        post?: never;
+        /**
+         * Delete a component and all its reports.
+         * @description Needs a token with the scope `components:write`. Answers `204`, or `404` (`error_code: "ComponentNotFound"`) when there is no such component.
+         */
+        delete: operations["delete_component"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/components/{slug}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a component's status reports, newest first, a page at a time.
+         * @description Anyone may read the board. With `since` (RFC 3339), only the reports recorded at or after it. A page holds at most `limit` reports (100 when left out); `next_page`, when present, is the `page_token` of the next one, which keeps the first page's `since`. Answers `404` (`error_code: "ComponentNotFound"`) for an unknown component.
+         */
+        get: operations["list_reports"];
+        put?: never;
+        /**
+         * Record a status report for a component.
+         * @description Needs a token with the scope `reports:write`; the token's subject becomes the report's `reported_by` and the server's clock its `reported_at`. The component's status becomes the report's. Answers `201` with the report, `404` (`error_code: "ComponentNotFound"`) for an unknown component, `400` naming the field for bad input.
+         *
+         *     Retries never record twice: send an `Idempotency-Key`, and the same key from the same subject within 24 hours answers the first report again (`201`) without recording anything; the same key with a different report is `422` (`error_code: "IdempotencyKeyReused"`).
+         */
+        post: operations["create_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health": {
         parameters: {
             query?: never;
@@ -47,6 +141,41 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A part of the service whose status the board shows. */
+        Component: {
+            /** @description What it is (at most 2,000 characters). */
+            description: string;
+            /** @description Its name as people read it (1 to 200 characters). */
+            name: string;
+            /** @description Its identity in paths: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters. */
+            slug: string;
+            /** @description The status of its latest report; `operational` before its first. */
+            status: components["schemas"]["ComponentStatus"];
+            /**
+             * Format: date-time
+             * @description When its name, description or status last changed.
+             */
+            updated_at: string;
+        };
+        /** @description A single page of results */
+        ComponentResultsPage: {
+            /** @description list of items on this page of results */
+            items: components["schemas"]["Component"][];
+            /** @description token used to fetch the next page of results (if any) */
+            next_page?: string | null;
+        };
+        /** @description How a component is doing: the status of its latest report (`operational` before its first). */
+        ComponentStatus: "operational" | "degraded_performance" | "partial_outage" | "major_outage" | "under_maintenance";
+        /** @description What a component is called and what it is, as created or updated. */
+        ComponentUpdate: {
+            /**
+             * @description What it is (at most 2,000 characters; empty when left out).
+             * @default
+             */
+            description: string;
+            /** @description Its name as people read it (1 to 200 characters). */
+            name: string;
+        };
         /** @description Error information from a response. */
         Error: {
             error_code?: string;
@@ -60,6 +189,16 @@ export interface components {
         };
         /** @description The state of the service or one of its parts. */
         HealthStatus: "ok";
+        /** @description A report as a service sends it. */
+        NewStatusReport: {
+            /**
+             * @description What happened, for people (at most 2,000 characters; empty when left out).
+             * @default
+             */
+            message: string;
+            /** @description The component's status as of now. */
+            status: components["schemas"]["ComponentStatus"];
+        };
         /** @description The answer of the readiness check when the service is not ready (`503`). */
         NotReady: {
             /** @description Why: what failed when reaching the database. */
@@ -81,6 +220,57 @@ export interface components {
             database: components["schemas"]["HealthStatus"];
             /** @description `ok`: the service is ready. */
             status: components["schemas"]["HealthStatus"];
+        };
+        /** @description A refresh token to exchange for a new token pair. */
+        RefreshRequest: {
+            /** @description The refresh token of the latest pair. It works once. */
+            refresh_token: string;
+        };
+        /** @description A status recorded for a component. */
+        StatusReport: {
+            /** @description The component's slug. */
+            component: string;
+            /**
+             * Format: int64
+             * @description Its id: later reports have greater ids.
+             */
+            id: number;
+            /** @description What happened, for people (at most 2,000 characters). */
+            message: string;
+            /**
+             * Format: date-time
+             * @description When the server recorded it.
+             */
+            reported_at: string;
+            /** @description Who reported it: the subject of the token it was recorded with. */
+            reported_by: string;
+            /** @description The component's status as of this report. */
+            status: components["schemas"]["ComponentStatus"];
+        };
+        /** @description A single page of results */
+        StatusReportResultsPage: {
+            /** @description list of items on this page of results */
+            items: components["schemas"]["StatusReport"][];
+            /** @description token used to fetch the next page of results (if any) */
+            next_page?: string | null;
+        };
+        /** @description How to present the access token. */
+        TokenKind: "Bearer";
+        /** @description A token pair, in OAuth 2.0's token-response shape (RFC 6749, section 5.1). `Debug` never shows the tokens. */
+        TokenResponse: {
+            /** @description The access token, for `Authorization: Bearer …`. */
+            access_token: string;
+            /**
+             * Format: uint64
+             * @description Seconds until the access token expires.
+             */
+            expires_in: number;
+            /** @description The refresh token, for a new pair once the access token expires. It works once: presented again, it revokes every token of its grant. */
+            refresh_token: string;
+            /** @description What the tokens allow, space-separated (`components:write reports:write`). */
+            scope: string;
+            /** @description Always `Bearer`. */
+            token_type: components["schemas"]["TokenKind"];
         };
     };
     responses: {
@@ -110,6 +300,208 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    refresh_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description successful operation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    list_components: {
+        parameters: {
+            query?: {
+                /** @description Maximum number of items returned by a single call */
+                limit?: number | null;
+                /** @description Token returned by previous call to retrieve the subsequent page */
+                page_token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description successful operation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComponentResultsPage"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    get_component: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The component's slug. */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description successful operation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Component"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    put_component: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `Bearer <access token>`: a token with the scope `components:write` (`statusboard-server token issue`). Required by the server (`401` without it, `403` without the scope); optional here so that clients can set it once for every request. */
+                Authorization?: string;
+            };
+            path: {
+                /** @description The component's slug. */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ComponentUpdate"];
+            };
+        };
+        responses: {
+            /** @description The component: `201 Created` when created, `200` when updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Component"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    delete_component: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `Bearer <access token>`: a token with the scope `components:write` (`statusboard-server token issue`). Required by the server (`401` without it, `403` without the scope); optional here so that clients can set it once for every request. */
+                Authorization?: string;
+            };
+            path: {
+                /** @description The component's slug. */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description successful deletion */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    list_reports: {
+        parameters: {
+            query?: {
+                /** @description Maximum number of items returned by a single call */
+                limit?: number | null;
+                /** @description Token returned by previous call to retrieve the subsequent page */
+                page_token?: string | null;
+                /** @description Only reports recorded at or after this time (RFC 3339, e.g. `2026-11-29T09:00:00Z`). */
+                since?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The component's slug. */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description successful operation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusReportResultsPage"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    create_report: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `Bearer <access token>`: a token with the scope `reports:write` (`statusboard-server token issue`). Required by the server (`401` without it, `403` without the scope); optional here so that clients can set it once for every request. */
+                Authorization?: string;
+                /** @description A key the client chose for this report (1 to 255 characters), e.g. a UUID. The same key from the same token subject within 24 hours answers the first report again and records nothing; with a different report it is `422`. Send a new key for each new report and the same key when retrying one. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The component's slug. */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewStatusReport"];
+            };
+        };
+        responses: {
+            /** @description successful creation */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusReport"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
     health: {
         parameters: {
             query?: never;
@@ -156,4 +548,4 @@ export interface operations {
     };
 }
 /** The version of the API document these types were generated from. */
-export declare const apiVersion = "1.0.0";
+export declare const apiVersion = "2.0.0";

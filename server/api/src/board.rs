@@ -6,12 +6,13 @@
 //! names the first field out of bounds.
 
 use chrono::{DateTime, Utc};
+use dropshot::{ApiEndpointResponse, Body, HttpError, HttpResponse, HttpResponseOk};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// How a component is doing: the status of its latest report (`operational` before its
 /// first).
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Serialize, JsonSchema, PartialEq, Eq, Hash)]
 #[serde(rename_all = "snake_case")]
 pub enum ComponentStatus {
     /// Working normally.
@@ -50,6 +51,21 @@ impl ComponentStatus {
     /// The status called `name`, if there is one.
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+/// Read by name; an unknown name is an error that says it is a status and lists the
+/// known ones (serde's own message names neither the field nor its meaning).
+impl<'de> Deserialize<'de> for ComponentStatus {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Self::parse(&name).ok_or_else(|| {
+            let known: Vec<&str> = Self::ALL.iter().map(|s| s.as_str()).collect();
+            serde::de::Error::custom(format!(
+                "status {name:?} is unknown: expected one of {}",
+                known.join(", ")
+            ))
+        })
     }
 }
 
@@ -109,6 +125,132 @@ pub struct NewStatusReport {
     pub message: String,
 }
 
+/// The path of one component.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+pub struct ComponentPath {
+    /// The component's slug.
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9-]{0,62}$"))]
+    pub slug: String,
+}
+
+/// Where a page of components starts: after this slug (inside `page_token`).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub struct ComponentsPage {
+    /// The last slug of the previous page.
+    pub after: String,
+}
+
+/// Which reports to list.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub struct ReportsScan {
+    /// Only reports recorded at or after this time (RFC 3339, e.g.
+    /// `2026-11-29T09:00:00Z`).
+    #[serde(default, deserialize_with = "rfc3339")]
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// Where a page of reports starts (inside `page_token`): after the previous page's last
+/// report, with the first page's `since`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub struct ReportsPage {
+    /// The first page's `since`.
+    pub since: Option<DateTime<Utc>>,
+    /// When the previous page's last report was recorded.
+    pub reported_at: DateTime<Utc>,
+    /// The previous page's last report.
+    pub id: i64,
+}
+
+/// `since` read as RFC 3339; an error names the field.
+fn rfc3339<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+    let Some(text) = Option::<String>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    DateTime::parse_from_rfc3339(&text)
+        .map(|time| Some(time.with_timezone(&Utc)))
+        .map_err(|e| {
+            serde::de::Error::custom(format!(
+                "since {text:?} is not an RFC 3339 time such as 2026-11-29T09:00:00Z: {e}"
+            ))
+        })
+}
+
+/// The `Idempotency-Key` request header (IETF httpapi draft).
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+pub struct IdempotencyKeyHeader {
+    /// A key the client chose for this report (1 to 255 characters), e.g. a UUID. The same
+    /// key from the same token subject within 24 hours answers the first report again
+    /// and records nothing; with a different report it is `422`. Send a new key for each
+    /// new report and the same key when retrying one.
+    #[serde(rename = "Idempotency-Key")]
+    #[schemars(length(min = 1, max = 255))]
+    pub idempotency_key: Option<String>,
+}
+
+/// The answer of `PUT /api/v1/components/{slug}`: the component, `201 Created` (with
+/// `Location`) when the request created it, `200` when it updated it. The document can
+/// show one success status per operation (dropshot's model): it shows `200` and says
+/// so in the description.
+#[derive(Debug)]
+pub struct ComponentSaved {
+    component: Component,
+    created: bool,
+    headers: http::HeaderMap,
+}
+
+impl ComponentSaved {
+    /// The answer for `component`, which the request `created` or updated.
+    pub fn new(component: Component, created: bool) -> Self {
+        Self {
+            component,
+            created,
+            headers: http::HeaderMap::new(),
+        }
+    }
+
+    /// The extra headers to send.
+    pub fn headers_mut(&mut self) -> &mut http::HeaderMap {
+        &mut self.headers
+    }
+}
+
+impl HttpResponse for ComponentSaved {
+    fn to_result(self) -> Result<http::Response<Body>, HttpError> {
+        let status = HttpResponse::status_code(&self);
+        let body = serde_json::to_vec(&self.component)
+            .map_err(|e| HttpError::for_internal_error(e.to_string()))?;
+        let mut response = http::Response::builder()
+            .status(status)
+            .header(http::header::CONTENT_TYPE, dropshot::CONTENT_TYPE_JSON);
+        if self.created {
+            response = response.header(
+                http::header::LOCATION,
+                format!("/api/v1/components/{}", self.component.slug),
+            );
+        }
+        let mut response = response
+            .body(Body::from(body))
+            .map_err(|e| HttpError::for_internal_error(e.to_string()))?;
+        response.headers_mut().extend(self.headers);
+        Ok(response)
+    }
+
+    fn response_metadata() -> ApiEndpointResponse {
+        let mut metadata = <HttpResponseOk<Component> as HttpResponse>::response_metadata();
+        metadata.description =
+            Some("The component: `201 Created` when created, `200` when updated".to_owned());
+        metadata
+    }
+
+    fn status_code(&self) -> http::StatusCode {
+        if self.created {
+            http::StatusCode::CREATED
+        } else {
+            http::StatusCode::OK
+        }
+    }
+}
+
 /// The bounds of the board's fields, checked on the server.
 #[derive(Debug)]
 pub enum Limits {}
@@ -120,6 +262,8 @@ impl Limits {
     pub const NAME_MAX: usize = 200;
     /// The longest description or message.
     pub const TEXT_MAX: usize = 2000;
+    /// The longest `Idempotency-Key`.
+    pub const IDEMPOTENCY_KEY_MAX: usize = 255;
 
     /// Whether `slug` is a valid slug: `^[a-z0-9][a-z0-9-]{0,62}$`.
     pub fn slug(slug: &str) -> Result<(), String> {
@@ -154,6 +298,18 @@ impl Limits {
     /// The first field of `report` out of bounds, named.
     pub fn report(report: &NewStatusReport) -> Result<(), String> {
         Self::text("message", &report.message)
+    }
+
+    /// Whether `key` is a usable `Idempotency-Key`.
+    pub fn idempotency_key(key: &str) -> Result<(), String> {
+        let length = key.chars().count();
+        if length == 0 || length > Self::IDEMPOTENCY_KEY_MAX {
+            return Err(format!(
+                "Idempotency-Key must have 1 to {} characters (it has {length})",
+                Self::IDEMPOTENCY_KEY_MAX
+            ));
+        }
+        Ok(())
     }
 
     fn text(field: &str, text: &str) -> Result<(), String> {
@@ -219,5 +375,21 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", status.as_str()));
         }
         assert_eq!(ComponentStatus::parse("down"), None);
+        let err = serde_json::from_str::<NewStatusReport>(r#"{"status": "down"}"#).unwrap_err();
+        assert!(err.to_string().starts_with("status \"down\" is unknown"), "{err}");
+    }
+
+    #[test]
+    fn since_is_rfc3339_and_named_when_not() {
+        let scan: ReportsScan =
+            serde_json::from_str(r#"{"since": "2026-11-29T10:00:00+01:00"}"#).unwrap();
+        assert_eq!(
+            scan.since.map(|t| t.to_rfc3339()),
+            Some("2026-11-29T09:00:00+00:00".to_owned())
+        );
+        let err = serde_json::from_str::<ReportsScan>(r#"{"since": "yesterday"}"#).unwrap_err();
+        assert!(err.to_string().starts_with("since \"yesterday\""), "{err}");
+        let none: ReportsScan = serde_json::from_str("{}").unwrap();
+        assert_eq!(none.since, None);
     }
 }

@@ -22,13 +22,24 @@
 //! `versions = ..VERSION_<NAME>` (what the new version retires), and run
 //! `cargo xtask openapi generate`. Until it reaches `main`, a new version may change freely.
 
+mod auth;
 mod board;
 mod readiness;
 
-pub use board::{
-    Component, ComponentStatus, ComponentUpdate, Limits, NewStatusReport, StatusReport,
+pub use auth::{
+    Bearer, ComponentsWrite, RefreshRequest, ReportsWrite, RequiredScope, Scope, TokenKind,
+    TokenResponse,
 };
-use dropshot::{Body, HttpError, HttpResponseHeaders, HttpResponseOk, RequestContext};
+pub use board::{
+    Component, ComponentPath, ComponentSaved, ComponentStatus, ComponentUpdate,
+    ComponentsPage, IdempotencyKeyHeader, Limits, NewStatusReport, ReportsPage, ReportsScan,
+    StatusReport,
+};
+use dropshot::{
+    Body, EmptyScanParams, Header, HttpError, HttpResponseCreated, HttpResponseDeleted,
+    HttpResponseHeaders, HttpResponseOk, PaginationParams, Path, Query, RequestContext,
+    ResultsPage, TypedBody,
+};
 use http::Response;
 pub use readiness::{NotReady, NotReadyStatus, Readiness, ReadyResponse};
 use schemars::JsonSchema;
@@ -43,6 +54,7 @@ mod versions {
     api_versions!([
         // Newest first. To add a version, copy the line below, above itself, with the next
         // major number and a name for the change, e.g. `(2, UPTIME_IN_HEALTH),`.
+        (2, BOARD),
         (1, INITIAL),
     ]);
 }
@@ -78,6 +90,16 @@ pub const VERSION_HEADER: &str = "api-version";
         allow_other_tags = false,
         policy = dropshot::EndpointTagPolicy::ExactlyOne,
         tags = {
+            "auth" = {
+                description = "Token pairs: exchanging a refresh token for a new pair.",
+            },
+            "components" = {
+                description = "The parts of the service whose status the board shows.",
+            },
+            "reports" = {
+                description = "Status reports: what services record about their \
+                               components.",
+            },
             "system" = {
                 description = "Liveness and readiness of the service, for load balancers and \
                                orchestrators.",
@@ -154,6 +176,142 @@ pub trait StatusboardApi {
     async fn docs_script(
         rqctx: RequestContext<Self::Context>,
     ) -> Result<Response<Body>, HttpError>;
+
+    /// List the components, ordered by slug, a page at a time.
+    ///
+    /// Anyone may read the board. A page holds at most `limit` components (100 when
+    /// left out); `next_page`, when present, is the `page_token` of the next one.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/components",
+        operation_id = "list_components",
+        tags = ["components"],
+        versions = VERSION_BOARD..,
+    }]
+    async fn list_components(
+        rqctx: RequestContext<Self::Context>,
+        query: Query<PaginationParams<EmptyScanParams, ComponentsPage>>,
+    ) -> Result<HttpResponseHeaders<HttpResponseOk<ResultsPage<Component>>>, HttpError>;
+
+    /// Read one component, with its current status.
+    ///
+    /// Anyone may read the board. Answers `404` (`error_code: "ComponentNotFound"`) when
+    /// there is no component with this slug.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/components/{slug}",
+        operation_id = "get_component",
+        tags = ["components"],
+        versions = VERSION_BOARD..,
+    }]
+    async fn get_component(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<ComponentPath>,
+    ) -> Result<HttpResponseHeaders<HttpResponseOk<Component>>, HttpError>;
+
+    /// Create a component, or update its name and description.
+    ///
+    /// Needs a token with the scope `components:write`. Answers `201 Created` (with
+    /// `Location`) when the component is new and `200` when it existed; either way the
+    /// body is the component. A slug is lower-case letters, digits and `-`, starting with
+    /// a letter or digit, at most 63 characters; a bad slug, name or description is `400`
+    /// naming the field, and nothing is written.
+    #[endpoint {
+        method = PUT,
+        path = "/api/v1/components/{slug}",
+        operation_id = "put_component",
+        tags = ["components"],
+        versions = VERSION_BOARD..,
+    }]
+    async fn put_component(
+        rqctx: RequestContext<Self::Context>,
+        auth: Bearer<ComponentsWrite>,
+        path: Path<ComponentPath>,
+        body: TypedBody<ComponentUpdate>,
+    ) -> Result<ComponentSaved, HttpError>;
+
+    /// Delete a component and all its reports.
+    ///
+    /// Needs a token with the scope `components:write`. Answers `204`, or `404`
+    /// (`error_code: "ComponentNotFound"`) when there is no such component.
+    #[endpoint {
+        method = DELETE,
+        path = "/api/v1/components/{slug}",
+        operation_id = "delete_component",
+        tags = ["components"],
+        versions = VERSION_BOARD..,
+    }]
+    async fn delete_component(
+        rqctx: RequestContext<Self::Context>,
+        auth: Bearer<ComponentsWrite>,
+        path: Path<ComponentPath>,
+    ) -> Result<HttpResponseHeaders<HttpResponseDeleted>, HttpError>;
+
+    /// Record a status report for a component.
+    ///
+    /// Needs a token with the scope `reports:write`; the token's subject becomes the
+    /// report's `reported_by` and the server's clock its `reported_at`. The component's
+    /// status becomes the report's. Answers `201` with the report, `404`
+    /// (`error_code: "ComponentNotFound"`) for an unknown component, `400` naming the
+    /// field for bad input.
+    ///
+    /// Retries never record twice: send an `Idempotency-Key`, and the same key from the
+    /// same subject within 24 hours answers the first report again (`201`) without
+    /// recording anything; the same key with a different report is `422`
+    /// (`error_code: "IdempotencyKeyReused"`).
+    #[endpoint {
+        method = POST,
+        path = "/api/v1/components/{slug}/reports",
+        operation_id = "create_report",
+        tags = ["reports"],
+        versions = VERSION_BOARD..,
+    }]
+    async fn create_report(
+        rqctx: RequestContext<Self::Context>,
+        auth: Bearer<ReportsWrite>,
+        idempotency: Header<IdempotencyKeyHeader>,
+        path: Path<ComponentPath>,
+        body: TypedBody<NewStatusReport>,
+    ) -> Result<HttpResponseHeaders<HttpResponseCreated<StatusReport>>, HttpError>;
+
+    /// List a component's status reports, newest first, a page at a time.
+    ///
+    /// Anyone may read the board. With `since` (RFC 3339), only the reports recorded at
+    /// or after it. A page holds at most `limit` reports (100 when left out); `next_page`,
+    /// when present, is the `page_token` of the next one, which keeps the first page's
+    /// `since`. Answers `404` (`error_code: "ComponentNotFound"`) for an unknown
+    /// component.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/components/{slug}/reports",
+        operation_id = "list_reports",
+        tags = ["reports"],
+        versions = VERSION_BOARD..,
+    }]
+    async fn list_reports(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<ComponentPath>,
+        query: Query<PaginationParams<ReportsScan, ReportsPage>>,
+    ) -> Result<HttpResponseHeaders<HttpResponseOk<ResultsPage<StatusReport>>>, HttpError>;
+
+    /// Exchange a refresh token for a new token pair.
+    ///
+    /// A refresh token works once (rotation). Presented again, it revokes every token of
+    /// its grant, the rightful holder's included (the OAuth 2.0 defence against stolen
+    /// refresh tokens): the operator must then issue a new grant. An invalid, expired,
+    /// spent or revoked refresh token is `400` (`error_code: "InvalidGrant"`, as OAuth
+    /// 2.0's `invalid_grant`).
+    #[endpoint {
+        method = POST,
+        path = "/api/v1/auth/refresh",
+        operation_id = "refresh_token",
+        tags = ["auth"],
+        versions = VERSION_BOARD..,
+    }]
+    async fn refresh_token(
+        rqctx: RequestContext<Self::Context>,
+        body: TypedBody<RefreshRequest>,
+    ) -> Result<HttpResponseHeaders<HttpResponseOk<TokenResponse>>, HttpError>;
 }
 
 /// The answer of the liveness check.

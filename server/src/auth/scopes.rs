@@ -4,38 +4,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-/// One permission a token can carry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Scope {
-    /// Create, update and delete components.
-    ComponentsWrite,
-    /// Record status reports.
-    ReportsWrite,
-}
-
-impl Scope {
-    /// Every scope.
-    pub const ALL: [Self; 2] = [Self::ComponentsWrite, Self::ReportsWrite];
-
-    /// Its name: `components:write`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ComponentsWrite => "components:write",
-            Self::ReportsWrite => "reports:write",
-        }
-    }
-
-    /// The scope called `name`, if there is one.
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|scope| scope.as_str() == name)
-    }
-}
-
-impl fmt::Display for Scope {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use statusboard_api::Scope;
 
 /// A set of scopes; `Display` writes them space-separated, in a fixed order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -39,6 +39,7 @@ pub async fn put(
 
 /// The component `slug`.
 pub async fn get(database: &Database, slug: &str) -> Result<Component, BoardError> {
+    Limits::slug(slug).map_err(BoardError::Invalid)?;
     let connection = database.connection().await?;
     let sql = format!("SELECT {COMPONENT_COLUMNS} WHERE c.slug = $1");
     let rows = connection
@@ -72,6 +73,7 @@ pub async fn list(
 
 /// Deletes the component `slug` and its reports.
 pub async fn delete(database: &Database, slug: &str) -> Result<(), BoardError> {
+    Limits::slug(slug).map_err(BoardError::Invalid)?;
     let connection = database.connection().await?;
     let deleted = connection
         .client()

@@ -12,6 +12,7 @@
 pub mod components;
 pub mod reports;
 
+use dropshot::{ClientErrorStatusCode, HttpError};
 use statusboard_api::{Component, ComponentStatus};
 use tokio_postgres::Row;
 
@@ -43,6 +44,30 @@ pub enum BoardError {
 impl From<tokio_postgres::Error> for BoardError {
     fn from(error: tokio_postgres::Error) -> Self {
         Self::Database(error.into())
+    }
+}
+
+/// The answer for each: `400 InvalidInput`, `404 ComponentNotFound`,
+/// `422 IdempotencyKeyReused`, the database's errors as usual, `500` for the unexpected.
+impl From<BoardError> for HttpError {
+    fn from(error: BoardError) -> Self {
+        let (code, status) = match &error {
+            BoardError::Invalid(_) => ("InvalidInput", ClientErrorStatusCode::BAD_REQUEST),
+            BoardError::ComponentNotFound(_) => {
+                ("ComponentNotFound", ClientErrorStatusCode::NOT_FOUND)
+            }
+            BoardError::IdempotencyKeyReused(_) => (
+                "IdempotencyKeyReused",
+                ClientErrorStatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            BoardError::Database(_) | BoardError::Unexpected(_) => {
+                return match error {
+                    BoardError::Database(e) => e.into(),
+                    other => HttpError::for_internal_error(other.to_string()),
+                };
+            }
+        };
+        HttpError::for_client_error(Some(code.to_owned()), status, error.to_string())
     }
 }
 

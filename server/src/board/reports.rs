@@ -23,8 +23,11 @@ pub async fn record(
     subject: &str,
     idempotency_key: Option<&str>,
 ) -> Result<StatusReport, BoardError> {
-    Limits::slug(slug).map_err(|_| BoardError::ComponentNotFound(slug.to_owned()))?;
+    Limits::slug(slug).map_err(BoardError::Invalid)?;
     Limits::report(report).map_err(BoardError::Invalid)?;
+    if let Some(key) = idempotency_key {
+        Limits::idempotency_key(key).map_err(BoardError::Invalid)?;
+    }
     // What the key stands for: the same key must come with the same report.
     let request = format!("{slug}\n{}\n{}", report.status.as_str(), report.message);
     let mut connection = database.connection().await?;
@@ -117,6 +120,7 @@ pub async fn list(
     after: Option<(DateTime<Utc>, i64)>,
     limit: u32,
 ) -> Result<Vec<StatusReport>, BoardError> {
+    Limits::slug(slug).map_err(BoardError::Invalid)?;
     let connection = database.connection().await?;
     let client = connection.client();
     let (after_at, after_id) = after.unzip();

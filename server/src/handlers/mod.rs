@@ -6,12 +6,27 @@
 //! | module | endpoints |
 //! |---|---|
 //! | [`system`] | health, readiness, the OpenAPI document and docs page |
+//! | [`components`] | list, read, create or update, delete components |
+//! | [`reports`] | record and list a component's status reports |
+//! | [`auth`] | refresh a token pair |
 
+pub mod auth;
+pub mod components;
+pub mod reports;
 pub mod system;
 
-use dropshot::{Body, HttpError, HttpResponseHeaders, HttpResponseOk, RequestContext};
+use dropshot::{
+    Body, EmptyScanParams, Header, HttpError, HttpResponseCreated, HttpResponseDeleted,
+    HttpResponseHeaders, HttpResponseOk, PaginationParams, Path, Query, RequestContext,
+    ResultsPage, TypedBody,
+};
 use http::Response;
-use statusboard_api::{Health, NotReady, ReadyResponse, StatusboardApi};
+use statusboard_api::{
+    Bearer, Component, ComponentPath, ComponentSaved, ComponentUpdate, ComponentsPage,
+    ComponentsWrite, Health, IdempotencyKeyHeader, NewStatusReport, NotReady, ReadyResponse,
+    RefreshRequest, ReportsPage, ReportsScan, ReportsWrite, StatusReport, StatusboardApi,
+    TokenResponse,
+};
 
 use crate::context::ApiContext;
 
@@ -44,5 +59,61 @@ impl StatusboardApi for StatusboardImpl {
 
     async fn docs_script(rqctx: RequestContext<ApiContext>) -> Result<Response<Body>, HttpError> {
         system::docs_script(rqctx).await
+    }
+
+    async fn list_components(
+        rqctx: RequestContext<ApiContext>,
+        query: Query<PaginationParams<EmptyScanParams, ComponentsPage>>,
+    ) -> Result<HttpResponseHeaders<HttpResponseOk<ResultsPage<Component>>>, HttpError> {
+        components::list(rqctx, query).await
+    }
+
+    async fn get_component(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<ComponentPath>,
+    ) -> Result<HttpResponseHeaders<HttpResponseOk<Component>>, HttpError> {
+        components::get(rqctx, path).await
+    }
+
+    async fn put_component(
+        rqctx: RequestContext<ApiContext>,
+        auth: Bearer<ComponentsWrite>,
+        path: Path<ComponentPath>,
+        body: TypedBody<ComponentUpdate>,
+    ) -> Result<ComponentSaved, HttpError> {
+        components::put(rqctx, auth, path, body).await
+    }
+
+    async fn delete_component(
+        rqctx: RequestContext<ApiContext>,
+        auth: Bearer<ComponentsWrite>,
+        path: Path<ComponentPath>,
+    ) -> Result<HttpResponseHeaders<HttpResponseDeleted>, HttpError> {
+        components::delete(rqctx, auth, path).await
+    }
+
+    async fn create_report(
+        rqctx: RequestContext<ApiContext>,
+        auth: Bearer<ReportsWrite>,
+        idempotency: Header<IdempotencyKeyHeader>,
+        path: Path<ComponentPath>,
+        body: TypedBody<NewStatusReport>,
+    ) -> Result<HttpResponseHeaders<HttpResponseCreated<StatusReport>>, HttpError> {
+        reports::create(rqctx, auth, idempotency, path, body).await
+    }
+
+    async fn list_reports(
+        rqctx: RequestContext<ApiContext>,
+        path: Path<ComponentPath>,
+        query: Query<PaginationParams<ReportsScan, ReportsPage>>,
+    ) -> Result<HttpResponseHeaders<HttpResponseOk<ResultsPage<StatusReport>>>, HttpError> {
+        reports::list(rqctx, path, query).await
+    }
+
+    async fn refresh_token(
+        rqctx: RequestContext<ApiContext>,
+        body: TypedBody<RefreshRequest>,
+    ) -> Result<HttpResponseHeaders<HttpResponseOk<TokenResponse>>, HttpError> {
+        auth::refresh(rqctx, body).await
     }
 }

@@ -2,7 +2,8 @@
 //! revokes its whole family.
 
 use statusboard_server::auth::{AuthError, JwtKeys, Scope, Scopes, TokenType};
-use statusboard_server::grants::{self, GrantError, TokenResponse};
+use statusboard_api::TokenResponse;
+use statusboard_server::grants::{self, GrantError};
 use statusboard_tests::app::TestApp;
 
 async fn granted(app: &TestApp) -> (JwtKeys, TokenResponse) {
@@ -19,7 +20,7 @@ async fn granted(app: &TestApp) -> (JwtKeys, TokenResponse) {
 async fn a_grant_answers_a_pair_whose_access_token_carries_the_scopes() {
     let app = TestApp::spawn_with_database().await;
     let (keys, pair) = granted(&app).await;
-    assert_eq!(pair.token_type, "Bearer");
+    assert_eq!(pair.token_type, statusboard_api::TokenKind::Bearer);
     assert_eq!(pair.scope, "reports:write");
     assert_eq!(pair.expires_in, 30 * 60);
     let access = keys.verify(&pair.access_token, TokenType::Access).unwrap();
