@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 // `reqwest` comes re-exported: no dependency of your own is needed to configure it.
-use statusboard_client::{Client, Failure, reqwest};
+use statusboard_client::{Client, Failure, Session, reqwest};
 
 const ATTEMPTS: u32 = 4;
 
@@ -32,7 +32,7 @@ async fn main() -> ExitCode {
         .timeout(Duration::from_secs(5))
         .build()
         .expect("a valid reqwest configuration");
-    let client = Client::new_with_client(&base_url, http);
+    let client = Client::new_with_client(&base_url, http, Session::anonymous());
 
     let mut delay = Duration::from_millis(200);
     let mut attempt = 1;

@@ -93,6 +93,35 @@ pub(crate) async fn screen(
     Ok(reqwest::Response::from(rebuilt))
 }
 
+/// The success statuses an operation answers besides the one its document shows
+/// (dropshot documents one per operation), by operation id, with the documented one.
+pub(crate) const OTHER_SUCCESSES: &[(&str, StatusCode, StatusCode)] =
+    &[("put_component", StatusCode::CREATED, StatusCode::OK)];
+
+/// An answer with one of [`OTHER_SUCCESSES`], given the documented status so that
+/// progenitor accepts it (its headers, such as a `201`'s `Location`, are kept); any other
+/// answer untouched.
+pub(crate) async fn as_documented(
+    response: reqwest::Response,
+    operation_id: &str,
+) -> reqwest::Result<reqwest::Response> {
+    let status = response.status();
+    let Some(&(_, _, documented)) = OTHER_SUCCESSES
+        .iter()
+        .find(|(id, other, _)| *id == operation_id && *other == status)
+    else {
+        return Ok(response);
+    };
+    let headers = response.headers().clone();
+    let version = response.version();
+    let body = response.bytes().await?;
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = documented;
+    *rebuilt.headers_mut() = headers;
+    *rebuilt.version_mut() = version;
+    Ok(reqwest::Response::from(rebuilt))
+}
+
 /// The body an operation's error answers carry, by operation id, as the document declares
 /// them (a test keeps this table equal to the document).
 pub(crate) const ERROR_BODIES: &[(&str, &str)] = &[("ready", "NotReady")];

@@ -16,7 +16,7 @@ fn client(base_url: &str) -> Client {
         .timeout(Duration::from_millis(500))
         .build()
         .unwrap();
-    Client::new_with_client(base_url, http)
+    Client::new_with_client(base_url, http, statusboard_client::Session::anonymous())
 }
 
 const HTML_503: &str = "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>";

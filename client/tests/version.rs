@@ -13,7 +13,10 @@ async fn every_request_carries_the_version_of_the_clients_document() {
     let version = document["info"]["version"].as_str().unwrap();
 
     let (url, mut requests) = fake_server::recording(r#"{"status":"ok"}"#).await;
-    Client::new(&url).health().await.unwrap();
+    Client::new(&url, statusboard_client::Session::anonymous())
+        .health()
+        .await
+        .unwrap();
     let head = requests.recv().await.unwrap();
     assert!(head.starts_with("GET /api/v1/health "), "{head}");
     let sent: Vec<&str> = head

@@ -31,7 +31,11 @@ pub fn authorize<S: RequiredScope>(
 ) -> Result<Claims, HttpError> {
     let token = bearer_token(bearer.header())?;
     let claims = context.auth.verify(token, TokenType::Access)?;
-    if claims.scope.split_whitespace().any(|s| s == S::SCOPE.as_str()) {
+    if claims
+        .scope
+        .split_whitespace()
+        .any(|s| s == S::SCOPE.as_str())
+    {
         Ok(claims)
     } else {
         Err(insufficient_scope(S::SCOPE, &claims.scope))
@@ -85,7 +89,11 @@ mod tests {
         assert_eq!(error.status_code.as_u16(), 403);
         assert_eq!(error.error_code.as_deref(), Some("InsufficientScope"));
         assert!(error.external_message.contains("components:write"));
-        assert!(error.external_message.ends_with("this one has reports:write"));
+        assert!(
+            error
+                .external_message
+                .ends_with("this one has reports:write")
+        );
         let challenge = error
             .headers
             .as_deref()

@@ -295,6 +295,10 @@ mod tests {
             })
             .collect();
         methods.sort();
+        // One `HEAD` per API version, each running that version's `GET`.
+        let heads = methods.iter().filter(|m| *m == "HEAD").count();
+        assert_eq!(heads, versions_oldest_first().len());
+        methods.dedup();
         let expected = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"];
         assert_eq!(methods, expected);
         let allow = allowed.get("delete_things_name");

@@ -359,7 +359,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The component's slug. */
+                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
                 slug: string;
             };
             cookie?: never;
@@ -387,7 +387,7 @@ export interface operations {
                 Authorization?: string;
             };
             path: {
-                /** @description The component's slug. */
+                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
                 slug: string;
             };
             cookie?: never;
@@ -419,7 +419,7 @@ export interface operations {
                 Authorization?: string;
             };
             path: {
-                /** @description The component's slug. */
+                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
                 slug: string;
             };
             cookie?: never;
@@ -449,7 +449,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The component's slug. */
+                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
                 slug: string;
             };
             cookie?: never;
@@ -479,7 +479,7 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
-                /** @description The component's slug. */
+                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
                 slug: string;
             };
             cookie?: never;

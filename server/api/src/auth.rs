@@ -210,10 +210,7 @@ mod tests {
             }
         );
         assert!(!shown.contains("secret"), "{shown}");
-        assert_eq!(
-            serde_json::to_value(&pair).unwrap()["token_type"],
-            "Bearer"
-        );
+        assert_eq!(serde_json::to_value(&pair).unwrap()["token_type"], "Bearer");
     }
 
     #[test]

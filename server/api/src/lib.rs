@@ -24,6 +24,7 @@
 
 mod auth;
 mod board;
+mod deferred;
 mod readiness;
 
 pub use auth::{
@@ -31,10 +32,10 @@ pub use auth::{
     TokenResponse,
 };
 pub use board::{
-    Component, ComponentPath, ComponentSaved, ComponentStatus, ComponentUpdate,
-    ComponentsPage, IdempotencyKeyHeader, Limits, NewStatusReport, ReportsPage, ReportsScan,
-    StatusReport,
+    Component, ComponentPath, ComponentSaved, ComponentStatus, ComponentUpdate, ComponentsPage,
+    IdempotencyKeyHeader, Limits, NewStatusReport, ReportsPage, ReportsScan, StatusReport,
 };
+pub use deferred::{Deferred, DeferredBody};
 use dropshot::{
     Body, EmptyScanParams, Header, HttpError, HttpResponseCreated, HttpResponseDeleted,
     HttpResponseHeaders, HttpResponseOk, PaginationParams, Path, Query, RequestContext,
@@ -190,7 +191,7 @@ pub trait StatusboardApi {
     }]
     async fn list_components(
         rqctx: RequestContext<Self::Context>,
-        query: Query<PaginationParams<EmptyScanParams, ComponentsPage>>,
+        query: Deferred<Query<PaginationParams<EmptyScanParams, ComponentsPage>>>,
     ) -> Result<HttpResponseHeaders<HttpResponseOk<ResultsPage<Component>>>, HttpError>;
 
     /// Read one component, with its current status.
@@ -206,7 +207,7 @@ pub trait StatusboardApi {
     }]
     async fn get_component(
         rqctx: RequestContext<Self::Context>,
-        path: Path<ComponentPath>,
+        path: Deferred<Path<ComponentPath>>,
     ) -> Result<HttpResponseHeaders<HttpResponseOk<Component>>, HttpError>;
 
     /// Create a component, or update its name and description.
@@ -226,8 +227,8 @@ pub trait StatusboardApi {
     async fn put_component(
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<ComponentsWrite>,
-        path: Path<ComponentPath>,
-        body: TypedBody<ComponentUpdate>,
+        path: Deferred<Path<ComponentPath>>,
+        body: DeferredBody<TypedBody<ComponentUpdate>>,
     ) -> Result<ComponentSaved, HttpError>;
 
     /// Delete a component and all its reports.
@@ -244,7 +245,7 @@ pub trait StatusboardApi {
     async fn delete_component(
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<ComponentsWrite>,
-        path: Path<ComponentPath>,
+        path: Deferred<Path<ComponentPath>>,
     ) -> Result<HttpResponseHeaders<HttpResponseDeleted>, HttpError>;
 
     /// Record a status report for a component.
@@ -269,9 +270,9 @@ pub trait StatusboardApi {
     async fn create_report(
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<ReportsWrite>,
-        idempotency: Header<IdempotencyKeyHeader>,
-        path: Path<ComponentPath>,
-        body: TypedBody<NewStatusReport>,
+        idempotency: Deferred<Header<IdempotencyKeyHeader>>,
+        path: Deferred<Path<ComponentPath>>,
+        body: DeferredBody<TypedBody<NewStatusReport>>,
     ) -> Result<HttpResponseHeaders<HttpResponseCreated<StatusReport>>, HttpError>;
 
     /// List a component's status reports, newest first, a page at a time.
@@ -290,8 +291,8 @@ pub trait StatusboardApi {
     }]
     async fn list_reports(
         rqctx: RequestContext<Self::Context>,
-        path: Path<ComponentPath>,
-        query: Query<PaginationParams<ReportsScan, ReportsPage>>,
+        path: Deferred<Path<ComponentPath>>,
+        query: Deferred<Query<PaginationParams<ReportsScan, ReportsPage>>>,
     ) -> Result<HttpResponseHeaders<HttpResponseOk<ResultsPage<StatusReport>>>, HttpError>;
 
     /// Exchange a refresh token for a new token pair.
@@ -310,7 +311,7 @@ pub trait StatusboardApi {
     }]
     async fn refresh_token(
         rqctx: RequestContext<Self::Context>,
-        body: TypedBody<RefreshRequest>,
+        body: DeferredBody<TypedBody<RefreshRequest>>,
     ) -> Result<HttpResponseHeaders<HttpResponseOk<TokenResponse>>, HttpError>;
 }
 

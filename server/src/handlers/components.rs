@@ -6,7 +6,7 @@ use dropshot::{
 };
 use statusboard_api::{
     Bearer, Component, ComponentPath, ComponentSaved, ComponentUpdate, ComponentsPage,
-    ComponentsWrite,
+    ComponentsWrite, Deferred, DeferredBody,
 };
 
 use crate::bearer_auth::authorize;
@@ -17,10 +17,10 @@ use crate::respond::respond;
 /// `GET /api/v1/components`: a page of components ordered by slug.
 pub async fn list(
     rqctx: RequestContext<ApiContext>,
-    query: Query<PaginationParams<EmptyScanParams, ComponentsPage>>,
+    query: Deferred<Query<PaginationParams<EmptyScanParams, ComponentsPage>>>,
 ) -> Result<HttpResponseHeaders<HttpResponseOk<ResultsPage<Component>>>, HttpError> {
     respond(&rqctx, async {
-        let params = query.into_inner();
+        let params = query.get()?.into_inner();
         let limit = rqctx.page_limit(&params)?.get();
         let after = match &params.page {
             WhichPage::First(_) => None,
@@ -40,10 +40,10 @@ pub async fn list(
 /// `GET /api/v1/components/{slug}`: one component.
 pub async fn get(
     rqctx: RequestContext<ApiContext>,
-    path: Path<ComponentPath>,
+    path: Deferred<Path<ComponentPath>>,
 ) -> Result<HttpResponseHeaders<HttpResponseOk<Component>>, HttpError> {
     respond(&rqctx, async {
-        let slug = path.into_inner().slug;
+        let slug = path.get()?.into_inner().slug;
         let component = components::get(&rqctx.context().database, &slug).await?;
         Ok(HttpResponseHeaders::new_unnamed(HttpResponseOk(component)))
     })
@@ -54,15 +54,15 @@ pub async fn get(
 pub async fn put(
     rqctx: RequestContext<ApiContext>,
     auth: Bearer<ComponentsWrite>,
-    path: Path<ComponentPath>,
-    body: TypedBody<ComponentUpdate>,
+    path: Deferred<Path<ComponentPath>>,
+    body: DeferredBody<TypedBody<ComponentUpdate>>,
 ) -> Result<ComponentSaved, HttpError> {
     respond(&rqctx, async {
         let context = rqctx.context();
         authorize(context, &auth)?;
-        let slug = path.into_inner().slug;
+        let slug = path.get()?.into_inner().slug;
         let (component, created) =
-            components::put(&context.database, &slug, &body.into_inner()).await?;
+            components::put(&context.database, &slug, &body.get()?.into_inner()).await?;
         Ok(ComponentSaved::new(component, created))
     })
     .await
@@ -72,12 +72,12 @@ pub async fn put(
 pub async fn delete(
     rqctx: RequestContext<ApiContext>,
     auth: Bearer<ComponentsWrite>,
-    path: Path<ComponentPath>,
+    path: Deferred<Path<ComponentPath>>,
 ) -> Result<HttpResponseHeaders<HttpResponseDeleted>, HttpError> {
     respond(&rqctx, async {
         let context = rqctx.context();
         authorize(context, &auth)?;
-        components::delete(&context.database, &path.into_inner().slug).await?;
+        components::delete(&context.database, &path.get()?.into_inner().slug).await?;
         Ok(HttpResponseHeaders::new_unnamed(HttpResponseDeleted()))
     })
     .await

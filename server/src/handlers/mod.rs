@@ -23,9 +23,9 @@ use dropshot::{
 use http::Response;
 use statusboard_api::{
     Bearer, Component, ComponentPath, ComponentSaved, ComponentUpdate, ComponentsPage,
-    ComponentsWrite, Health, IdempotencyKeyHeader, NewStatusReport, NotReady, ReadyResponse,
-    RefreshRequest, ReportsPage, ReportsScan, ReportsWrite, StatusReport, StatusboardApi,
-    TokenResponse,
+    ComponentsWrite, Deferred, DeferredBody, Health, IdempotencyKeyHeader, NewStatusReport,
+    NotReady, ReadyResponse, RefreshRequest, ReportsPage, ReportsScan, ReportsWrite, StatusReport,
+    StatusboardApi, TokenResponse,
 };
 
 use crate::context::ApiContext;
@@ -63,14 +63,14 @@ impl StatusboardApi for StatusboardImpl {
 
     async fn list_components(
         rqctx: RequestContext<ApiContext>,
-        query: Query<PaginationParams<EmptyScanParams, ComponentsPage>>,
+        query: Deferred<Query<PaginationParams<EmptyScanParams, ComponentsPage>>>,
     ) -> Result<HttpResponseHeaders<HttpResponseOk<ResultsPage<Component>>>, HttpError> {
         components::list(rqctx, query).await
     }
 
     async fn get_component(
         rqctx: RequestContext<ApiContext>,
-        path: Path<ComponentPath>,
+        path: Deferred<Path<ComponentPath>>,
     ) -> Result<HttpResponseHeaders<HttpResponseOk<Component>>, HttpError> {
         components::get(rqctx, path).await
     }
@@ -78,8 +78,8 @@ impl StatusboardApi for StatusboardImpl {
     async fn put_component(
         rqctx: RequestContext<ApiContext>,
         auth: Bearer<ComponentsWrite>,
-        path: Path<ComponentPath>,
-        body: TypedBody<ComponentUpdate>,
+        path: Deferred<Path<ComponentPath>>,
+        body: DeferredBody<TypedBody<ComponentUpdate>>,
     ) -> Result<ComponentSaved, HttpError> {
         components::put(rqctx, auth, path, body).await
     }
@@ -87,7 +87,7 @@ impl StatusboardApi for StatusboardImpl {
     async fn delete_component(
         rqctx: RequestContext<ApiContext>,
         auth: Bearer<ComponentsWrite>,
-        path: Path<ComponentPath>,
+        path: Deferred<Path<ComponentPath>>,
     ) -> Result<HttpResponseHeaders<HttpResponseDeleted>, HttpError> {
         components::delete(rqctx, auth, path).await
     }
@@ -95,24 +95,24 @@ impl StatusboardApi for StatusboardImpl {
     async fn create_report(
         rqctx: RequestContext<ApiContext>,
         auth: Bearer<ReportsWrite>,
-        idempotency: Header<IdempotencyKeyHeader>,
-        path: Path<ComponentPath>,
-        body: TypedBody<NewStatusReport>,
+        idempotency: Deferred<Header<IdempotencyKeyHeader>>,
+        path: Deferred<Path<ComponentPath>>,
+        body: DeferredBody<TypedBody<NewStatusReport>>,
     ) -> Result<HttpResponseHeaders<HttpResponseCreated<StatusReport>>, HttpError> {
         reports::create(rqctx, auth, idempotency, path, body).await
     }
 
     async fn list_reports(
         rqctx: RequestContext<ApiContext>,
-        path: Path<ComponentPath>,
-        query: Query<PaginationParams<ReportsScan, ReportsPage>>,
+        path: Deferred<Path<ComponentPath>>,
+        query: Deferred<Query<PaginationParams<ReportsScan, ReportsPage>>>,
     ) -> Result<HttpResponseHeaders<HttpResponseOk<ResultsPage<StatusReport>>>, HttpError> {
         reports::list(rqctx, path, query).await
     }
 
     async fn refresh_token(
         rqctx: RequestContext<ApiContext>,
-        body: TypedBody<RefreshRequest>,
+        body: DeferredBody<TypedBody<RefreshRequest>>,
     ) -> Result<HttpResponseHeaders<HttpResponseOk<TokenResponse>>, HttpError> {
         auth::refresh(rqctx, body).await
     }

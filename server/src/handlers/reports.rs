@@ -1,12 +1,12 @@
 //! The `reports` endpoints: record a status report, list a component's reports.
 
 use dropshot::{
-    Header, HttpError, HttpResponseCreated, HttpResponseHeaders, HttpResponseOk,
-    PaginationParams, Path, Query, RequestContext, ResultsPage, TypedBody, WhichPage,
+    Header, HttpError, HttpResponseCreated, HttpResponseHeaders, HttpResponseOk, PaginationParams,
+    Path, Query, RequestContext, ResultsPage, TypedBody, WhichPage,
 };
 use statusboard_api::{
-    Bearer, ComponentPath, IdempotencyKeyHeader, NewStatusReport, ReportsPage, ReportsScan,
-    ReportsWrite, StatusReport,
+    Bearer, ComponentPath, Deferred, DeferredBody, IdempotencyKeyHeader, NewStatusReport,
+    ReportsPage, ReportsScan, ReportsWrite, StatusReport,
 };
 
 use crate::bearer_auth::authorize;
@@ -19,23 +19,25 @@ use crate::respond::respond;
 pub async fn create(
     rqctx: RequestContext<ApiContext>,
     auth: Bearer<ReportsWrite>,
-    idempotency: Header<IdempotencyKeyHeader>,
-    path: Path<ComponentPath>,
-    body: TypedBody<NewStatusReport>,
+    idempotency: Deferred<Header<IdempotencyKeyHeader>>,
+    path: Deferred<Path<ComponentPath>>,
+    body: DeferredBody<TypedBody<NewStatusReport>>,
 ) -> Result<HttpResponseHeaders<HttpResponseCreated<StatusReport>>, HttpError> {
     respond(&rqctx, async {
         let context = rqctx.context();
         let claims = authorize(context, &auth)?;
-        let key = idempotency.into_inner().idempotency_key;
+        let key = idempotency.get()?.into_inner().idempotency_key;
         let report = reports::record(
             &context.database,
-            &path.into_inner().slug,
-            &body.into_inner(),
+            &path.get()?.into_inner().slug,
+            &body.get()?.into_inner(),
             &claims.sub,
             key.as_deref(),
         )
         .await?;
-        Ok(HttpResponseHeaders::new_unnamed(HttpResponseCreated(report)))
+        Ok(HttpResponseHeaders::new_unnamed(HttpResponseCreated(
+            report,
+        )))
     })
     .await
 }
@@ -43,11 +45,11 @@ pub async fn create(
 /// `GET /api/v1/components/{slug}/reports`: a page of reports, newest first.
 pub async fn list(
     rqctx: RequestContext<ApiContext>,
-    path: Path<ComponentPath>,
-    query: Query<PaginationParams<ReportsScan, ReportsPage>>,
+    path: Deferred<Path<ComponentPath>>,
+    query: Deferred<Query<PaginationParams<ReportsScan, ReportsPage>>>,
 ) -> Result<HttpResponseHeaders<HttpResponseOk<ResultsPage<StatusReport>>>, HttpError> {
     respond(&rqctx, async {
-        let params = query.into_inner();
+        let params = query.get()?.into_inner();
         let limit = rqctx.page_limit(&params)?.get();
         let (scan, after) = match params.page {
             WhichPage::First(scan) => (scan, None),
@@ -56,7 +58,7 @@ pub async fn list(
                 Some((page.reported_at, page.id)),
             ),
         };
-        let slug = path.into_inner().slug;
+        let slug = path.get()?.into_inner().slug;
         let database = &rqctx.context().database;
         let items = reports::list(database, &slug, scan.since, after, limit).await?;
         let page = ResultsPage::new(items, &scan, |last: &StatusReport, scan| ReportsPage {

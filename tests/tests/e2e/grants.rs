@@ -1,8 +1,8 @@
 //! Token grants on a real PostgreSQL: a refresh token works once, and a reused one
 //! revokes its whole family.
 
-use statusboard_server::auth::{AuthError, JwtKeys, Scope, Scopes, TokenType};
 use statusboard_api::TokenResponse;
+use statusboard_server::auth::{AuthError, JwtKeys, Scope, Scopes, TokenType};
 use statusboard_server::grants::{self, GrantError};
 use statusboard_tests::app::TestApp;
 

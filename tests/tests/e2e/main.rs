@@ -3,8 +3,8 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod auth;
 mod board;
+mod board_api;
 mod cors;
 mod database;
 mod docs;
@@ -18,7 +18,7 @@ use statusboard_tests::app::TestApp;
 
 /// The generated client pointed at a test server.
 fn client(app: &TestApp) -> statusboard_client::Client {
-    statusboard_client::Client::new(&app.base_url)
+    statusboard_client::Client::new(&app.base_url, statusboard_client::Session::anonymous())
 }
 
 /// The checked-in OpenAPI document.

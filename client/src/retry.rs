@@ -1,0 +1,113 @@
+//! Retrying transient failures: [`Retry`], and [`Client::record_report`], which retries
+//! a report without ever recording it twice.
+
+use std::future::Future;
+use std::time::Duration;
+
+use progenitor_client::{Error, ResponseValue};
+
+use crate::types::{self, NewStatusReport, StatusReport};
+use crate::{Client, Failure};
+
+/// How often and how patiently to retry a call whose failure is transient
+/// ([`Failure::is_transient`]): up to `attempts` calls in all, waiting `first_delay`
+/// after the first failure and twice as long after each next one, never more than
+/// `max_delay`.
+///
+/// ```no_run
+/// # async fn example(client: statusboard_client::Client) {
+/// use statusboard_client::Retry;
+///
+/// let health = Retry::default().run(|| client.health()).await;
+/// # }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Retry {
+    /// Calls in all, the first included (at least 1).
+    pub attempts: u32,
+    /// The wait after the first failure.
+    pub first_delay: Duration,
+    /// The longest wait.
+    pub max_delay: Duration,
+}
+
+impl Default for Retry {
+    /// 4 attempts, waiting 200 ms, 400 ms, then 800 ms.
+    fn default() -> Self {
+        Self {
+            attempts: 4,
+            first_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(5),
+        }
+    }
+}
+
+impl Retry {
+    /// Calls `call` until it succeeds, fails for good, or the attempts run out; answers
+    /// the last result.
+    pub async fn run<T, E, F, Fut>(&self, mut call: F) -> Result<T, Error<E>>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, Error<E>>>,
+    {
+        let mut delay = self.first_delay;
+        let mut attempt = 1;
+        loop {
+            match call().await {
+                Err(e) if e.is_transient() && attempt < self.attempts => {
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(self.max_delay);
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+}
+
+impl Client {
+    /// Records `report` for the component `slug` (`POST …/reports`, which needs a
+    /// session with the scope `reports:write`), retrying transient failures with `retry`.
+    /// Every attempt carries the same new `Idempotency-Key`, so that a report whose answer
+    /// was lost is recorded once: the server answers the first report again.
+    pub async fn record_report(
+        &self,
+        slug: &str,
+        report: &NewStatusReport,
+        retry: &Retry,
+    ) -> Result<ResponseValue<StatusReport>, Error<types::Error>> {
+        let key = uuid::Uuid::new_v4().to_string();
+        retry
+            .run(|| self.create_report(slug, None, Some(&key), report))
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+
+    fn quick(attempts: u32) -> Retry {
+        Retry {
+            attempts,
+            first_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(2),
+        }
+    }
+
+    #[tokio::test]
+    async fn retries_transient_failures_until_the_attempts_run_out() {
+        let calls = AtomicU32::new(0);
+        let result: Result<(), Error<()>> = quick(3)
+            .run(|| async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(Error::InvalidRequest("transient?".to_owned()))
+            })
+            .await;
+        // An invalid request is not transient: one call only.
+        assert!(result.is_err());
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+}

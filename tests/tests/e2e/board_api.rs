@@ -1,0 +1,492 @@
+//! The status board through the generated Rust client, on a real server and PostgreSQL:
+//! every endpoint, every error, tokens and their refresh, pages, idempotent retries.
+
+use std::collections::BTreeSet;
+use std::num::NonZeroU32;
+
+use futures::{StreamExt, TryStreamExt};
+use statusboard_api::Scope;
+use statusboard_client::types::{
+    ComponentStatus, ComponentUpdate, NewStatusReport, TokenResponse,
+};
+use statusboard_client::{Client, Error, Retry, Session};
+use statusboard_server::auth::{Claims, JwtKeys, Scopes, TokenType};
+use statusboard_server::grants;
+use statusboard_tests::app::TestApp;
+
+/// A token pair for `subject` with `scopes`, as `token issue` grants it.
+async fn pair(app: &TestApp, subject: &str, scopes: &[Scope]) -> TokenResponse {
+    let keys = JwtKeys::from_settings(&app.settings);
+    let scopes: Scopes = scopes.iter().copied().collect();
+    let database = &app.server().context().database;
+    let pair = grants::issue(database, &keys, subject, &scopes)
+        .await
+        .unwrap();
+    serde_json::from_value(serde_json::to_value(pair).unwrap()).unwrap()
+}
+
+async fn client_for(app: &TestApp, subject: &str, scopes: &[Scope]) -> Client {
+    let pair = pair(app, subject, scopes).await;
+    Client::new(&app.base_url, Session::with_tokens(&pair).unwrap())
+}
+
+fn anonymous(app: &TestApp) -> Client {
+    Client::new(&app.base_url, Session::anonymous())
+}
+
+fn update(name: &str) -> ComponentUpdate {
+    ComponentUpdate {
+        name: name.parse().unwrap(),
+        description: "The primary PostgreSQL cluster.".parse().unwrap(),
+    }
+}
+
+fn report(status: ComponentStatus, message: &str) -> NewStatusReport {
+    NewStatusReport {
+        status,
+        message: message.parse().unwrap(),
+    }
+}
+
+/// The status and `error_code` of a failed call.
+fn failure<T: std::fmt::Debug>(
+    result: Result<T, Error<statusboard_client::types::Error>>,
+) -> (u16, String) {
+    match result.unwrap_err() {
+        Error::ErrorResponse(answer) => (
+            answer.status().as_u16(),
+            answer.error_code.clone().unwrap_or_default(),
+        ),
+        other => panic!("not an error answer: {other:?}"),
+    }
+}
+
+/// A server with a component `db`, and clients: `admin` may do everything.
+async fn board() -> (TestApp, Client) {
+    let app = TestApp::spawn_with_database().await;
+    let admin = client_for(&app, "ops", &[Scope::ComponentsWrite, Scope::ReportsWrite]).await;
+    admin
+        .put_component("db", None, &update("Database"))
+        .await
+        .unwrap();
+    (app, admin)
+}
+
+#[tokio::test]
+async fn every_endpoint_through_the_client() {
+    let (app, admin) = board().await;
+    let anyone = anonymous(&app);
+
+    // PUT: created (the client hands the 201 on as documented, keeping Location) …
+    let created = admin
+        .put_component("api", None, &update("API"))
+        .await
+        .unwrap();
+    assert_eq!(created.headers()["location"], "/api/v1/components/api");
+    assert_eq!(created.status, ComponentStatus::Operational);
+    // … then updated, without Location.
+    let updated = admin
+        .put_component("api", None, &update("Public API"))
+        .await
+        .unwrap();
+    assert!(!updated.headers().contains_key("location"));
+    assert_eq!(updated.name, "Public API");
+
+    let recorded = admin
+        .create_report(
+            "api",
+            None,
+            None,
+            &report(ComponentStatus::PartialOutage, "5xx"),
+        )
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(recorded.component, "api");
+    assert_eq!(recorded.reported_by, "ops");
+
+    let component = anyone.get_component("api").await.unwrap().into_inner();
+    assert_eq!(component.status, ComponentStatus::PartialOutage);
+    assert_eq!(component.updated_at, recorded.reported_at);
+
+    let page = anyone
+        .list_components(NonZeroU32::new(1), None)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(page.items[0].slug, "api");
+    let next = anyone
+        .list_components(None, page.next_page.as_deref())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        next.items
+            .iter()
+            .map(|c| c.slug.as_str())
+            .collect::<Vec<_>>(),
+        ["db"]
+    );
+
+    let reports = anyone
+        .list_reports("api", None, None, None)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(reports.items, [recorded.clone()]);
+    let later = recorded.reported_at + chrono::Duration::seconds(1);
+    let none = anyone
+        .list_reports("api", None, None, Some(&later))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(none.items.is_empty());
+
+    let deleted = admin.delete_component("api", None).await.unwrap();
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(
+        failure(anyone.get_component("api").await),
+        (404, "ComponentNotFound".into())
+    );
+    assert_eq!(
+        failure(anyone.list_reports("api", None, None, None).await),
+        (404, "ComponentNotFound".into())
+    );
+    assert_eq!(
+        failure(admin.delete_component("api", None).await),
+        (404, "ComponentNotFound".into())
+    );
+    assert_eq!(
+        failure(
+            admin
+                .create_report("api", None, None, &report(ComponentStatus::Operational, ""))
+                .await
+        ),
+        (404, "ComponentNotFound".into())
+    );
+}
+
+#[tokio::test]
+async fn bad_input_is_a_400_naming_the_field_and_writes_nothing() {
+    let (app, admin) = board().await;
+    let http = reqwest::Client::new();
+    let pair = pair(&app, "ops", &[Scope::ComponentsWrite, Scope::ReportsWrite]).await;
+    let bearer = format!("Bearer {}", pair.access_token);
+    let cases: [(reqwest::Method, &str, serde_json::Value, &str); 6] = [
+        (
+            reqwest::Method::PUT,
+            "/api/v1/components/Bad_Slug",
+            serde_json::json!({"name": "x"}),
+            "slug",
+        ),
+        (
+            reqwest::Method::PUT,
+            "/api/v1/components/db",
+            serde_json::json!({"name": ""}),
+            "name",
+        ),
+        (
+            reqwest::Method::PUT,
+            "/api/v1/components/db",
+            serde_json::json!({}),
+            "name",
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/components/db/reports",
+            serde_json::json!({"status": "down"}),
+            "status",
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/components/db/reports",
+            serde_json::json!({"status": "operational", "message": "x".repeat(2001)}),
+            "message",
+        ),
+        (
+            reqwest::Method::PUT,
+            "/api/v1/components/db",
+            serde_json::json!({"name": "x", "description": "x".repeat(2001)}),
+            "description",
+        ),
+    ];
+    for (method, path, body, field) in cases {
+        let response = http
+            .request(method.clone(), app.url(path))
+            .header("authorization", &bearer)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{method} {path} {body}");
+        let answer: serde_json::Value = response.json().await.unwrap();
+        let message = answer["message"].as_str().unwrap();
+        assert!(message.contains(field), "{field}: {message}");
+    }
+    let response = http
+        .get(app.url("/api/v1/components/db/reports?since=yesterday"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let answer: serde_json::Value = response.json().await.unwrap();
+    assert!(
+        answer["message"].as_str().unwrap().contains("since"),
+        "{answer}"
+    );
+
+    // Nothing was written: `db` is as `board()` left it, with no report.
+    let db = admin.get_component("db").await.unwrap().into_inner();
+    assert_eq!(db.name, "Database");
+    let reports = admin.list_reports("db", None, None, None).await.unwrap();
+    assert!(reports.items.is_empty());
+    let all = admin.list_components(None, None).await.unwrap();
+    assert_eq!(all.items.len(), 1);
+}
+
+#[tokio::test]
+async fn tokens_401_with_a_challenge_and_403_without_the_scope() {
+    let (app, _admin) = board().await;
+    let http = reqwest::Client::new();
+    let keys = JwtKeys::from_settings(&app.settings);
+    let expired = keys
+        .sign(&Claims::new("ops", 1_000, 2_000, TokenType::Access))
+        .unwrap();
+    let refresh = keys.issue("ops", TokenType::Refresh).unwrap();
+    let other_service = JwtKeys::from_settings(&app.settings)
+        .sign(&Claims {
+            iss: "another-service".to_owned(),
+            ..keys.claims("ops", TokenType::Access)
+        })
+        .unwrap();
+    let invalid = "Bearer error=\"invalid_token\"";
+    let cases = [
+        (None, "Bearer", "missing Authorization"),
+        (
+            Some("Basic dTpw".to_owned()),
+            "Bearer error=\"invalid_request\"",
+            "malformed",
+        ),
+        (Some("Bearer not-a-jwt".to_owned()), invalid, "invalid"),
+        (Some(format!("Bearer {expired}")), invalid, "expired"),
+        (Some(format!("Bearer {refresh}")), invalid, "Refresh"),
+        (Some(format!("Bearer {other_service}")), invalid, "invalid"),
+    ];
+    for (authorization, challenge, message_part) in cases {
+        let mut request = http
+            .put(app.url("/api/v1/components/db"))
+            .header("origin", "http://localhost:3000")
+            .json(&serde_json::json!({"name": "Hijacked"}));
+        if let Some(value) = &authorization {
+            request = request.header("authorization", value);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 401, "{authorization:?}");
+        assert_eq!(response.headers()["www-authenticate"], challenge);
+        assert_eq!(
+            response.headers()["access-control-allow-origin"],
+            "http://localhost:3000"
+        );
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error_code"], "Unauthorized");
+        let message = body["message"].as_str().unwrap();
+        assert!(message.contains(message_part), "{message}");
+    }
+
+    // The generated client: the same 401 without a session, a 403 without the scope.
+    let anyone = anonymous(&app);
+    assert_eq!(
+        failure(anyone.put_component("db", None, &update("Hijacked")).await),
+        (401, "Unauthorized".into())
+    );
+    let reporter = client_for(&app, "checkout", &[Scope::ReportsWrite]).await;
+    let forbidden = reporter.delete_component("db", None).await.unwrap_err();
+    let Error::ErrorResponse(answer) = forbidden else {
+        panic!("{forbidden:?}")
+    };
+    assert_eq!(answer.status(), 403);
+    assert_eq!(answer.error_code.as_deref(), Some("InsufficientScope"));
+    assert_eq!(
+        answer.headers()["www-authenticate"],
+        "Bearer error=\"insufficient_scope\", scope=\"components:write\""
+    );
+    assert_eq!(anyone.get_component("db").await.unwrap().name, "Database");
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_a_reused_refresh_token_revokes_the_grant() {
+    let (app, _admin) = board().await;
+    let anyone = anonymous(&app);
+    let first = pair(&app, "checkout", &[Scope::ReportsWrite]).await;
+    let request = |token: &str| statusboard_client::types::RefreshRequest {
+        refresh_token: token.to_owned(),
+    };
+    let second = anyone
+        .refresh_token(&request(&first.refresh_token))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(second.scope, "reports:write");
+    assert_ne!(second.refresh_token, first.refresh_token);
+
+    // The spent token again: 400 InvalidGrant, and the family is revoked …
+    assert_eq!(
+        failure(anyone.refresh_token(&request(&first.refresh_token)).await),
+        (400, "InvalidGrant".into())
+    );
+    // … so the rightful holder's current refresh token no longer works either.
+    assert_eq!(
+        failure(anyone.refresh_token(&request(&second.refresh_token)).await),
+        (400, "InvalidGrant".into())
+    );
+    assert_eq!(
+        failure(anyone.refresh_token(&request("not-a-token")).await),
+        (400, "InvalidGrant".into())
+    );
+}
+
+#[tokio::test]
+async fn a_session_refreshes_once_on_401_and_retries() {
+    let (app, _admin) = board().await;
+    let keys = JwtKeys::from_settings(&app.settings);
+    let mut granted = pair(&app, "checkout", &[Scope::ReportsWrite]).await;
+    // An access token that has expired, with a valid refresh token.
+    let mut expired = Claims::new("checkout", 1_000, 2_000, TokenType::Access);
+    expired.scope = "reports:write".to_owned();
+    granted.access_token = keys.sign(&expired).unwrap();
+    let client = Client::new(&app.base_url, Session::with_tokens(&granted).unwrap());
+
+    // Concurrent calls meet the expired token together and refresh it once between them
+    // (twice would present a spent refresh token and revoke the grant).
+    let reports: Vec<_> = (0..4)
+        .map(|i| report(ComponentStatus::Operational, &format!("call {i}")))
+        .collect();
+    let calls = reports
+        .iter()
+        .map(|report| client.create_report("db", None, None, report));
+    for result in futures::future::join_all(calls).await {
+        assert_eq!(result.unwrap().reported_by, "checkout");
+    }
+    let later = client
+        .create_report(
+            "db",
+            None,
+            None,
+            &report(ComponentStatus::Operational, "later"),
+        )
+        .await;
+    assert!(later.is_ok(), "{later:?}");
+
+    // With an access token only, a 401 stays a 401.
+    let token_only = Client::new(
+        &app.base_url,
+        Session::with_token(&keys.sign(&expired).unwrap()).unwrap(),
+    );
+    let result = token_only
+        .create_report("db", None, None, &report(ComponentStatus::Operational, ""))
+        .await;
+    assert_eq!(failure(result), (401, "Unauthorized".into()));
+}
+
+#[tokio::test]
+async fn fifty_concurrent_reports_are_all_recorded_and_the_latest_wins() {
+    let (_app, admin) = board().await;
+    let statuses = [
+        ComponentStatus::Operational,
+        ComponentStatus::DegradedPerformance,
+        ComponentStatus::PartialOutage,
+        ComponentStatus::MajorOutage,
+        ComponentStatus::UnderMaintenance,
+    ];
+    let calls = (0..50).map(|i| {
+        let status = statuses[i % statuses.len()];
+        let admin = &admin;
+        async move {
+            admin
+                .create_report("db", None, None, &report(status, &format!("report {i}")))
+                .await
+                .unwrap()
+                .into_inner()
+        }
+    });
+    let recorded = futures::future::join_all(calls).await;
+    let ids: BTreeSet<i64> = recorded.iter().map(|r| r.id).collect();
+    assert_eq!(ids.len(), 50);
+
+    let listed: Vec<_> = admin
+        .list_reports_stream("db", None, None)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 50);
+    let latest = &listed[0];
+    let component = admin.get_component("db").await.unwrap().into_inner();
+    assert_eq!(component.status, latest.status);
+    assert_eq!(component.updated_at, latest.reported_at);
+}
+
+#[tokio::test]
+async fn a_thousand_reports_page_through_the_stream_each_once_in_order() {
+    let (app, admin) = board().await;
+    {
+        // Recorded directly: 1,000 HTTP calls would only slow the test.
+        let database = &app.server().context().database;
+        let connection = database.connection().await.unwrap();
+        connection
+            .client()
+            .batch_execute(
+                "INSERT INTO status_reports (component, status, message, reported_by) \
+                 SELECT 'db', 'operational', 'report ' || n, 'ops' \
+                 FROM generate_series(1, 1000) n",
+            )
+            .await
+            .unwrap();
+    }
+    let reports: Vec<_> = admin
+        .list_reports_stream("db", NonZeroU32::new(37), None)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(reports.len(), 1000);
+    let ids: BTreeSet<i64> = reports.iter().map(|r| r.id).collect();
+    assert_eq!(ids.len(), 1000, "each report exactly once");
+    for pair in reports.windows(2) {
+        let (newer, older) = (&pair[0], &pair[1]);
+        assert!(
+            (newer.reported_at, newer.id) > (older.reported_at, older.id),
+            "newest first"
+        );
+    }
+    let components: Vec<_> = admin.list_components_stream(None).collect().await;
+    assert_eq!(components.len(), 1);
+}
+
+#[tokio::test]
+async fn one_idempotency_key_records_one_report_even_sent_concurrently() {
+    let (_app, admin) = board().await;
+    let down = report(ComponentStatus::MajorOutage, "down");
+    let sends = (0..2).map(|_| admin.create_report("db", None, Some("key-1"), &down));
+    let answers: Vec<_> = futures::future::join_all(sends)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().into_inner())
+        .collect();
+    assert_eq!(answers[0], answers[1]);
+    let listed = admin.list_reports("db", None, None, None).await.unwrap();
+    assert_eq!(listed.items.len(), 1);
+
+    // The same key with another report: 422, nothing recorded.
+    let other = report(ComponentStatus::Operational, "fine");
+    assert_eq!(
+        failure(admin.create_report("db", None, Some("key-1"), &other).await),
+        (422, "IdempotencyKeyReused".into())
+    );
+    // The retry helper sends a key of its own.
+    let recorded = admin
+        .record_report("db", &other, &Retry::default())
+        .await
+        .unwrap();
+    let listed = admin.list_reports("db", None, None, None).await.unwrap();
+    assert_eq!(listed.items.len(), 2);
+    assert_eq!(listed.items[0], recorded.into_inner());
+}
