@@ -30,6 +30,7 @@ use crate::allow::AllowedMethods;
 use crate::context::ApiContext;
 use crate::handlers::StatusboardImpl;
 use crate::respond::respond;
+use crate::versioning;
 
 /// The methods a path may be asked for besides `HEAD` and `OPTIONS`.
 const METHODS: [Method; 5] = [
@@ -58,67 +59,66 @@ fn with_every_answer(
     // Dropshot lets a description be walked only once it is a router: walk a second copy.
     let declared = build()?.into_router();
 
-    // Path template → the methods some version serves there.
-    let mut served: BTreeMap<String, BTreeSet<Method>> = BTreeMap::new();
-    for (path, method, _) in declared.endpoints(None) {
-        let method = Method::from_bytes(method.as_bytes()).map_err(|e| format!("{path}: {e}"))?;
-        served.entry(path).or_default().insert(method);
-    }
-
-    // HEAD: for each version, its GET endpoints' handlers again (WebSocket channels aside).
+    // For each version, alone: the paths it serves, each with its `HEAD` (the `GET`'s
+    // handler again; WebSocket channels aside), its `OPTIONS`, and a `405` for every method
+    // it does not serve. A path that a version does not serve stays a `404` there.
     let versions = versions_oldest_first();
+    let mut allowed = AllowedMethods::default();
     for (i, version) in versions.iter().enumerate() {
-        for (path, method, get) in declared.endpoints(Some(version)) {
-            if method != Method::GET.as_str()
-                || matches!(get.extension_mode, ExtensionMode::Websocket)
+        // Path template → the methods this version serves there.
+        let mut served: BTreeMap<String, BTreeSet<Method>> = BTreeMap::new();
+        for (path, method, endpoint) in declared.endpoints(Some(version)) {
+            let method =
+                Method::from_bytes(method.as_bytes()).map_err(|e| format!("{path}: {e}"))?;
+            if method == Method::GET
+                && !matches!(endpoint.extension_mode, ExtensionMode::Websocket)
             {
-                continue;
+                let mut head = ApiEndpoint::new(
+                    operation_id(&Method::HEAD, &path),
+                    method_not_allowed, // a stand-in: replaced by the GET's handler below
+                    Method::HEAD,
+                    dropshot::CONTENT_TYPE_JSON,
+                    &path,
+                    only(&versions, i)?,
+                );
+                head.handler = endpoint.handler.clone();
+                register(&mut api, head)?;
             }
-            let mut head = ApiEndpoint::new(
-                operation_id(&Method::HEAD, &path),
-                method_not_allowed, // a stand-in: replaced by the GET's handler below
-                Method::HEAD,
+            served.entry(path).or_default().insert(method);
+        }
+
+        for (path, methods) in served {
+            let mut allow: Vec<&str> = methods.iter().map(Method::as_str).collect();
+            if methods.contains(&Method::GET) {
+                allow.push(Method::HEAD.as_str());
+            }
+            allow.push(Method::OPTIONS.as_str());
+            allow.sort_unstable();
+            let allow = HeaderValue::from_str(&allow.join(", "))
+                .map_err(|e| format!("Allow header for {path}: {e}"))?;
+
+            let preflight = ApiEndpoint::new(
+                operation_id(&Method::OPTIONS, &path),
+                preflight,
+                Method::OPTIONS,
                 dropshot::CONTENT_TYPE_JSON,
                 &path,
                 only(&versions, i)?,
             );
-            head.handler = get.handler.clone();
-            register(&mut api, head)?;
-        }
-    }
-
-    let mut allowed = AllowedMethods::default();
-    for (path, methods) in served {
-        let mut allow: Vec<&str> = methods.iter().map(Method::as_str).collect();
-        if methods.contains(&Method::GET) {
-            allow.push(Method::HEAD.as_str());
-        }
-        allow.push(Method::OPTIONS.as_str());
-        allow.sort_unstable();
-        let allow = HeaderValue::from_str(&allow.join(", "))
-            .map_err(|e| format!("Allow header for {path}: {e}"))?;
-
-        let preflight = ApiEndpoint::new(
-            operation_id(&Method::OPTIONS, &path),
-            preflight,
-            Method::OPTIONS,
-            dropshot::CONTENT_TYPE_JSON,
-            &path,
-            ApiEndpointVersions::All,
-        );
-        register(&mut api, preflight)?;
-        for method in METHODS.iter().filter(|m| !methods.contains(m)) {
-            let operation_id = operation_id(method, &path);
-            allowed.insert(operation_id.clone(), allow.clone());
-            let not_allowed = ApiEndpoint::new(
-                operation_id,
-                method_not_allowed,
-                method.clone(),
-                dropshot::CONTENT_TYPE_JSON,
-                &path,
-                ApiEndpointVersions::All,
-            );
-            register(&mut api, not_allowed)?;
+            register(&mut api, preflight)?;
+            for method in METHODS.iter().filter(|m| !methods.contains(m)) {
+                let operation_id = operation_id(method, &path);
+                allowed.insert(operation_id.clone(), version.clone(), allow.clone());
+                let not_allowed = ApiEndpoint::new(
+                    operation_id,
+                    method_not_allowed,
+                    method.clone(),
+                    dropshot::CONTENT_TYPE_JSON,
+                    &path,
+                    only(&versions, i)?,
+                );
+                register(&mut api, not_allowed)?;
+            }
         }
     }
     Ok((api, allowed))
@@ -226,7 +226,10 @@ async fn method_not_allowed(
             "Method Not Allowed".to_owned(),
         );
         let allowed = &rqctx.context().allowed_methods;
-        if let Some(allow) = allowed.get(&rqctx.endpoint.operation_id) {
+        let requested = rqctx.request.headers().get(versioning::VERSION_HEADER);
+        // The router chose this endpoint, so the version is a supported one.
+        let version = versioning::supported().select(requested).ok();
+        if let Some(allow) = version.and_then(|v| allowed.get(&rqctx.endpoint.operation_id, &v)) {
             error.headers_mut().insert(header::ALLOW, allow.clone());
         }
         Err(error)
@@ -286,6 +289,7 @@ mod tests {
             Ok(api)
         };
         let (api, allowed) = with_every_answer(build)?;
+        let versions = versions_oldest_first();
         let mut methods: Vec<String> = api
             .into_router()
             .endpoints(None)
@@ -295,13 +299,15 @@ mod tests {
             })
             .collect();
         methods.sort();
-        // One `HEAD` per API version, each running that version's `GET`.
-        let heads = methods.iter().filter(|m| *m == "HEAD").count();
-        assert_eq!(heads, versions_oldest_first().len());
+        // Each version has its own: a `HEAD` running its `GET`, an `OPTIONS`, `405`s.
+        for method in ["HEAD", "OPTIONS", "DELETE"] {
+            let count = methods.iter().filter(|m| *m == method).count();
+            assert_eq!(count, versions.len(), "{method}");
+        }
         methods.dedup();
         let expected = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"];
         assert_eq!(methods, expected);
-        let allow = allowed.get("delete_things_name");
+        let allow = allowed.get("delete_things_name", &versions[0]);
         assert_eq!(
             allow,
             Some(&HeaderValue::from_static("GET, HEAD, OPTIONS, PUT"))

@@ -14,11 +14,16 @@ pub const VERSION_HEADER: HeaderName = HeaderName::from_static(statusboard_api::
 
 /// The version policy of the statusboard server, for `ServerBuilder::version_policy`.
 pub fn policy() -> VersionPolicy {
-    let supported = statusboard_api::supported_versions()
+    VersionPolicy::Dynamic(Box::new(supported()))
+}
+
+/// The versions the statusboard API supports.
+pub fn supported() -> SupportedVersions {
+    let versions = statusboard_api::supported_versions()
         .iter()
         .map(|v| v.semver().clone())
         .collect();
-    VersionPolicy::Dynamic(Box::new(SupportedVersions::new(supported)))
+    SupportedVersions::new(versions)
 }
 
 /// Serves exactly the listed versions; a request without the header gets the newest.
