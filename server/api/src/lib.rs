@@ -54,7 +54,7 @@ mod versions {
 
     api_versions!([
         // Newest first. To add a version, copy the line below, above itself, with the next
-        // major number and a name for the change, e.g. `(2, UPTIME_IN_HEALTH),`.
+        // major number and a name for the change, e.g. `(3, UPTIME_IN_HEALTH),`.
         (2, BOARD),
         (1, INITIAL),
     ]);
