@@ -12,13 +12,16 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use statusboard_server::auth::{JwtKeys, Scope, Scopes};
+use statusboard_server::board::reports;
 use statusboard_server::config::{DatabaseUrl, Origin};
+use statusboard_server::grants;
 use statusboard_tests::app::TestApp;
 use statusboard_tests::poll;
 use statusboard_tests::postgres::{Cluster, DataDir};
 
 /// Runs the browser driver for `phase`; panics with its output when a check fails.
-fn browser(phase: &str, base_url: &str, allowed_port: u16, other_port: u16) {
+fn browser(phase: &str, base_url: &str, token: &str, allowed_port: u16, other_port: u16) {
     let package = Path::new(env!("CARGO_MANIFEST_DIR")).join("../client/typescript");
     let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/browser");
     let output = Command::new("node")
@@ -30,6 +33,7 @@ fn browser(phase: &str, base_url: &str, allowed_port: u16, other_port: u16) {
             &other_port.to_string(),
         ])
         .arg(&artifacts)
+        .env("STATUSBOARD_TOKEN", token)
         .current_dir(&package)
         .output()
         .expect("node runs (Node.js 20 or newer on PATH)");
@@ -58,11 +62,28 @@ async fn the_typescript_client_in_headless_chromium() {
         vec![Origin::parse(&format!("http://localhost:{allowed_port}")).unwrap()];
     let app = TestApp::spawn_ready(settings).await;
     drop(reserved);
+    let keys = JwtKeys::from_settings(&app.settings);
+    let scopes: Scopes = [Scope::ComponentsWrite, Scope::ReportsWrite]
+        .into_iter()
+        .collect();
+    let database = app.server().context().database.clone();
+    let token = grants::issue(&database, &keys, "dashboard", &scopes)
+        .await
+        .unwrap()
+        .access_token;
 
     let run = |phase: &'static str, base_url: String| {
-        tokio::task::spawn_blocking(move || browser(phase, &base_url, allowed_port, other_port))
+        let token = token.clone();
+        tokio::task::spawn_blocking(move || {
+            browser(phase, &base_url, &token, allowed_port, other_port)
+        })
     };
     run("up", app.base_url.clone()).await.unwrap();
+    // The page posted three reports; the foreign origin's write never reached the server.
+    let recorded = reports::list(&database, "browser", None, None, 100)
+        .await
+        .unwrap();
+    assert_eq!(recorded.len(), 3, "{recorded:?}");
 
     cluster = tokio::task::spawn_blocking(move || {
         cluster.stop().unwrap();

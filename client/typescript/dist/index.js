@@ -14,6 +14,17 @@
  * const { data, error, response } = await api.GET("/api/v1/ready");
  * if (data) console.log(data.database);                  // "ok"
  * else console.warn(error?.database, requestId(response)); // why, and the id to report
+ *
+ * // The whole board, page after page; a token for the operations that change it.
+ * for await (const component of items((page_token) =>
+ *   api.GET("/api/v1/components", { params: { query: { page_token } } }))) {
+ *   console.log(component.slug, component.status);
+ * }
+ * const admin = createStatusboardClient(base, { token: () => session.accessToken });
+ * const report = unwrap(await admin.POST("/api/v1/components/{slug}/reports", {
+ *   params: { path: { slug: "db" } },
+ *   body: { status: "major_outage", message: "primary down" },
+ * }));
  * ```
  */
 import createClient, {} from "openapi-fetch";
@@ -23,12 +34,69 @@ import { apiVersion } from "./schema.js";
 export const API_VERSION = apiVersion;
 /** A client for the API at `baseUrl` (`https://statusboard.example.com`, no trailing `/`). */
 export function createStatusboardClient(baseUrl, options = {}) {
-    return createClient({
+    const client = createClient({
         baseUrl,
         credentials: options.credentials ?? "include",
         headers: { ...options.headers, "api-version": API_VERSION },
         ...(options.fetch ? { fetch: options.fetch } : {}),
     });
+    if (options.token !== undefined)
+        client.use(bearer(options.token));
+    return client;
+}
+/** The middleware that adds `Authorization: Bearer <token>` to every request without one. */
+function bearer(token) {
+    return {
+        async onRequest({ request }) {
+            if (request.headers.has("authorization"))
+                return undefined;
+            const current = typeof token === "function" ? await token() : token;
+            if (current)
+                request.headers.set("authorization", `Bearer ${current}`);
+            return request;
+        },
+    };
+}
+/** An error answer of the API, thrown by [`unwrap`]: its status, `error_code`, message
+ * and request id, and the typed body. */
+export class StatusboardError extends Error {
+    /** The HTTP status (`404`, `422`, …). */
+    status;
+    /** What went wrong, for code to test (`"ComponentNotFound"`); `null` when none came. */
+    errorCode;
+    /** The id to quote when reporting the failure (`x-request-id`). */
+    requestId;
+    /** The error body as the API sent it. */
+    body;
+    constructor(response, body) {
+        const fields = (body ?? {});
+        super(fields.message ?? `${response.status} ${response.statusText}`);
+        this.name = "StatusboardError";
+        this.status = response.status;
+        this.errorCode = fields.error_code ?? null;
+        this.requestId = requestId(response) ?? fields.request_id ?? null;
+        this.body = body;
+    }
+}
+/** The data of a call's result, or a thrown [`StatusboardError`] for an error answer. */
+export function unwrap(result) {
+    if (result.response.ok && result.data !== undefined)
+        return result.data;
+    if (result.response.ok && result.response.status === 204)
+        return undefined;
+    throw new StatusboardError(result.response, result.error);
+}
+/** Every item of a paginated operation, page after page: `fetchPage` is called with
+ * `null` for the first page and with the previous page's `next_page` after, until a page
+ * has none (the server ignores the other query parameters when a page token comes). An
+ * error answer throws a [`StatusboardError`]. */
+export async function* items(fetchPage) {
+    let pageToken = null;
+    do {
+        const page = unwrap(await fetchPage(pageToken));
+        yield* page.items;
+        pageToken = page.next_page ?? null;
+    } while (pageToken !== null);
 }
 /** The id the server gave a request (`x-request-id`): quote it when reporting a failure.
  * `null` when the answer did not come from the API (a proxy's error page). */

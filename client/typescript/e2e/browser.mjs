@@ -5,8 +5,11 @@
 //
 // Serves page.html from http://localhost:<allowed port> (an origin in the server's
 // CORS_ORIGINS) and from http://localhost:<other port> (one that is not), then:
-//   up       the page, from the allowed origin, calls every operation (database up), and
-//            from the other origin is blocked; the docs page renders its operations with
+//   up       the page, from the allowed origin, calls every operation (database up): with
+//            the access token in STATUSBOARD_TOKEN (scopes components:write and
+//            reports:write), it creates a component, posts reports (preflighted: Authorization,
+//            Content-Type, Idempotency-Key), reads the board back and pages through the
+//            reports; from the other origin it is blocked, reads and writes alike; the docs page renders its operations with
 //            every request to another host refused, and makes none (screenshot kept);
 //   down     the page calls /ready with the database stopped: a typed 503.
 // Prints one line per check and exits 1 if any failed. CHROMIUM overrides /usr/bin/chromium.
@@ -47,7 +50,15 @@ function serve(port) {
 /** Opens the page from `origin` for `pagePhase` and records its checks. */
 async function runPage(browser, origin, pagePhase) {
   const page = await browser.newPage();
-  await page.goto(`${origin}/e2e/page.html?api=${encodeURIComponent(api)}&phase=${pagePhase}`);
+  page.on("pageerror", (error) => console.log(`page error (${pagePhase}): ${error}`));
+  page.on("console", (message) => {
+    if (message.type() === "error") console.log(`console (${pagePhase}): ${message.text()}`);
+  });
+  // The access token travels in the fragment, which the page server never sees.
+  const token = encodeURIComponent(process.env.STATUSBOARD_TOKEN ?? "");
+  await page.goto(
+    `${origin}/e2e/page.html?api=${encodeURIComponent(api)}&phase=${pagePhase}#token=${token}`,
+  );
   await page.waitForFunction(() => window.done === true, { timeout: 20_000 });
   for (const { name, ok, detail } of await page.evaluate(() => window.checks)) {
     record(`[${pagePhase} from ${origin}] ${name}`, ok, detail);

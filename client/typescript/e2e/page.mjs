@@ -1,12 +1,21 @@
 // What a frontend page does with @statusboard/client, from the origin it is served from.
 // The driver (browser.mjs) opens it with `?api=<base URL>&phase=<phase>` and reads
 // `window.checks` once `window.done` is set. Each check: { name, ok, detail }.
-import { API_VERSION, createStatusboardClient, requestId } from "/dist/index.js";
+import {
+  API_VERSION,
+  StatusboardError,
+  createStatusboardClient,
+  items,
+  requestId,
+  unwrap,
+} from "/dist/index.js";
 
 const params = new URLSearchParams(location.search);
 const base = params.get("api");
 const phase = params.get("phase");
+const token = new URLSearchParams(location.hash.slice(1)).get("token");
 const api = createStatusboardClient(base);
+const admin = createStatusboardClient(base, { token });
 const checks = [];
 const check = (name, ok, detail) => checks.push({ name, ok: Boolean(ok), detail });
 
@@ -27,7 +36,7 @@ const phases = {
       check("health: 200 {status: ok}", response.status === 200 && data?.status === "ok",
         JSON.stringify(data));
       check("health: x-request-id readable", requestId(response) !== null, requestId(response));
-      check("health: answers in the client's version", API_VERSION === "1.0.0", API_VERSION);
+      check("health: answers in the client's version", API_VERSION === "2.0.0", API_VERSION);
     });
     await attempt("GET /api/v1/ready through the client", async () => {
       const { data, response } = await api.GET("/api/v1/ready");
@@ -48,6 +57,72 @@ const phases = {
       const body = await response.json();
       check("DELETE health: a readable 405 with a request id", response.status === 405
         && body.request_id === requestId(response), `${response.status} ${JSON.stringify(body)}`);
+    });
+    await attempt("the board: write with a token, read back, page", async () => {
+      const saved = await admin.PUT("/api/v1/components/{slug}", {
+        params: { path: { slug: "browser" } },
+        body: { name: "Browser", description: "Made by a page." },
+      });
+      check("PUT component with a token (preflighted): 201", saved.response.status === 201
+        && saved.data?.slug === "browser", `${saved.response.status} ${JSON.stringify(saved.data)}`);
+      const statuses = ["degraded_performance", "partial_outage", "major_outage"];
+      for (const status of statuses) {
+        const key = `browser-${status}`;
+        const posted = await admin.POST("/api/v1/components/{slug}/reports", {
+          params: { path: { slug: "browser" }, header: { "Idempotency-Key": key } },
+          body: { status, message: `now ${status}` },
+        });
+        check(`POST report ${status}: 201, reported by the token's subject`,
+          posted.response.status === 201 && posted.data?.reported_by === "dashboard",
+          `${posted.response.status} ${JSON.stringify(posted.data ?? posted.error)}`);
+      }
+      const again = await admin.POST("/api/v1/components/{slug}/reports", {
+        params: { path: { slug: "browser" }, header: { "Idempotency-Key": "browser-major_outage" } },
+        body: { status: "major_outage", message: "now major_outage" },
+      });
+      check("POST report again with its key: the first report, nothing new",
+        again.response.status === 201, `${again.response.status}`);
+      const component = unwrap(await api.GET("/api/v1/components/{slug}",
+        { params: { path: { slug: "browser" } } }));
+      check("GET component: the latest report's status", component.status === "major_outage",
+        JSON.stringify(component));
+      const seen = [];
+      for await (const report of items((page_token) =>
+        api.GET("/api/v1/components/{slug}/reports",
+          { params: { path: { slug: "browser" }, query: { limit: 1, page_token } } }))) {
+        seen.push(report.status);
+      }
+      check("page through reports one at a time: newest first, each once",
+        JSON.stringify(seen) === JSON.stringify([...statuses].reverse()), JSON.stringify(seen));
+      const board = [];
+      for await (const c of items((page_token) =>
+        api.GET("/api/v1/components", { params: { query: { page_token } } }))) {
+        board.push(c.slug);
+      }
+      check("the board lists the component", board.includes("browser"), JSON.stringify(board));
+    });
+    await attempt("typed errors are readable", async () => {
+      try {
+        unwrap(await api.GET("/api/v1/components/{slug}", { params: { path: { slug: "nope" } } }));
+        check("404 ComponentNotFound thrown", false, "no error");
+      } catch (error) {
+        check("404 ComponentNotFound thrown as StatusboardError", error instanceof
+          StatusboardError && error.status === 404 && error.errorCode === "ComponentNotFound"
+          && error.requestId !== null, `${error}`);
+      }
+      const anonymous = await api.DELETE("/api/v1/components/{slug}",
+        { params: { path: { slug: "browser" } } });
+      check("DELETE without a token: a readable 401 with its challenge",
+        anonymous.response.status === 401 && anonymous.error?.error_code === "Unauthorized",
+        `${anonymous.response.status} ${JSON.stringify(anonymous.error)}`);
+      const malformed = await fetch(`${base}/api/v1/components/browser/reports`, {
+        method: "POST", credentials: "include",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: "{not json",
+      });
+      const body = await malformed.json();
+      check("a malformed body: a readable 400", malformed.status === 400
+        && body.request_id === requestId(malformed), `${malformed.status} ${JSON.stringify(body)}`);
     });
   },
   // Allowed origin, database stopped: the typed 503.
@@ -72,6 +147,18 @@ const phases = {
       outcome = `refused: ${error}`;
     }
     check("a disallowed origin is blocked", outcome.startsWith("refused"), outcome);
+    let write;
+    try {
+      const { response } = await admin.POST("/api/v1/components/{slug}/reports", {
+        params: { path: { slug: "browser" } },
+        body: { status: "operational", message: "from a foreign origin" },
+      });
+      write = `answered ${response.status}`;
+    } catch (error) {
+      write = `refused: ${error}`;
+    }
+    check("a write from a disallowed origin is refused (its preflight fails)",
+      write.startsWith("refused"), write);
   },
 };
 

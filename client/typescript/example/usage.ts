@@ -39,3 +39,63 @@ export async function report(): Promise<string> {
     return `cannot reach the API: ${String(failure)}`;
   }
 }
+
+// --- The board ---------------------------------------------------------------------------
+
+import { type Component, StatusboardError, items, unwrap } from "../src/index.js";
+
+/** Reading the board needs no token: every component, page after page (100 a page). */
+export async function board(): Promise<Component[]> {
+  const all: Component[] = [];
+  for await (const component of items((page_token) =>
+    api.GET("/api/v1/components", { params: { query: { limit: 100, page_token } } }),
+  )) {
+    all.push(component);
+  }
+  return all;
+}
+
+/** A component's reports of the last hour, newest first, 50 a page. */
+export async function lastHour(slug: string): Promise<string[]> {
+  const since = new Date(Date.now() - 3600_000).toISOString();
+  const lines: string[] = [];
+  for await (const report of items((page_token) =>
+    api.GET("/api/v1/components/{slug}/reports", {
+      params: { path: { slug }, query: { since, limit: 50, page_token } },
+    }),
+  )) {
+    lines.push(`${report.reported_at} ${report.status}: ${report.message}`);
+  }
+  return lines;
+}
+
+/** Changing it needs a token with the operation's scope; give it once to the client. A
+ * retried report carries the same `Idempotency-Key`, so it is recorded once. */
+export async function declareOutage(accessToken: string, slug: string): Promise<string> {
+  const admin = createStatusboardClient("https://statusboard.example.com", {
+    token: accessToken,
+  });
+  try {
+    unwrap(
+      await admin.PUT("/api/v1/components/{slug}", {
+        params: { path: { slug } },
+        body: { name: "Checkout API", description: "Takes the orders." },
+      }),
+    );
+    const report = unwrap(
+      await admin.POST("/api/v1/components/{slug}/reports", {
+        params: { path: { slug }, header: { "Idempotency-Key": crypto.randomUUID() } },
+        body: { status: "major_outage", message: "Orders fail with 503." },
+      }),
+    );
+    return `recorded report ${report.id} by ${report.reported_by}`;
+  } catch (failure) {
+    // Typed errors: the status, the error code to branch on, the request id to quote.
+    if (failure instanceof StatusboardError) {
+      if (failure.status === 401) return "sign in again";
+      if (failure.errorCode === "InsufficientScope") return "this token may not do that";
+      return `${failure.errorCode}: ${failure.message} (request ${failure.requestId})`;
+    }
+    throw failure;
+  }
+}

@@ -14,9 +14,20 @@
  * const { data, error, response } = await api.GET("/api/v1/ready");
  * if (data) console.log(data.database);                  // "ok"
  * else console.warn(error?.database, requestId(response)); // why, and the id to report
+ *
+ * // The whole board, page after page; a token for the operations that change it.
+ * for await (const component of items((page_token) =>
+ *   api.GET("/api/v1/components", { params: { query: { page_token } } }))) {
+ *   console.log(component.slug, component.status);
+ * }
+ * const admin = createStatusboardClient(base, { token: () => session.accessToken });
+ * const report = unwrap(await admin.POST("/api/v1/components/{slug}/reports", {
+ *   params: { path: { slug: "db" } },
+ *   body: { status: "major_outage", message: "primary down" },
+ * }));
  * ```
  */
-import createClient, { type Client } from "openapi-fetch";
+import createClient, { type Client, type Middleware } from "openapi-fetch";
 import { apiVersion, type components, type paths } from "./schema.js";
 
 export type { components, operations, paths } from "./schema.js";
@@ -33,6 +44,25 @@ export type Readiness = components["schemas"]["Readiness"];
 export type NotReady = components["schemas"]["NotReady"];
 /** The body of every other error answer: `request_id`, `message`, `error_code`. */
 export type ApiError = components["schemas"]["Error"];
+/** A component of the board, with its current status. */
+export type Component = components["schemas"]["Component"];
+/** How a component is doing. */
+export type ComponentStatus = components["schemas"]["ComponentStatus"];
+/** A status report, as recorded. */
+export type StatusReport = components["schemas"]["StatusReport"];
+/** A token pair (`POST /api/v1/auth/refresh`, `statusboard-server token issue`). */
+export type TokenResponse = components["schemas"]["TokenResponse"];
+
+/** The `error_code`s the API answers with, besides dropshot's own (`Invalid…`). */
+export type ErrorCode =
+  | "ComponentNotFound"
+  | "DatabaseUnavailable"
+  | "IdempotencyKeyReused"
+  | "InsufficientScope"
+  | "InvalidGrant"
+  | "InvalidInput"
+  | "Unauthorized"
+  | "UnsupportedApiVersion";
 
 /** The typed client: `api.GET(path, init)` and friends, as `openapi-fetch` defines them. */
 export type StatusboardClient = Client<paths>;
@@ -44,6 +74,11 @@ export interface StatusboardClientOptions {
   credentials?: RequestCredentials;
   /** Headers sent with every request, besides `api-version`. */
   headers?: Record<string, string>;
+  /** The access token for the operations that need one (their `Authorization` parameter
+   * names the scope), sent as `Authorization: Bearer …` unless a call sets that header
+   * itself. A function is asked before every request, so a token that the app refreshes
+   * is always current; `null`/`undefined` sends none. */
+  token?: string | (() => string | null | undefined | Promise<string | null | undefined>);
   /** The `fetch` to use (a test double, or `fetch` with a timeout); the global one by default. */
   fetch?: (input: Request) => Promise<Response>;
 }
@@ -53,12 +88,79 @@ export function createStatusboardClient(
   baseUrl: string,
   options: StatusboardClientOptions = {},
 ): StatusboardClient {
-  return createClient<paths>({
+  const client = createClient<paths>({
     baseUrl,
     credentials: options.credentials ?? "include",
     headers: { ...options.headers, "api-version": API_VERSION },
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
+  if (options.token !== undefined) client.use(bearer(options.token));
+  return client;
+}
+
+/** The middleware that adds `Authorization: Bearer <token>` to every request without one. */
+function bearer(token: NonNullable<StatusboardClientOptions["token"]>): Middleware {
+  return {
+    async onRequest({ request }) {
+      if (request.headers.has("authorization")) return undefined;
+      const current = typeof token === "function" ? await token() : token;
+      if (current) request.headers.set("authorization", `Bearer ${current}`);
+      return request;
+    },
+  };
+}
+
+/** An error answer of the API, thrown by [`unwrap`]: its status, `error_code`, message
+ * and request id, and the typed body. */
+export class StatusboardError extends Error {
+  /** The HTTP status (`404`, `422`, …). */
+  readonly status: number;
+  /** What went wrong, for code to test (`"ComponentNotFound"`); `null` when none came. */
+  readonly errorCode: ErrorCode | (string & {}) | null;
+  /** The id to quote when reporting the failure (`x-request-id`). */
+  readonly requestId: string | null;
+  /** The error body as the API sent it. */
+  readonly body: unknown;
+
+  constructor(response: Response, body: unknown) {
+    const fields = (body ?? {}) as Partial<ApiError>;
+    super(fields.message ?? `${response.status} ${response.statusText}`);
+    this.name = "StatusboardError";
+    this.status = response.status;
+    this.errorCode = fields.error_code ?? null;
+    this.requestId = requestId(response) ?? fields.request_id ?? null;
+    this.body = body;
+  }
+}
+
+/** The data of a call's result, or a thrown [`StatusboardError`] for an error answer. */
+export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): T {
+  if (result.response.ok && result.data !== undefined) return result.data;
+  if (result.response.ok && result.response.status === 204) return undefined as T;
+  throw new StatusboardError(result.response, result.error);
+}
+
+/** One page of a paginated operation (`items`, and `next_page` when there are more). */
+interface Page<T> {
+  items: T[];
+  next_page?: string | null;
+}
+
+/** Every item of a paginated operation, page after page: `fetchPage` is called with
+ * `null` for the first page and with the previous page's `next_page` after, until a page
+ * has none (the server ignores the other query parameters when a page token comes). An
+ * error answer throws a [`StatusboardError`]. */
+export async function* items<T>(
+  fetchPage: (
+    pageToken: string | null,
+  ) => Promise<{ data?: Page<T>; error?: unknown; response: Response }>,
+): AsyncGenerator<T, void, undefined> {
+  let pageToken: string | null = null;
+  do {
+    const page: Page<T> = unwrap(await fetchPage(pageToken));
+    yield* page.items;
+    pageToken = page.next_page ?? null;
+  } while (pageToken !== null);
 }
 
 /** The id the server gave a request (`x-request-id`): quote it when reporting a failure.
