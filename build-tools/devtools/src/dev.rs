@@ -10,6 +10,10 @@
 //! with a development `JWT_SECRET`, pretty logs and no drain on stop. Ctrl-C (or SIGTERM) stops the server
 //! gracefully, then PostgreSQL. The server runs in the workspace root; every setting but
 //! `DATABASE_URL` can be overridden in the environment or that directory's `.env`.
+//!
+//! `cargo xtask dev token --subject NAME --scope SCOPE…`, while `cargo xtask dev` runs,
+//! grants a token pair on the development server (`statusboard-server token issue` with
+//! the same database and secret) and prints it, to try the operations that need one.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus};
@@ -30,12 +34,7 @@ pub fn run() -> Result<()> {
         Some(dir) => PathBuf::from(dir),
         None => default_data_dir(&root, &target),
     };
-    let port = match std::env::var("STATUSBOARD_DEV_PGPORT") {
-        Ok(port) => port
-            .parse()
-            .context("STATUSBOARD_DEV_PGPORT must be a port number")?,
-        Err(_) => DEFAULT_PORT,
-    };
+    let port = port()?;
 
     build_server(&root)?;
     println!(
@@ -46,29 +45,7 @@ pub fn run() -> Result<()> {
     cluster.create_database(DATABASE)?;
     let database_url = cluster.url(DATABASE);
 
-    // The server runs in the workspace root and reads its `.env` there; the development
-    // defaults apply only to what neither that file nor the environment sets.
-    let configured = Variables::from_process(&root.join(".env"))?;
-    let binary = target.join("debug").join("statusboard-server");
-    let server_command = |args: &[&str]| {
-        let mut command = Command::new(&binary);
-        command
-            .args(args)
-            .current_dir(&root)
-            .env("DATABASE_URL", &database_url);
-        if configured.JWT_SECRET.is_none() {
-            command.env("JWT_SECRET", DEV_JWT_SECRET);
-        }
-        if configured.LOG_FORMAT.is_none() {
-            command.env("LOG_FORMAT", "pretty");
-        }
-        // Nothing routes traffic to a development server: Ctrl-C stops it at once.
-        if configured.SHUTDOWN_DRAIN_SECONDS.is_none() {
-            command.env("SHUTDOWN_DRAIN_SECONDS", "0");
-        }
-        command
-    };
-    let status = server_command(&["migrate"])
+    let status = server_command(&root, &target, &database_url, &["migrate"])?
         .status()
         .context("running migrations")?;
     if !status.success() {
@@ -76,13 +53,68 @@ pub fn run() -> Result<()> {
     }
 
     println!("xtask dev: starting the server (DATABASE_URL={database_url}); Ctrl-C stops both");
-    let status = run_until_stopped(server_command(&[]))?;
+    let status = run_until_stopped(server_command(&root, &target, &database_url, &[])?)?;
     drop(cluster);
     println!("xtask dev: stopped");
     if !status.success() {
         bail!("the server exited with {status}");
     }
     Ok(())
+}
+
+/// `cargo xtask dev token …`: `statusboard-server token issue …` against the running
+/// development server's database, with its secret; the pair goes to stdout.
+pub fn token(args: &[&str]) -> Result<()> {
+    let root = crate::workspace_root()?;
+    let target = crate::target_dir(&root)?;
+    let database_url = format!("postgresql://postgres@127.0.0.1:{}/{DATABASE}", port()?);
+    let mut issue = vec!["token", "issue"];
+    issue.extend_from_slice(args);
+    let status = server_command(&root, &target, &database_url, &issue)?
+        .status()
+        .context("running statusboard-server token issue")?;
+    if !status.success() {
+        bail!("statusboard-server token issue failed ({status}); is `cargo xtask dev` running?");
+    }
+    Ok(())
+}
+
+/// The development cluster's port: 54329 unless `STATUSBOARD_DEV_PGPORT` says otherwise.
+fn port() -> Result<u16> {
+    match std::env::var("STATUSBOARD_DEV_PGPORT") {
+        Ok(port) => port
+            .parse()
+            .context("STATUSBOARD_DEV_PGPORT must be a port number"),
+        Err(_) => Ok(DEFAULT_PORT),
+    }
+}
+
+/// The server binary with `args`, run in the workspace root against `database_url`. The
+/// server reads its `.env` there; the development defaults apply only to what neither
+/// that file nor the environment sets.
+fn server_command(
+    root: &Path,
+    target: &Path,
+    database_url: &str,
+    args: &[&str],
+) -> Result<Command> {
+    let configured = Variables::from_process(&root.join(".env"))?;
+    let mut command = Command::new(target.join("debug").join("statusboard-server"));
+    command
+        .args(args)
+        .current_dir(root)
+        .env("DATABASE_URL", database_url);
+    if configured.JWT_SECRET.is_none() {
+        command.env("JWT_SECRET", DEV_JWT_SECRET);
+    }
+    if configured.LOG_FORMAT.is_none() {
+        command.env("LOG_FORMAT", "pretty");
+    }
+    // Nothing routes traffic to a development server: Ctrl-C stops it at once.
+    if configured.SHUTDOWN_DRAIN_SECONDS.is_none() {
+        command.env("SHUTDOWN_DRAIN_SECONDS", "0");
+    }
+    Ok(command)
 }
 
 /// `dev-postgres/` in the target directory, unless PostgreSQL (as root: an unprivileged

@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! cargo xtask dev     run PostgreSQL and the server for development
+//! cargo xtask dev token --subject NAME --scope SCOPE...
+//!                     grant a token pair on the running development server
 //! cargo xtask bench   benchmark the release server with wrk
 //! ```
 
@@ -13,14 +15,15 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
-const USAGE: &str =
-    "usage: cargo xtask dev | cargo xtask bench [--duration SECONDS] [--connections N]";
+const USAGE: &str = "usage: cargo xtask dev | cargo xtask dev token --subject NAME --scope SCOPE... | \
+     cargo xtask bench [--duration SECONDS] [--connections N]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
         ["dev"] => dev::run(),
+        ["dev", "token", rest @ ..] => dev::token(rest),
         ["bench", rest @ ..] => bench::run(rest),
         _ => {
             eprintln!("{USAGE}");
