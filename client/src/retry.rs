@@ -76,7 +76,10 @@ impl Client {
         report: &NewStatusReport,
         retry: &Retry,
     ) -> Result<ResponseValue<StatusReport>, Error<types::Error>> {
-        let key = uuid::Uuid::new_v4().to_string();
+        let key: types::CreateReportIdempotencyKey = uuid::Uuid::new_v4()
+            .to_string()
+            .parse()
+            .map_err(|e: types::error::ConversionError| Error::InvalidRequest(e.to_string()))?;
         retry
             .run(|| self.create_report(slug, None, Some(&key), report))
             .await

@@ -184,6 +184,7 @@ pub struct IdempotencyKeyHeader {
     /// and records nothing; with a different report it is `422`. Send a new key for each
     /// new report and the same key when retrying one.
     #[serde(rename = "Idempotency-Key")]
+    #[schemars(length(min = 1, max = 255))]
     pub idempotency_key: Option<String>,
 }
 

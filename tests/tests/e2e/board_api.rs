@@ -465,7 +465,8 @@ async fn a_thousand_reports_page_through_the_stream_each_once_in_order() {
 async fn one_idempotency_key_records_one_report_even_sent_concurrently() {
     let (_app, admin) = board().await;
     let down = report(ComponentStatus::MajorOutage, "down");
-    let sends = (0..2).map(|_| admin.create_report("db", None, Some("key-1"), &down));
+    let key = "key-1".parse().unwrap();
+    let sends = (0..2).map(|_| admin.create_report("db", None, Some(&key), &down));
     let answers: Vec<_> = futures::future::join_all(sends)
         .await
         .into_iter()
@@ -478,7 +479,7 @@ async fn one_idempotency_key_records_one_report_even_sent_concurrently() {
     // The same key with another report: 422, nothing recorded.
     let other = report(ComponentStatus::Operational, "fine");
     assert_eq!(
-        failure(admin.create_report("db", None, Some("key-1"), &other).await),
+        failure(admin.create_report("db", None, Some(&key), &other).await),
         (422, "IdempotencyKeyReused".into())
     );
     // The retry helper sends a key of its own.
