@@ -16,7 +16,7 @@ pub struct ApiContext {
     pub cors: Cors,
     /// The PostgreSQL pool; take a connection per request with `database.connection()`.
     pub database: Database,
-    /// The JWT keys from `JWT_SECRET`, for the `BearerAuth` extractor.
+    /// The JWT keys from `JWT_SECRET`, for `bearer_auth::authorize` and token grants.
     pub auth: JwtKeys,
     /// Set once the embedded migrations are applied (see [`crate::server`]).
     pub migrated: Arc<AtomicBool>,

@@ -19,7 +19,7 @@
 //! | | [`board`] | the status board in PostgreSQL: components and their status reports |
 //! | requests | [`context`] | the server context handlers receive |
 //! | | [`respond`] | the one wrapper every handler's answer passes through |
-//! | | [`bearer_auth`] | the `BearerAuth` extractor: a valid access token or `401` |
+//! | | [`bearer_auth`] | `authorize`: the request's access token, checked for the operation's scope (`401`, `403`) |
 //! | | [`handlers`] | the implementation of the API trait (crate `statusboard-api`), by resource |
 //! | | [`routes`] | the API description: the trait's endpoints, and every path's `OPTIONS`, `HEAD` and `405` |
 //! | process | [`listeners`] | the listeners beside the API's: metrics |

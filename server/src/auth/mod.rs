@@ -1,6 +1,5 @@
-//! JWT building blocks: issuing and verifying access and refresh tokens. The dropshot
-//! extractor that admits only requests with a valid access token is
-//! `crate::bearer_auth::BearerAuth`.
+//! JWT building blocks: issuing and verifying access and refresh tokens. An operation's
+//! handler checks the request's access token with `crate::bearer_auth::authorize`.
 //!
 //! Tokens are HS256-signed with `JWT_SECRET`. Access tokens live
 //! `JWT_ACCESS_EXPIRE_MINUTES`, refresh tokens `JWT_REFRESH_EXPIRE_DAYS`; a `typ` claim

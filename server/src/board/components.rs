@@ -59,16 +59,21 @@ pub async fn list(
     limit: u32,
 ) -> Result<Vec<Component>, BoardError> {
     let connection = database.connection().await?;
-    let sql = format!(
-        "SELECT {COMPONENT_COLUMNS} WHERE $1::text IS NULL OR c.slug > $1 \
-         ORDER BY c.slug LIMIT $2"
-    );
     let limit = i64::from(limit);
     let rows = connection
         .client()
-        .query_typed(&sql, &[(&after, Type::TEXT), (&limit, Type::INT8)])
+        .query_typed(&list_sql(), &[(&after, Type::TEXT), (&limit, Type::INT8)])
         .await?;
     rows.iter().map(component_from).collect()
+}
+
+/// The statement [`list`] runs: `$1` the slug to start after (or `NULL`), `$2` the limit.
+/// Public for the benchmark, which runs it in pgbench.
+pub fn list_sql() -> String {
+    format!(
+        "SELECT {COMPONENT_COLUMNS} WHERE $1::text IS NULL OR c.slug > $1 \
+         ORDER BY c.slug LIMIT $2"
+    )
 }
 
 /// Deletes the component `slug` and its reports.

@@ -12,6 +12,17 @@ use crate::database::{Database, Transaction};
 /// How long an `Idempotency-Key` keeps answering its first report.
 const IDEMPOTENCY_HOURS: i32 = 24;
 
+/// The first statement of [`record`]'s transaction, `$1` the slug: the component, locked
+/// against a concurrent delete until the report is in. Public, with [`INSERT_SQL`], for
+/// the benchmark, which runs them in pgbench.
+pub const LOCK_COMPONENT_SQL: &str = "SELECT 1 FROM components WHERE slug = $1 FOR KEY SHARE";
+
+/// The statement that records a report (without an `Idempotency-Key`): `$1` the slug,
+/// `$2` the status, `$3` the message, `$4` the subject.
+pub const INSERT_SQL: &str = "INSERT INTO status_reports \
+     (component, status, message, reported_by) VALUES ($1, $2, $3, $4) \
+     RETURNING id, component, status, message, reported_by, reported_at";
+
 /// Records `report` for the component `slug`, reported by `subject`. With an
 /// `idempotency_key`, the same key from the same subject within 24 hours answers the report
 /// it first recorded and records nothing (the same key with another report is
@@ -34,12 +45,7 @@ pub async fn record(
     connection
         .transaction(async |tx| {
             // Locks the component against a concurrent delete until the report is in.
-            let exists = tx
-                .query_opt(
-                    "SELECT 1 FROM components WHERE slug = $1 FOR KEY SHARE",
-                    &[&slug],
-                )
-                .await?;
+            let exists = tx.query_opt(LOCK_COMPONENT_SQL, &[&slug]).await?;
             if exists.is_none() {
                 return Err(BoardError::ComponentNotFound(slug.to_owned()));
             }
@@ -50,9 +56,7 @@ pub async fn record(
             }
             let row = tx
                 .query_one(
-                    "INSERT INTO status_reports (component, status, message, reported_by) \
-                     VALUES ($1, $2, $3, $4) \
-                     RETURNING id, component, status, message, reported_by, reported_at",
+                    INSERT_SQL,
                     &[&slug, &report.status.as_str(), &report.message, &subject],
                 )
                 .await?;

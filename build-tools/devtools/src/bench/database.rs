@@ -39,7 +39,7 @@ pub fn compare(server: &Running, cluster: &Cluster, options: &Options) -> Result
         );
         requests += ready.requests;
         ready_rates.push(ready.requests_per_second);
-        let tps = pgbench(cluster, options)?;
+        let tps = pgbench(cluster, "SELECT 1;\n", 10, options)?;
         println!("pgbench SELECT 1 (10 clients): {tps:.0} tps");
         pgbench_rates.push(tps);
     }
@@ -52,11 +52,12 @@ pub fn compare(server: &Running, cluster: &Cluster, options: &Options) -> Result
     Ok(requests)
 }
 
-/// pgbench running `SELECT 1` with 10 clients on the cluster; returns transactions/s.
-fn pgbench(cluster: &Cluster, options: &Options) -> Result<f64> {
+/// pgbench running `sql` (a pgbench script) with `clients` clients on the cluster's
+/// `postgres` database, simple protocol; returns transactions/s.
+pub fn pgbench(cluster: &Cluster, sql: &str, clients: u32, options: &Options) -> Result<f64> {
     let script =
-        std::env::temp_dir().join(format!("statusboard-select1-{}.sql", std::process::id()));
-    std::fs::write(&script, "SELECT 1;\n")?;
+        std::env::temp_dir().join(format!("statusboard-pgbench-{}.sql", std::process::id()));
+    std::fs::write(&script, sql)?;
     let bin = binaries::installed()
         .context(
             "pgbench comes with an installed PostgreSQL (Debian: apt-get install postgresql)",
@@ -66,7 +67,7 @@ fn pgbench(cluster: &Cluster, options: &Options) -> Result<f64> {
         .args([
             "-n",
             "-c",
-            "10",
+            &clients.to_string(),
             "-j",
             "1",
             "-h",

@@ -10,9 +10,12 @@
 //!    same-rotation ratios, since this shared machine's speed drifts between runs.
 //! 2. The log pipelines: statusboard's writer against slog-async + slog-json.
 //! 3. `/api/v1/ready` against pgbench (see [`database`]).
+//! 4. `POST …/reports` and `GET /api/v1/components` against pgbench running the same SQL
+//!    (see [`board`]).
 //!
 //! Everything each server printed is under `target/release/bench/`.
 
+mod board;
 mod database;
 mod servers;
 mod wrk;
@@ -154,6 +157,7 @@ pub fn run(args: &[&str]) -> Result<()> {
     let contender = Contender::statusboard("statusboard", &database_url, &[]);
     let mut server = Running::start(&release, &contender, &out_dir.join("ready.log"), false)?;
     database::compare(&server, &cluster, &options)?;
+    board::compare(&server, &contender, &cluster, &release, &out_dir, &options)?;
     server.stop()
 }
 

@@ -23,6 +23,17 @@ pub struct Load {
 /// wrk with one thread and `connections` connections on `url` for `duration_s` seconds,
 /// pinned to CPU 1 when `pin`.
 pub fn run(url: &str, connections: u32, duration_s: u64, pin: bool) -> Result<Load> {
+    run_script(url, None, connections, duration_s, pin)
+}
+
+/// [`run`], with wrk's Lua `script` making the requests when given.
+pub fn run_script(
+    url: &str,
+    script: Option<&std::path::Path>,
+    connections: u32,
+    duration_s: u64,
+    pin: bool,
+) -> Result<Load> {
     let mut command = if pin {
         let mut c = Command::new("taskset");
         c.args(["-c", "1", "wrk"]);
@@ -35,6 +46,12 @@ pub fn run(url: &str, connections: u32, duration_s: u64, pin: bool) -> Result<Lo
         .arg(format!("Origin: {ORIGIN}"))
         .arg(format!("-c{connections}"))
         .arg(format!("-d{duration_s}s"))
+        .args(
+            script
+                .map(|path| ["-s".as_ref(), path.as_os_str()])
+                .into_iter()
+                .flatten(),
+        )
         .arg(url)
         .output()
         .context("running wrk")?;

@@ -1,0 +1,145 @@
+//! The board's endpoints against pgbench running the same SQL at the same concurrency:
+//! `POST /api/v1/components/{slug}/reports` (with a token) and `GET /api/v1/components`
+//! (a page of 100), on 100 components. Unpinned, like [`super::database`].
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+use statusboard_server::board::{components, reports};
+use statusboard_tests::postgres::{Cluster, binaries};
+
+use super::database::pgbench;
+use super::servers::{Contender, Running};
+use super::{Options, median, wrk};
+
+/// How many times each side runs, alternately.
+const ROUNDS: usize = 3;
+/// How many components the board has.
+const COMPONENTS: u32 = 100;
+
+/// Measures both endpoints on `server` (started from `contender`) against pgbench.
+pub fn compare(
+    server: &Running,
+    contender: &Contender,
+    cluster: &Cluster,
+    release: &Path,
+    out_dir: &Path,
+    options: &Options,
+) -> Result<()> {
+    psql(
+        cluster,
+        &format!(
+            "INSERT INTO components (slug, name) \
+             SELECT 'c' || n, 'Component ' || n FROM generate_series(1, {COMPONENTS}) n \
+             ON CONFLICT DO NOTHING"
+        ),
+    )?;
+    let token = access_token(release, contender)?;
+    let script = out_dir.join("post-report.lua");
+    std::fs::write(
+        &script,
+        format!(
+            "wrk.method = \"POST\"\n\
+             wrk.headers[\"Content-Type\"] = \"application/json\"\n\
+             wrk.headers[\"Authorization\"] = \"Bearer {token}\"\n\
+             wrk.body = '{{\"status\":\"degraded_performance\",\"message\":\"bench\"}}'\n\
+             request = function()\n\
+             \x20 return wrk.format(nil, \"/api/v1/components/c\" .. math.random(1, {COMPONENTS}) .. \"/reports\")\n\
+             end\n"
+        ),
+    )?;
+    let insert = format!(
+        "\\set n random(1, {COMPONENTS})\nBEGIN;\n{};\n{};\nCOMMIT;\n",
+        reports::LOCK_COMPONENT_SQL.replace("$1", "'c' || :n"),
+        reports::INSERT_SQL
+            .replace("$1", "'c' || :n")
+            .replace("$2", "'degraded_performance'")
+            .replace("$3", "'bench'")
+            .replace("$4", "'bench'"),
+    );
+    let list = format!(
+        "{};\n",
+        components::list_sql()
+            .replace("$1", "NULL")
+            .replace("$2", "100")
+    );
+
+    let base = format!("http://{}", server.addr);
+    let post_url = format!("{base}/api/v1/components/c1/reports");
+    let list_url = format!("{base}/api/v1/components?limit=100");
+    let cases = [
+        ("POST …/reports", &post_url, Some(script.as_path()), &insert),
+        ("GET /api/v1/components (100)", &list_url, None, &list),
+    ];
+    for (name, url, script, sql) in cases {
+        let mut http = Vec::new();
+        let mut p99 = Vec::new();
+        let mut sql_rates = Vec::new();
+        for _ in 0..ROUNDS {
+            let load =
+                wrk::run_script(url, script, options.connections, options.duration_s, false)?;
+            println!(
+                "{name}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
+                load.requests_per_second, load.p50_ms, load.p99_ms
+            );
+            http.push(load.requests_per_second);
+            p99.push(load.p99_ms);
+            let tps = pgbench(cluster, sql, options.connections, options)?;
+            println!(
+                "pgbench, the same SQL ({} clients): {tps:.0} tps",
+                options.connections
+            );
+            sql_rates.push(tps);
+        }
+        let (http, sql) = (median(&mut http), median(&mut sql_rates));
+        println!(
+            "median of {ROUNDS}: {name} {http:.0} req/s (p99 {:.2} ms), pgbench {sql:.0} tps; \
+             {:.2} × pgbench",
+            median(&mut p99),
+            http / sql
+        );
+    }
+    Ok(())
+}
+
+/// An access token with both scopes, from `statusboard-server token issue` run with the
+/// server's own settings.
+fn access_token(release: &Path, contender: &Contender) -> Result<String> {
+    let output = Command::new(release.join("statusboard-server"))
+        .args(["token", "issue", "--subject", "bench"])
+        .args(["--scope", "components:write", "--scope", "reports:write"])
+        .env_clear()
+        .envs(contender.env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .context("running statusboard-server token issue")?;
+    if !output.status.success() {
+        bail!(
+            "statusboard-server token issue failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let pair: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    pair["access_token"]
+        .as_str()
+        .map(str::to_owned)
+        .context("token issue printed no access_token")
+}
+
+/// Runs `sql` with psql on the cluster's `postgres` database.
+fn psql(cluster: &Cluster, sql: &str) -> Result<()> {
+    let bin = binaries::installed()
+        .context("psql comes with an installed PostgreSQL")?
+        .join("psql");
+    let output = Command::new(bin)
+        .args(["-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "postgres"])
+        .arg("-p")
+        .arg(cluster.port().to_string())
+        .args(["-d", "postgres", "-c", sql])
+        .output()
+        .context("running psql")?;
+    if !output.status.success() {
+        bail!("psql failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    Ok(())
+}
