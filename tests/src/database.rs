@@ -4,6 +4,10 @@
 //! otherwise one throwaway [`Cluster`] is started for the whole test binary on first
 //! use. Either way, every call to [`fresh_database`] creates a new, empty database, so
 //! tests run in parallel without seeing each other's data.
+//!
+//! With `STATUSBOARD_TEST_PGBOUNCER=1`, the databases are reached through a [`PgBouncer`]
+//! in transaction pooling mode (2 server connections per database) in front of the
+//! throwaway cluster: `.ci/pgbouncer` runs a named part of the end-to-end tests so.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -11,21 +15,33 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use statusboard_server::config::DatabaseUrl;
 use tokio_postgres::NoTls;
 
+use crate::pgbouncer::PgBouncer;
 use crate::postgres::{Cluster, DataDir};
 
+// One per test binary: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Server {
     /// `DATABASE_URL`: a server someone else runs.
     External(String),
-    /// A cluster this test binary started.
-    Local(Cluster),
+    /// A cluster this test binary started, and the PgBouncer in front of it, if asked for.
+    Local(Cluster, Option<PgBouncer>),
 }
 
 impl Server {
-    /// A URL of the same server for another database.
+    /// A URL of the same server for another database, as the tests reach it.
     fn url(&self, database: &str) -> String {
         match self {
             Self::External(url) => with_database(url, database),
-            Self::Local(cluster) => cluster.url(database),
+            Self::Local(_, Some(bouncer)) => bouncer.url(database),
+            Self::Local(cluster, None) => cluster.url(database),
+        }
+    }
+
+    /// A URL for `database` that reaches PostgreSQL itself (to create databases).
+    fn direct_url(&self, database: &str) -> String {
+        match self {
+            Self::Local(cluster, _) => cluster.url(database),
+            external => external.url(database),
         }
     }
 }
@@ -34,9 +50,16 @@ fn server() -> &'static Server {
     static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
     let server = SERVER.get_or_init(|| match std::env::var("DATABASE_URL") {
         Ok(url) if !url.is_empty() => Ok(Server::External(url)),
-        _ => Cluster::start(DataDir::Temporary, None)
-            .map(Server::Local)
-            .map_err(|e| e.to_string()),
+        _ => {
+            let cluster = Cluster::start(DataDir::Temporary, None).map_err(|e| e.to_string())?;
+            let bouncer = match std::env::var("STATUSBOARD_TEST_PGBOUNCER") {
+                Ok(flag) if !flag.is_empty() && flag != "0" => {
+                    Some(PgBouncer::start(cluster.port(), 2).map_err(|e| e.to_string())?)
+                }
+                _ => None,
+            };
+            Ok(Server::Local(cluster, bouncer))
+        }
     });
     match server {
         Ok(server) => server,
@@ -58,8 +81,8 @@ pub async fn fresh_database_url() -> String {
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     );
-    let admin_url =
-        DatabaseUrl::parse("DATABASE_URL", &server.url("postgres")).expect("a valid database URL");
+    let admin_url = DatabaseUrl::parse("DATABASE_URL", &server.direct_url("postgres"))
+        .expect("a valid database URL");
     let admin = connect(&admin_url).await;
     admin
         .batch_execute(&format!("CREATE DATABASE \"{name}\""))

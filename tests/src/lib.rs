@@ -4,6 +4,7 @@
 //! * [`database`]: a fresh database per test, on `DATABASE_URL`'s server or a throwaway
 //!   cluster.
 //! * [`os`]: free loopback ports and signals, also for the project's tools.
+//! * [`pgbouncer`]: a throwaway PgBouncer in transaction pooling mode.
 //! * [`poll`]: waiting for a condition until a deadline.
 //! * [`postgres`]: throwaway PostgreSQL clusters (also used by `cargo xtask dev`).
 //!
@@ -13,5 +14,6 @@
 pub mod app;
 pub mod database;
 pub mod os;
+pub mod pgbouncer;
 pub mod poll;
 pub mod postgres;

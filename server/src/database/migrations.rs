@@ -5,8 +5,21 @@
 //! They are applied at startup and by `statusboard-server migrate`. A PostgreSQL advisory
 //! lock makes concurrent runs (two servers starting at once) take turns: the second finds
 //! everything applied and does nothing.
+//!
+//! Everything happens in one transaction: the lock is a *transaction-level* one
+//! (`pg_advisory_xact_lock`), taken first, and refinery runs its statements (the history
+//! table, the migrations, their records) in that same transaction ([`InTransaction`]), so
+//! the run is all or nothing and the lock goes when it ends, however it ends. A
+//! session-level lock, taken and released by separate statements, would land on different
+//! server connections behind a pooler in transaction mode (PgBouncer) and stay held
+//! forever. A migration therefore cannot use what PostgreSQL refuses in a transaction
+//! (`CREATE INDEX CONCURRENTLY`).
 
 use refinery::{Migration, Runner};
+use refinery_core::AsyncMigrate;
+use refinery_core::traits::r#async::{AsyncQuery, AsyncTransaction};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use super::{Database, DatabaseError};
 
@@ -36,20 +49,17 @@ pub fn runner_from(migrations: &[(&str, &str)]) -> Result<Runner, DatabaseError>
 /// the names of the migrations this call applied.
 pub async fn apply(database: &Database, runner: &Runner) -> Result<Vec<String>, DatabaseError> {
     let mut connection = database.connection().await?;
-    let client: &mut tokio_postgres::Client = &mut connection.object;
-    client
-        .execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
+    let transaction = connection.object.transaction().await?;
+    // Waits while another server migrates.
+    transaction
+        .batch_execute(&format!("SELECT pg_advisory_xact_lock({LOCK_KEY})"))
         .await?;
-    let report = runner.run_async(client).await;
-    // Release on every path; a lost connection releases it by itself.
-    let unlocked = client
-        .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
-        .await;
-    let report = report.map_err(|e| {
+    let mut migrating = InTransaction(&transaction);
+    let report = runner.run_async(&mut migrating).await.map_err(|e| {
         crate::metrics::database_error("migration");
         DatabaseError::Migration(e.to_string())
     })?;
-    unlocked?;
+    transaction.commit().await?;
     let applied: Vec<String> = report
         .applied_migrations()
         .iter()
@@ -58,3 +68,52 @@ pub async fn apply(database: &Database, runner: &Runner) -> Result<Vec<String>, 
     crate::metrics::migrations_applied(applied.len());
     Ok(applied)
 }
+
+/// Refinery's connection, made of one open transaction: its statements run there and
+/// nothing commits until [`apply`] does.
+struct InTransaction<'a>(&'a tokio_postgres::Transaction<'a>);
+
+#[async_trait::async_trait]
+impl AsyncTransaction for InTransaction<'_> {
+    type Error = tokio_postgres::Error;
+
+    async fn execute<'q, T: Iterator<Item = &'q str> + Send>(
+        &mut self,
+        queries: T,
+    ) -> Result<usize, Self::Error> {
+        let mut count = 0;
+        for query in queries {
+            self.0.batch_execute(query).await?;
+            count += 1;
+        }
+        Ok(count)
+    }
+}
+
+#[async_trait::async_trait]
+impl AsyncQuery<Vec<Migration>> for InTransaction<'_> {
+    /// The applied migrations, from refinery's history query (`version, name,
+    /// applied_on, checksum`).
+    async fn query(&mut self, query: &str) -> Result<Vec<Migration>, Self::Error> {
+        let rows = self.0.query(query, &[]).await?;
+        let mut applied = Vec::with_capacity(rows.len());
+        for row in rows {
+            let version: i32 = row.try_get(0)?;
+            let name: String = row.try_get(1)?;
+            let applied_on: String = row.try_get(2)?;
+            let checksum: String = row.try_get(3)?;
+            // Refinery wrote both (RFC 3339, a u64): anything else reads as never applied,
+            // and the run then fails on the version already in the table.
+            let (Ok(applied_on), Ok(checksum)) = (
+                OffsetDateTime::parse(&applied_on, &Rfc3339),
+                checksum.parse::<u64>(),
+            ) else {
+                continue;
+            };
+            applied.push(Migration::applied(version, name, applied_on, checksum));
+        }
+        Ok(applied)
+    }
+}
+
+impl AsyncMigrate for InTransaction<'_> {}

@@ -85,10 +85,10 @@ impl Database {
     pub async fn ping(&self) -> Result<(), DatabaseError> {
         let check = async {
             let connection = self.checkout().await?;
-            let client = connection.client();
-            // Prepared once per connection: PostgreSQL skips parsing and planning after.
-            let statement = client.prepare_cached("SELECT 1").await?;
-            client.query_one(&statement, &[]).await?;
+            // The simple protocol: one round trip and no prepared statement, so it stays
+            // correct behind a pooler in transaction mode (PgBouncer), where a statement
+            // prepared on one server connection is unknown to the next.
+            connection.client().simple_query("SELECT 1").await?;
             Ok(())
         };
         self.within_timeout("no answer to SELECT 1", check).await

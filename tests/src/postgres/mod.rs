@@ -33,6 +33,13 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 #[error("{0}")]
 pub struct ClusterError(String);
 
+impl ClusterError {
+    /// An error saying `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
 fn error(message: impl Into<String>) -> ClusterError {
     ClusterError(message.into())
 }
