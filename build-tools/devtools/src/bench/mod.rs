@@ -12,11 +12,14 @@
 //! 3. `/api/v1/ready` against pgbench (see [`database`]).
 //! 4. `POST …/reports` and `GET /api/v1/components` against pgbench running the same SQL
 //!    (see [`board`]).
+//! 5. `/api/v1/ready` and the board through PgBouncer in transaction pooling mode (see
+//!    [`pgbouncer`]).
 //!
 //! Everything each server printed is under `target/release/bench/`.
 
 mod board;
 mod database;
+mod pgbouncer;
 mod servers;
 mod wrk;
 
@@ -158,7 +161,8 @@ pub fn run(args: &[&str]) -> Result<()> {
     let mut server = Running::start(&release, &contender, &out_dir.join("ready.log"), false)?;
     database::compare(&server, &cluster, &options)?;
     board::compare(&server, &contender, &cluster, &release, &out_dir, &options)?;
-    server.stop()
+    server.stop()?;
+    pgbouncer::measure(&cluster, &release, &out_dir, &options)
 }
 
 /// Prints the table: ratios first, then the absolute figures (medians over rotations).

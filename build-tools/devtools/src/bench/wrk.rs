@@ -18,6 +18,8 @@ pub struct Load {
     pub p50_ms: f64,
     /// 99th percentile latency, ms.
     pub p99_ms: f64,
+    /// Connections that failed: connect, read and write errors and timeouts.
+    pub socket_errors: u64,
 }
 
 /// wrk with one thread and `connections` connections on `url` for `duration_s` seconds,
@@ -75,8 +77,17 @@ fn parse(text: &str) -> Option<Load> {
     if text.contains("Non-2xx or 3xx responses") {
         return None;
     }
+    // "Socket errors: connect 0, read 2, write 0, timeout 0", only when there are some.
+    let socket_errors = match field("Socket errors:") {
+        Some(counts) => counts
+            .split(',')
+            .map(|part| part.split_whitespace().last()?.parse::<u64>().ok())
+            .sum::<Option<u64>>()?,
+        None => 0,
+    };
     Some(Load {
         requests,
+        socket_errors,
         requests_per_second: field("Requests/sec:")?.parse().ok()?,
         p50_ms: duration_ms(&field("50%")?)?,
         p99_ms: duration_ms(&field("99%")?)?,
@@ -117,6 +128,12 @@ Transfer/sec:      9.00MB
         assert!((r.requests_per_second - 51_234.5).abs() < 1e-6);
         assert!((r.p50_ms - 0.41).abs() < 1e-9);
         assert!((r.p99_ms - 1.52).abs() < 1e-9);
+        assert_eq!(r.socket_errors, 0);
         assert!(parse("garbage").is_none());
+        let errors = text.replace(
+            "Requests/sec:",
+            "  Socket errors: connect 0, read 2, write 0, timeout 3\nRequests/sec:",
+        );
+        assert_eq!(parse(&errors).unwrap().socket_errors, 5);
     }
 }
