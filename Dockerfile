@@ -1,37 +1,41 @@
 # syntax=docker/dockerfile:1
-# Multi-stage build of the statusboard server: build with the locked dependencies, run as
-# a non-root user on a slim base.
+# Multi-stage build of the statusboard server: the dependencies in a layer of their own,
+# derived from the workspace by cargo-chef (a recipe of every manifest and the lock file,
+# so no list here can fall behind the workspace), then the code; run as a non-root user on
+# a slim base.
+#
+# RUST_IMAGE and RUNTIME_IMAGE choose the bases: the official images by default; `.ci/image`
+# passes stand-ins made locally from Debian's packages. With CARGO_NET_OFFLINE=true and the
+# host's cargo registry mounted at /usr/local/cargo/registry, it builds without network
+# (`.ci/image` does both).
+ARG RUST_IMAGE=rust:1.88-slim-bookworm
+ARG RUNTIME_IMAGE=debian:bookworm-slim
 
-FROM rust:1.88-slim-bookworm AS build
+FROM ${RUST_IMAGE} AS chef
+ARG CARGO_CHEF_VERSION=0.1.77
+ARG CARGO_NET_OFFLINE=false
+ENV CARGO_NET_OFFLINE=${CARGO_NET_OFFLINE}
+# A stand-in image brings cargo-chef; the official one gets it here.
+RUN command -v cargo-chef >/dev/null \
+    || cargo install --locked cargo-chef --version "${CARGO_CHEF_VERSION}"
 WORKDIR /src
 
-# 1. The dependencies alone, from the manifests and placeholder sources: this layer is
-#    rebuilt only when a Cargo.toml or Cargo.lock changes, not for a code change.
-COPY Cargo.toml Cargo.lock ./
-COPY server/Cargo.toml server/build.rs server/
-COPY server/api/Cargo.toml server/api/
-COPY client/Cargo.toml client/
-COPY build-tools/xtask/Cargo.toml build-tools/xtask/
-COPY build-tools/openapi/Cargo.toml build-tools/openapi/
-COPY build-tools/devtools/Cargo.toml build-tools/devtools/
-COPY build-tools/baselines/Cargo.toml build-tools/baselines/
-COPY tests/Cargo.toml tests/
-RUN for crate in server server/api client build-tools/xtask build-tools/openapi \
-        build-tools/devtools build-tools/baselines tests; do \
-        mkdir -p "$crate/src" && touch "$crate/src/lib.rs" \
-        && echo 'fn main() {}' > "$crate/src/main.rs"; \
-    done \
-    && mkdir -p tests/tests/e2e server/migrations && touch tests/tests/e2e/main.rs \
-    && cargo build --release --locked -p statusboard-server \
-    && rm -rf server/src server/api/src client/src build-tools/*/src tests/src tests/tests
-
-# 2. The code: only the workspace's own crates build here.
+# 1. The recipe: what the dependency layer needs from the workspace.
+FROM chef AS planner
 COPY . .
-RUN find server -name '*.rs' -exec touch {} + \
-    && cargo build --release --locked -p statusboard-server \
+RUN cargo chef prepare --recipe-path recipe.json
+
+# 2. The dependencies alone: rebuilt only when the recipe changes, not for a code change.
+FROM chef AS build
+COPY --from=planner /src/recipe.json recipe.json
+RUN cargo chef cook --release --locked --recipe-path recipe.json --package statusboard-server
+
+# 3. The code: only the workspace's own crates build here.
+COPY . .
+RUN cargo build --release --locked --package statusboard-server \
     && cp target/release/statusboard-server /usr/local/bin/statusboard-server
 
-FROM debian:bookworm-slim
+FROM ${RUNTIME_IMAGE}
 COPY --from=build /usr/local/bin/statusboard-server /usr/local/bin/statusboard-server
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin statusboard
 USER 10001

@@ -133,7 +133,7 @@ async fn every_endpoint_through_the_client() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(reports.items, [recorded.clone()]);
+    assert_eq!(reports.items, std::slice::from_ref(&recorded));
     let later = recorded.reported_at + chrono::Duration::seconds(1);
     let none = anyone
         .list_reports("api", None, None, Some(&later))
