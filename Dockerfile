@@ -8,7 +8,7 @@
 # passes stand-ins made locally from Debian's packages. With CARGO_NET_OFFLINE=true and the
 # host's cargo registry mounted at /usr/local/cargo/registry, it builds without network
 # (`.ci/image` does both).
-ARG RUST_IMAGE=rust:1.88-slim-bookworm
+ARG RUST_IMAGE=rust:1.95-slim-bookworm
 ARG RUNTIME_IMAGE=debian:bookworm-slim
 
 FROM ${RUST_IMAGE} AS chef
