@@ -90,10 +90,12 @@ pub struct Component {
 pub struct ComponentUpdate {
     /// Its name as people read it (1 to 200 characters).
     #[schemars(length(min = 1, max = 200))]
+    #[schemars(regex(pattern = r"^[^\u0000]*$"))]
     pub name: String,
     /// What it is (at most 2,000 characters; empty when left out).
     #[serde(default)]
     #[schemars(length(max = 2000))]
+    #[schemars(regex(pattern = r"^[^\u0000]*$"))]
     pub description: String,
 }
 
@@ -122,6 +124,7 @@ pub struct NewStatusReport {
     /// What happened, for people (at most 2,000 characters; empty when left out).
     #[serde(default)]
     #[schemars(length(max = 2000))]
+    #[schemars(regex(pattern = r"^[^\u0000]*$"))]
     pub message: String,
 }
 
@@ -293,6 +296,7 @@ impl Limits {
                 Self::NAME_MAX
             ));
         }
+        Self::storable("name", &update.name)?;
         Self::text("description", &update.description)
     }
 
@@ -319,6 +323,16 @@ impl Limits {
             return Err(format!(
                 "{field} must have at most {} characters (it has {length})",
                 Self::TEXT_MAX
+            ));
+        }
+        Self::storable(field, text)
+    }
+
+    /// PostgreSQL's text cannot hold the NUL character (U+0000).
+    fn storable(field: &str, text: &str) -> Result<(), String> {
+        if text.contains('\0') {
+            return Err(format!(
+                "{field} must not contain the NUL character (U+0000)"
             ));
         }
         Ok(())
@@ -366,6 +380,10 @@ mod tests {
             message: long,
         };
         assert!(Limits::report(&report).unwrap_err().starts_with("message"));
+        for (name, description) in [("a\0b", ""), ("Database", "\0")] {
+            let err = Limits::component(&update(name, description)).unwrap_err();
+            assert!(err.contains("NUL"), "{err}");
+        }
     }
 
     #[test]

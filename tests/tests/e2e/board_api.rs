@@ -172,7 +172,7 @@ async fn bad_input_is_a_400_naming_the_field_and_writes_nothing() {
     let http = reqwest::Client::new();
     let pair = pair(&app, "ops", &[Scope::ComponentsWrite, Scope::ReportsWrite]).await;
     let bearer = format!("Bearer {}", pair.access_token);
-    let cases: [(reqwest::Method, &str, serde_json::Value, &str); 6] = [
+    let cases: [(reqwest::Method, &str, serde_json::Value, &str); 7] = [
         (
             reqwest::Method::PUT,
             "/api/v1/components/Bad_Slug",
@@ -207,6 +207,13 @@ async fn bad_input_is_a_400_naming_the_field_and_writes_nothing() {
             reqwest::Method::PUT,
             "/api/v1/components/db",
             serde_json::json!({"name": "x", "description": "x".repeat(2001)}),
+            "description",
+        ),
+        (
+            // PostgreSQL's text cannot hold it: a 400, not the database's 500.
+            reqwest::Method::PUT,
+            "/api/v1/components/db",
+            serde_json::json!({"name": "x", "description": "a\u{0}b"}),
             "description",
         ),
     ];
