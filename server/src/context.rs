@@ -8,6 +8,7 @@ use crate::auth::JwtKeys;
 use crate::config::Settings;
 use crate::cors::Cors;
 use crate::database::{Database, DatabaseError};
+use crate::live::Hub;
 
 /// The dropshot server context, shared by all requests.
 #[derive(Debug)]
@@ -25,6 +26,10 @@ pub struct ApiContext {
     pub draining: AtomicBool,
     /// The `Allow` header of every `405` answer (filled by `routes::api_description`).
     pub allowed_methods: AllowedMethods,
+    /// The live board's reports, for its subscribers (run by `Server::start`).
+    pub hub: Hub,
+    /// `WS_INITIAL_HOURS`: the backlog a new subscriber gets.
+    pub live_window: std::time::Duration,
 }
 
 impl ApiContext {
@@ -41,6 +46,10 @@ impl ApiContext {
             migrated: Arc::new(AtomicBool::new(false)),
             draining: AtomicBool::new(false),
             allowed_methods,
+            hub: Hub::new(),
+            live_window: std::time::Duration::from_secs(
+                u64::from(settings.ws_initial_hours) * 3600,
+            ),
         })
     }
 

@@ -57,6 +57,13 @@ impl Cors {
             .then_some(value)
     }
 
+    /// Whether a WebSocket may be opened for this request: no `Origin` (a service, not a
+    /// browser) or an allowed one. Browsers apply no CORS to WebSockets, so the server
+    /// must refuse other origins itself (cross-site WebSocket hijacking).
+    pub fn may_open_socket(&self, request: &HeaderMap) -> bool {
+        request.get(header::ORIGIN).is_none() || self.allowed_origin(request).is_some()
+    }
+
     /// Adds the CORS headers of an actual (non-preflight) answer, success or error.
     pub fn apply(&self, request: &HeaderMap, response: &mut HeaderMap) {
         if let Some(origin) = self.allowed_origin(request) {

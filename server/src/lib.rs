@@ -17,6 +17,7 @@
 //! | storage | [`database`] | the PostgreSQL pool, per-request transactions, migrations |
 //! | | [`grants`] | token pairs for a subject, refresh tokens rotated in families kept in PostgreSQL |
 //! | | [`board`] | the status board in PostgreSQL: components and their status reports |
+//! | | [`live`] | the live board: reports pushed to WebSocket subscribers, from `LISTEN`/`NOTIFY` |
 //! | requests | [`context`] | the server context handlers receive |
 //! | | [`respond`] | the one wrapper every handler's answer passes through |
 //! | | [`bearer_auth`] | `authorize`: the request's access token, checked for the operation's scope (`401`, `403`) |
@@ -37,6 +38,7 @@ pub mod docs;
 pub mod grants;
 pub mod handlers;
 pub mod listeners;
+pub mod live;
 pub mod logging;
 pub mod metrics;
 pub mod probe;

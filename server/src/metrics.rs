@@ -28,6 +28,9 @@ const POOL_WAITERS: &str = "statusboard_database_pool_waiters";
 const DATABASE_ERRORS: &str = "statusboard_database_errors_total";
 const MIGRATIONS_APPLIED: &str = "statusboard_database_migrations_applied_total";
 const BUILD_INFO: &str = "statusboard_build_info";
+const LIVE_SUBSCRIBERS: &str = "statusboard_live_subscribers";
+const LIVE_MESSAGES: &str = "statusboard_live_messages_sent_total";
+const LIVE_SLOW: &str = "statusboard_live_subscribers_closed_slow_total";
 
 /// Latency buckets, in seconds: 100 µs to 10 s.
 const BUCKETS: &[f64] = &[
@@ -100,9 +103,54 @@ fn describe() {
         "Schema migrations applied by this process."
     );
     describe_gauge!(
+        LIVE_SUBSCRIBERS,
+        "Live board WebSocket subscribers connected now."
+    );
+    describe_counter!(LIVE_MESSAGES, "Messages sent to live board subscribers.");
+    describe_counter!(
+        LIVE_SLOW,
+        "Live board subscribers closed for not reading fast enough."
+    );
+    describe_gauge!(
         BUILD_INFO,
         "Always 1; the version label says which build runs."
     );
+}
+
+/// Counts a live board subscriber while it lives.
+#[derive(Debug)]
+pub struct Subscriber(());
+
+impl Subscriber {
+    /// A subscriber connects.
+    pub fn enter() -> Self {
+        if ENABLED.load(Ordering::Acquire) {
+            gauge!(LIVE_SUBSCRIBERS).increment(1.0);
+        }
+        Self(())
+    }
+}
+
+impl Drop for Subscriber {
+    fn drop(&mut self) {
+        if ENABLED.load(Ordering::Acquire) {
+            gauge!(LIVE_SUBSCRIBERS).decrement(1.0);
+        }
+    }
+}
+
+/// Counts messages sent to live board subscribers.
+pub fn live_messages_sent(count: u64) {
+    if ENABLED.load(Ordering::Acquire) {
+        counter!(LIVE_MESSAGES).increment(count);
+    }
+}
+
+/// Counts a live board subscriber closed for being slow.
+pub fn live_subscriber_closed_slow() {
+    if ENABLED.load(Ordering::Acquire) {
+        counter!(LIVE_SLOW).increment(1);
+    }
 }
 
 /// Counts a request as in flight while it lives.

@@ -62,6 +62,8 @@ pub struct Server {
     metrics: Option<MetricsServer>,
     log: Logger,
     migrations: JoinHandle<()>,
+    /// The live board's hub, listening until the shutdown stops it.
+    live: JoinHandle<()>,
 }
 
 impl std::fmt::Debug for Server {
@@ -85,6 +87,7 @@ impl Server {
         let (api, allowed_methods) = routes::api_description().map_err(StartError::Api)?;
         let context = ApiContext::new(settings, allowed_methods)?;
         let database = context.database.clone();
+        let hub = context.hub.clone();
         let migrated = Arc::clone(&context.migrated);
         let http = ServerBuilder::new(api, context, log.clone())
             .config(config)
@@ -101,12 +104,14 @@ impl Server {
             ),
             None => None,
         };
+        let live = tokio::spawn(hub.run(database.clone(), log.clone()));
         let migrations = tokio::spawn(migrate_until_done(database, migrated, log.clone()));
         Ok(Self {
             http,
             metrics,
             log: log.clone(),
             migrations,
+            live,
         })
     }
 
@@ -141,11 +146,24 @@ impl Server {
         }
     }
 
-    /// Stops accepting connections and waits up to `timeout` for in-flight requests.
+    /// Closes every live board subscriber (`1001`), then stops accepting connections and
+    /// waits up to `timeout` for in-flight requests and the subscribers' close frames.
     pub async fn shutdown(self, timeout: Duration) -> Shutdown {
         info!(self.log, "shutting down"; "timeout_s" => timeout.as_secs());
         self.migrations.abort();
+        let hub = self.context().hub.clone();
+        hub.stop();
+        let closed = tokio::time::timeout(timeout, async {
+            while hub.subscribers() > 0 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await;
+        if closed.is_err() {
+            warn!(self.log, "live board subscribers still open"; "count" => hub.subscribers());
+        }
         let database = self.context().database.clone();
+        let _ = self.live.await;
         let outcome = tokio::time::timeout(timeout, self.http.close()).await;
         if let Some(metrics) = self.metrics {
             metrics.close().await;

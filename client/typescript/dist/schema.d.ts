@@ -97,6 +97,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Watch the board live: status reports as they are recorded, over a WebSocket.
+         * @description Anyone may watch. A browser's `Origin` must be one of the server's `CORS_ORIGINS` (otherwise `403` and no upgrade); a request without `Origin` (a service) is let in. On connect the server sends every report of the last `WS_INITIAL_HOURS` hours, oldest first (with `after`, every report after that id instead), then one `caught_up` message, then each new report once it is committed, on whichever server it was recorded. Each message is one JSON text frame, a `BoardEvent` (schema: `openapi/statusboard/events-<version>.schema.json`). Reconnect with `after=<the last id received>` to miss nothing and see nothing twice. The server pings idle connections; it closes a connection that does not read fast enough (`1008`) and every connection when it stops (`1001`).
+         */
+        get: operations["events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health": {
         parameters: {
             query?: never;
@@ -502,6 +522,29 @@ export interface operations {
             "5XX": components["responses"]["Error"];
         };
     };
+    events: {
+        parameters: {
+            query?: {
+                /** @description Resume after this report id (the last one received): every later report is sent, and none twice. Without it, the reports of the last `WS_INITIAL_HOURS` hours. */
+                after?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Negotiating protocol upgrade from HTTP/1.1 to WebSocket */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
     health: {
         parameters: {
             query?: never;
@@ -548,4 +591,4 @@ export interface operations {
     };
 }
 /** The version of the API document these types were generated from. */
-export declare const apiVersion = "2.0.0";
+export declare const apiVersion = "3.0.0";

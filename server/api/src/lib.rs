@@ -25,6 +25,7 @@
 mod auth;
 mod board;
 mod deferred;
+mod live;
 mod readiness;
 
 pub use auth::{
@@ -39,9 +40,10 @@ pub use deferred::{Deferred, DeferredBody};
 use dropshot::{
     Body, EmptyScanParams, Header, HttpError, HttpResponseCreated, HttpResponseDeleted,
     HttpResponseHeaders, HttpResponseOk, PaginationParams, Path, Query, RequestContext,
-    ResultsPage, TypedBody,
+    ResultsPage, TypedBody, WebsocketEndpointResult, WebsocketUpgrade,
 };
 use http::Response;
+pub use live::{BoardEvent, EventsQuery, board_event_schema};
 pub use readiness::{NotReady, NotReadyStatus, Readiness, ReadyResponse};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -55,6 +57,7 @@ mod versions {
     api_versions!([
         // Newest first. To add a version, copy the line below, above itself, with the next
         // major number and a name for the change, e.g. `(3, UPTIME_IN_HEALTH),`.
+        (3, LIVE),
         (2, BOARD),
         (1, INITIAL),
     ]);
@@ -93,6 +96,10 @@ pub const VERSION_HEADER: &str = "api-version";
         tags = {
             "auth" = {
                 description = "Token pairs: exchanging a refresh token for a new pair.",
+            },
+            "events" = {
+                description = "The live board: status reports as they are recorded, over a \
+                               WebSocket.",
             },
             "components" = {
                 description = "The parts of the service whose status the board shows.",
@@ -294,6 +301,31 @@ pub trait StatusboardApi {
         path: Deferred<Path<ComponentPath>>,
         query: Deferred<Query<PaginationParams<ReportsScan, ReportsPage>>>,
     ) -> Result<HttpResponseHeaders<HttpResponseOk<ResultsPage<StatusReport>>>, HttpError>;
+
+    /// Watch the board live: status reports as they are recorded, over a WebSocket.
+    ///
+    /// Anyone may watch. A browser's `Origin` must be one of the server's `CORS_ORIGINS`
+    /// (otherwise `403` and no upgrade); a request without `Origin` (a service) is let in.
+    /// On connect the server sends every report of the last `WS_INITIAL_HOURS` hours,
+    /// oldest first (with `after`, every report after that id instead), then one
+    /// `caught_up` message, then each new report once it is committed, on whichever server
+    /// it was recorded. Each message is one JSON text frame, a `BoardEvent` (schema:
+    /// `openapi/statusboard/events-<version>.schema.json`). Reconnect with `after=<the
+    /// last id received>` to miss nothing and see nothing twice. The server pings idle
+    /// connections; it closes a connection that does not read fast enough (`1008`) and
+    /// every connection when it stops (`1001`).
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/events",
+        operation_id = "events",
+        tags = ["events"],
+        versions = VERSION_LIVE..,
+    }]
+    async fn events(
+        rqctx: RequestContext<Self::Context>,
+        query: Deferred<Query<EventsQuery>>,
+        upgrade: WebsocketUpgrade,
+    ) -> WebsocketEndpointResult;
 
     /// Exchange a refresh token for a new token pair.
     ///

@@ -9,6 +9,15 @@ use tokio_postgres::types::Type;
 use super::{BoardError, status_from};
 use crate::database::{Database, Transaction};
 
+/// The channel on which each recorded report's id is announced (`NOTIFY`, delivered when
+/// its transaction commits) for the live board.
+pub const CHANNEL: &str = "status_reports";
+
+/// The transaction-level advisory lock that makes reports commit in the order of their
+/// ids, so that a subscriber resuming after an id can never miss an earlier one that
+/// committed late. Taken just before the insert and held until the commit.
+const ORDER_LOCK: i64 = 0x7265_706f_7274_7331;
+
 /// How long an `Idempotency-Key` keeps answering its first report.
 const IDEMPOTENCY_HOURS: i32 = 24;
 
@@ -54,6 +63,8 @@ pub async fn record(
             {
                 return Ok(first);
             }
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&ORDER_LOCK])
+                .await?;
             let row = tx
                 .query_one(
                     INSERT_SQL,
@@ -61,6 +72,11 @@ pub async fn record(
                 )
                 .await?;
             let recorded = report_from(&row, 0)?;
+            tx.execute(
+                "SELECT pg_notify($1, $2)",
+                &[&CHANNEL, &recorded.id.to_string()],
+            )
+            .await?;
             if let Some(key) = idempotency_key {
                 tx.execute(
                     "UPDATE idempotency_keys SET report_id = $3 WHERE subject = $1 AND key = $2",
@@ -158,6 +174,42 @@ pub async fn list(
         }
     }
     rows.iter().map(|row| report_from(row, 0)).collect()
+}
+
+/// Up to `limit` reports of every component with an id above `after`, recorded at or
+/// after `since` when given, in id order (the live board's backlog and catch-up).
+pub async fn after(
+    database: &Database,
+    after: i64,
+    since: Option<DateTime<Utc>>,
+    limit: u32,
+) -> Result<Vec<StatusReport>, BoardError> {
+    let connection = database.connection().await?;
+    let limit = i64::from(limit);
+    let rows = connection
+        .client()
+        .query_typed(
+            "SELECT id, component, status, message, reported_by, reported_at \
+             FROM status_reports WHERE id > $1 AND ($2 IS NULL OR reported_at >= $2) \
+             ORDER BY id LIMIT $3",
+            &[
+                (&after, Type::INT8),
+                (&since, Type::TIMESTAMPTZ),
+                (&limit, Type::INT8),
+            ],
+        )
+        .await?;
+    rows.iter().map(|row| report_from(row, 0)).collect()
+}
+
+/// The greatest report id so far (0 before the first).
+pub async fn last_id(database: &Database) -> Result<i64, BoardError> {
+    let connection = database.connection().await?;
+    let row = connection
+        .client()
+        .query_typed("SELECT COALESCE(max(id), 0) FROM status_reports", &[])
+        .await?;
+    Ok(row.first().map_or(0, |row| row.get(0)))
 }
 
 /// A report from a row holding `id, component, status, message, reported_by,

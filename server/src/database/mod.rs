@@ -27,6 +27,11 @@ use crate::config::Settings;
 pub struct Database {
     pool: Pool,
     timeout: Duration,
+    /// How to open a connection outside the pool (for `LISTEN`).
+    direct: (
+        tokio_postgres::Config,
+        tokio_postgres_rustls::MakeRustlsConnect,
+    ),
 }
 
 impl std::fmt::Debug for Database {
@@ -56,6 +61,7 @@ impl Database {
         }
         let url = &settings.database_url;
         let tls = tls::connector(url.ssl_mode(), url.root_certificates())?;
+        let direct = (config.clone(), tls.clone());
         let manager = Manager::from_config(
             config,
             tls,
@@ -71,7 +77,53 @@ impl Database {
             .runtime(Runtime::Tokio1)
             .build()
             .map_err(|e| DatabaseError::Pool(e.to_string()))?;
-        Ok(Self { pool, timeout })
+        Ok(Self {
+            pool,
+            timeout,
+            direct,
+        })
+    }
+
+    /// Opens a connection of its own, outside the pool, that `LISTEN`s on `channel`; its
+    /// notifications' payloads come through the receiver, which ends when the connection
+    /// does. `LISTEN` needs a session: behind a pooler in transaction mode this must reach
+    /// PostgreSQL itself.
+    pub async fn listen(
+        &self,
+        channel: &str,
+    ) -> Result<
+        (
+            tokio_postgres::Client,
+            tokio::sync::mpsc::UnboundedReceiver<String>,
+        ),
+        DatabaseError,
+    > {
+        let (config, tls) = &self.direct;
+        let (client, mut connection) = self
+            .within_timeout("no connection", async {
+                config
+                    .connect(tls.clone())
+                    .await
+                    .map_err(DatabaseError::from)
+            })
+            .await?;
+        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Some(message) = std::future::poll_fn(|cx| connection.poll_message(cx)).await
+            {
+                match message {
+                    Ok(tokio_postgres::AsyncMessage::Notification(n)) => {
+                        if sender.send(n.payload().to_owned()).is_err() {
+                            return;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(_) => return,
+                }
+            }
+        });
+        client.batch_execute(&format!("LISTEN {channel}")).await?;
+        Ok((client, receiver))
     }
 
     /// Checks a connection out of the pool, waiting at most the connect timeout (for a

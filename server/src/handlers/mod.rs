@@ -9,23 +9,25 @@
 //! | [`components`] | list, read, create or update, delete components |
 //! | [`reports`] | record and list a component's status reports |
 //! | [`auth`] | refresh a token pair |
+//! | [`events`] | the live board (a WebSocket) |
 
 pub mod auth;
 pub mod components;
+pub mod events;
 pub mod reports;
 pub mod system;
 
 use dropshot::{
     Body, EmptyScanParams, Header, HttpError, HttpResponseCreated, HttpResponseDeleted,
     HttpResponseHeaders, HttpResponseOk, PaginationParams, Path, Query, RequestContext,
-    ResultsPage, TypedBody,
+    ResultsPage, TypedBody, WebsocketEndpointResult, WebsocketUpgrade,
 };
 use http::Response;
 use statusboard_api::{
     Bearer, Component, ComponentPath, ComponentSaved, ComponentUpdate, ComponentsPage,
-    ComponentsWrite, Deferred, DeferredBody, Health, IdempotencyKeyHeader, NewStatusReport,
-    NotReady, ReadyResponse, RefreshRequest, ReportsPage, ReportsScan, ReportsWrite, StatusReport,
-    StatusboardApi, TokenResponse,
+    ComponentsWrite, Deferred, DeferredBody, EventsQuery, Health, IdempotencyKeyHeader,
+    NewStatusReport, NotReady, ReadyResponse, RefreshRequest, ReportsPage, ReportsScan,
+    ReportsWrite, StatusReport, StatusboardApi, TokenResponse,
 };
 
 use crate::context::ApiContext;
@@ -115,5 +117,13 @@ impl StatusboardApi for StatusboardImpl {
         body: DeferredBody<TypedBody<RefreshRequest>>,
     ) -> Result<HttpResponseHeaders<HttpResponseOk<TokenResponse>>, HttpError> {
         auth::refresh(rqctx, body).await
+    }
+
+    async fn events(
+        rqctx: RequestContext<ApiContext>,
+        query: Deferred<Query<EventsQuery>>,
+        upgrade: WebsocketUpgrade,
+    ) -> WebsocketEndpointResult {
+        events::events(rqctx, query, upgrade).await
     }
 }

@@ -1,0 +1,156 @@
+//! One WebSocket subscriber of the live board: [`serve`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use dropshot::{WebsocketChannelResult, WebsocketConnection};
+use futures::{SinkExt, StreamExt};
+use statusboard_api::BoardEvent;
+use tokio::sync::broadcast::error::RecvError;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
+
+use super::hub::{Hub, Published};
+use crate::board::reports;
+use crate::database::Database;
+use crate::metrics;
+
+/// How often an idle connection is pinged; a peer that has not answered the previous ping
+/// by the next one is gone.
+const PING_EVERY: Duration = Duration::from_secs(20);
+
+/// How long one message may take to leave: a peer that does not read for this long is
+/// closed as too slow.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The most backlog reports read from the table at once.
+const BATCH: u32 = 1000;
+
+/// Where a subscription starts.
+#[derive(Debug, Clone, Copy)]
+pub struct Start {
+    /// Every report after this id; without it, those of the `window`.
+    pub after: Option<i64>,
+    /// `WS_INITIAL_HOURS`.
+    pub window: Duration,
+}
+
+/// Why a subscription ended early.
+type Ended = Box<dyn std::error::Error + Send + Sync>;
+
+/// Serves one subscriber until it leaves, falls behind, or the server stops.
+pub async fn serve(
+    hub: Hub,
+    database: Database,
+    start: Start,
+    connection: WebsocketConnection,
+) -> WebsocketChannelResult {
+    let raw = connection.into_inner();
+    let mut socket = WebSocketStream::from_raw_socket(raw, Role::Server, None).await;
+    // Subscribed before the backlog is read: a report committed meanwhile comes both ways,
+    // and the id check below sends it once.
+    let (mut live, mut stopping) = hub.subscribe();
+    let _counted = metrics::Subscriber::enter();
+
+    let since = match start.after {
+        Some(_) => None,
+        None => chrono::Duration::from_std(start.window)
+            .ok()
+            .and_then(|window| Utc::now().checked_sub_signed(window)),
+    };
+    let mut last = start.after.unwrap_or(0);
+    loop {
+        let batch = reports::after(&database, last, since, BATCH).await?;
+        let full = batch.len() == BATCH as usize;
+        for report in batch {
+            let published = Published::new(report);
+            last = published.id;
+            send(&mut socket, Message::Text(published.frame)).await?;
+        }
+        if !full {
+            break;
+        }
+    }
+    let caught_up = serde_json::to_string(&BoardEvent::CaughtUp)?;
+    send(&mut socket, Message::text(caught_up)).await?;
+
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    let mut unanswered = false;
+    loop {
+        tokio::select! {
+            received = live.recv() => match received {
+                Ok(published) => {
+                    if published.id > last {
+                        last = published.id;
+                        send(&mut socket, Message::Text(Arc::unwrap_or_clone(published).frame)).await?;
+                    }
+                }
+                Err(RecvError::Lagged(_)) => {
+                    metrics::live_subscriber_closed_slow();
+                    return close(&mut socket, CloseCode::Policy, "too slow: reconnect with after").await;
+                }
+                Err(RecvError::Closed) => {
+                    return close(&mut socket, CloseCode::Away, "the server is stopping").await;
+                }
+            },
+            incoming = socket.next() => match incoming {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Ok(()),
+                Some(Ok(Message::Pong(_))) => unanswered = false,
+                // Pings are answered by the library; anything else is ignored.
+                Some(Ok(_)) => {}
+            },
+            _ = ping.tick() => {
+                if unanswered {
+                    return Ok(());
+                }
+                unanswered = true;
+                send(&mut socket, Message::Ping(Default::default())).await?;
+            }
+            _ = stopping.changed() => {
+                return close(&mut socket, CloseCode::Away, "the server is stopping").await;
+            }
+        }
+    }
+}
+
+/// Sends `message`, or gives up on a peer that does not read for [`SEND_TIMEOUT`].
+async fn send<S>(socket: &mut WebSocketStream<S>, message: Message) -> Result<(), Ended>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let counts = matches!(message, Message::Text(_));
+    match tokio::time::timeout(SEND_TIMEOUT, socket.send(message)).await {
+        Ok(Ok(())) => {
+            if counts {
+                metrics::live_messages_sent(1);
+            }
+            Ok(())
+        }
+        Ok(Err(e)) => Err(e.into()),
+        Err(_) => {
+            metrics::live_subscriber_closed_slow();
+            Err("the subscriber did not read for 10 s".into())
+        }
+    }
+}
+
+/// Sends a close frame (best effort) and ends the subscription.
+async fn close<S>(
+    socket: &mut WebSocketStream<S>,
+    code: CloseCode,
+    reason: &str,
+) -> WebsocketChannelResult
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = tokio::time::timeout(SEND_TIMEOUT, socket.close(Some(frame))).await;
+    Ok(())
+}
