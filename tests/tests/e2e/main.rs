@@ -10,6 +10,7 @@ mod database;
 mod docs;
 mod grants;
 mod health;
+mod live;
 mod ready;
 mod tls;
 mod versioning;

@@ -1,0 +1,131 @@
+//! The live board over a raw WebSocket (tokio-tungstenite): the backlog window,
+//! `caught_up`, live reports, resuming with `after`, and origins.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use statusboard_api::{BoardEvent, ComponentStatus, ComponentUpdate, NewStatusReport};
+use statusboard_server::board::{components, reports};
+use statusboard_tests::app::TestApp;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn record(app: &TestApp, message: &str) -> i64 {
+    let database = &app.server().context().database;
+    let report = NewStatusReport {
+        status: ComponentStatus::DegradedPerformance,
+        message: message.to_owned(),
+    };
+    reports::record(database, "db", &report, "ops", None).await.unwrap().id
+}
+
+async fn connect(app: &TestApp, query: &str, origin: Option<&str>) -> Result<Socket, String> {
+    let url = format!("ws://{}/api/v1/events{query}", app.addr);
+    let mut request = url.into_client_request().unwrap();
+    if let Some(origin) = origin {
+        request.headers_mut().insert("origin", origin.parse().unwrap());
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((socket, _)) => Ok(socket),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The next message, within 5 s.
+async fn next(socket: &mut Socket) -> BoardEvent {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("a message within 5 s")
+            .expect("the socket stays open")
+            .unwrap();
+        if let Message::Text(text) = message {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
+}
+
+fn id(event: &BoardEvent) -> i64 {
+    match event {
+        BoardEvent::Report(report) => report.id,
+        other => panic!("not a report: {other:?}"),
+    }
+}
+
+async fn board() -> TestApp {
+    let app = TestApp::spawn_with_database().await;
+    let update = ComponentUpdate {
+        name: "Database".to_owned(),
+        description: String::new(),
+    };
+    components::put(&app.server().context().database, "db", &update)
+        .await
+        .unwrap();
+    app
+}
+
+#[tokio::test]
+async fn the_window_then_caught_up_then_live_reports_and_resuming_misses_nothing() {
+    let app = board().await;
+    let old = record(&app, "old").await;
+    {
+        // Out of the window: recorded two hours ago.
+        let database = &app.server().context().database;
+        let connection = database.connection().await.unwrap();
+        connection
+            .client()
+            .batch_execute(&format!(
+                "UPDATE status_reports SET reported_at = now() - interval '2 hours' WHERE id = {old}"
+            ))
+            .await
+            .unwrap();
+    }
+    let recent = record(&app, "recent").await;
+
+    let mut socket = connect(&app, "", None).await.unwrap();
+    assert_eq!(id(&next(&mut socket).await), recent);
+    assert_eq!(next(&mut socket).await, BoardEvent::CaughtUp);
+    let live = record(&app, "live").await;
+    assert_eq!(id(&next(&mut socket).await), live);
+    drop(socket);
+
+    // Resuming after the last id seen: what came meanwhile, once, then caught_up.
+    let missed = record(&app, "missed").await;
+    let mut socket = connect(&app, &format!("?after={live}"), None).await.unwrap();
+    assert_eq!(id(&next(&mut socket).await), missed);
+    assert_eq!(next(&mut socket).await, BoardEvent::CaughtUp);
+    let _ = socket.close(None).await;
+}
+
+#[tokio::test]
+async fn an_allowed_origin_or_none_may_subscribe_another_gets_403() {
+    let app = board().await;
+    let allowed = app.settings.cors_origins_list()[0].as_str().to_owned();
+    assert!(connect(&app, "", Some(&allowed)).await.is_ok());
+    assert!(connect(&app, "", None).await.is_ok());
+    let refused = connect(&app, "", Some("https://evil.example")).await.unwrap_err();
+    assert!(refused.contains("403"), "{refused}");
+}
+
+#[tokio::test]
+async fn stopping_the_server_closes_subscribers_with_1001() {
+    let app = board().await;
+    let mut socket = connect(&app, "", None).await.unwrap();
+    assert_eq!(next(&mut socket).await, BoardEvent::CaughtUp);
+    let stopping = tokio::spawn(app.stop());
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(Ok(message)) = socket.next().await {
+            if let Message::Close(frame) = message {
+                return frame.map(|f| u16::from(f.code));
+            }
+        }
+        None
+    })
+    .await
+    .unwrap();
+    assert_eq!(closed, Some(1001));
+    stopping.await.unwrap();
+}
