@@ -15,6 +15,11 @@
 //! `generate` and `check` then do the same for what is generated from the latest document:
 //! the TypeScript types of `@statusboard/client` (see [`typescript`]).
 //!
+//! The live board's messages travel outside the documents: each version that serves
+//! `/api/v1/events` has the JSON Schema of its messages beside its document,
+//! `openapi-events/events-<version>.schema.json` (see [`events_schema`]), under the
+//! same check; a released version's file must equal its released form.
+//!
 //! [dropshot-api-manager]: https://crates.io/crates/dropshot-api-manager
 
 mod typescript;
@@ -24,8 +29,8 @@ use std::process::{Command, ExitCode};
 use anyhow::Result;
 use camino::Utf8PathBuf;
 use clap::Parser;
-use dropshot_api_manager::{Environment, ManagedApiConfig, ManagedApis};
-use dropshot_api_manager_types::{ManagedApiMetadata, Versions};
+use dropshot_api_manager::{Environment, ManagedApi, ManagedApiConfig, ManagedApis};
+use dropshot_api_manager_types::{ManagedApiMetadata, ValidationContext, Versions};
 
 /// How users run this tool; the API manager quotes it in its advice.
 const COMMAND: &str = "cargo xtask openapi";
@@ -77,7 +82,7 @@ A version that is not on `main` yet is not released: `cargo xtask openapi genera
 
 /// The APIs this repository manages: one, versioned.
 fn managed_apis() -> Result<ManagedApis> {
-    ManagedApis::new([ManagedApiConfig {
+    let api = ManagedApi::from(ManagedApiConfig {
         ident: statusboard_api::IDENT,
         versions: Versions::new_versioned(statusboard_api::supported_versions()),
         title: statusboard_api::TITLE,
@@ -86,7 +91,46 @@ fn managed_apis() -> Result<ManagedApis> {
             ..ManagedApiMetadata::default()
         },
         api_description: statusboard_api::statusboard_api_mod::stub_api_description,
-    }])
+    })
+    .with_extra_validation(events_schema);
+    ManagedApis::new([api])
+}
+
+/// The live board's message schema beside each document that serves `/api/v1/events`:
+/// `generate` writes it, `check` fails when it differs; for a released version it must also
+/// equal the file on the release branch, since clients of that version read its messages.
+fn events_schema(document: &openapiv3::OpenAPI, mut context: ValidationContext<'_>) {
+    if !document.paths.paths.contains_key("/api/v1/events") {
+        return;
+    }
+    let version = &document.info.version;
+    let path = format!("openapi-events/events-{version}.schema.json");
+    let contents = statusboard_api::board_event_schema();
+    if context.is_blessed() == Some(true)
+        && let Some(released) = released_file(&path)
+        && released != contents
+    {
+        context.report_error(anyhow::anyhow!(
+            "{path}: the live board's messages changed in the released version {version}; \
+             keep their form for it and change them in a new version"
+        ));
+    }
+    context.record_file_contents(path, contents.into_bytes());
+}
+
+/// `path` as the release branch has it, when it has it.
+fn released_file(path: &str) -> Option<String> {
+    let root = workspace_root().ok()?;
+    let branch = release_branch(&root)?;
+    let output = Command::new("git")
+        .args(["show", &format!("{branch}:{path}")])
+        .current_dir(&root)
+        .output()
+        .ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// The repository, its `openapi/` directory and where released documents come from.

@@ -107,7 +107,7 @@ export interface paths {
         };
         /**
          * Watch the board live: status reports as they are recorded, over a WebSocket.
-         * @description Anyone may watch. A browser's `Origin` must be one of the server's `CORS_ORIGINS` (otherwise `403` and no upgrade); a request without `Origin` (a service) is let in. On connect the server sends every report of the last `WS_INITIAL_HOURS` hours, oldest first (with `after`, every report after that id instead), then one `caught_up` message, then each new report once it is committed, on whichever server it was recorded. Each message is one JSON text frame, a `BoardEvent` (schema: `openapi/statusboard/events-<version>.schema.json`). Reconnect with `after=<the last id received>` to miss nothing and see nothing twice. The server pings idle connections; it closes a connection that does not read fast enough (`1008`) and every connection when it stops (`1001`).
+         * @description Anyone may watch. A browser's `Origin` must be one of the server's `CORS_ORIGINS` (otherwise `403` and no upgrade); a request without `Origin` (a service) is let in. On connect the server sends every report of the last `WS_INITIAL_HOURS` hours, oldest first (with `after`, every report after that id instead), then one `caught_up` message, then each new report once it is committed, on whichever server it was recorded. Each message is one JSON text frame, a `BoardEvent` (schema: `openapi-events/events-<version>.schema.json`). Reconnect with `after=<the last id received>` to miss nothing and see nothing twice. The server pings idle connections; it closes a connection that does not read fast enough (`1008`) and every connection when it stops (`1001`).
          */
         get: operations["events"];
         put?: never;

@@ -310,7 +310,7 @@ pub trait StatusboardApi {
     /// oldest first (with `after`, every report after that id instead), then one
     /// `caught_up` message, then each new report once it is committed, on whichever server
     /// it was recorded. Each message is one JSON text frame, a `BoardEvent` (schema:
-    /// `openapi/statusboard/events-<version>.schema.json`). Reconnect with `after=<the
+    /// `openapi-events/events-<version>.schema.json`). Reconnect with `after=<the
     /// last id received>` to miss nothing and see nothing twice. The server pings idle
     /// connections; it closes a connection that does not read fast enough (`1008`) and
     /// every connection when it stops (`1001`).

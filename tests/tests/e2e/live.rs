@@ -19,14 +19,19 @@ async fn record(app: &TestApp, message: &str) -> i64 {
         status: ComponentStatus::DegradedPerformance,
         message: message.to_owned(),
     };
-    reports::record(database, "db", &report, "ops", None).await.unwrap().id
+    reports::record(database, "db", &report, "ops", None)
+        .await
+        .unwrap()
+        .id
 }
 
 async fn connect(app: &TestApp, query: &str, origin: Option<&str>) -> Result<Socket, String> {
     let url = format!("ws://{}/api/v1/events{query}", app.addr);
     let mut request = url.into_client_request().unwrap();
     if let Some(origin) = origin {
-        request.headers_mut().insert("origin", origin.parse().unwrap());
+        request
+            .headers_mut()
+            .insert("origin", origin.parse().unwrap());
     }
     match tokio_tungstenite::connect_async(request).await {
         Ok((socket, _)) => Ok(socket),
@@ -94,7 +99,9 @@ async fn the_window_then_caught_up_then_live_reports_and_resuming_misses_nothing
 
     // Resuming after the last id seen: what came meanwhile, once, then caught_up.
     let missed = record(&app, "missed").await;
-    let mut socket = connect(&app, &format!("?after={live}"), None).await.unwrap();
+    let mut socket = connect(&app, &format!("?after={live}"), None)
+        .await
+        .unwrap();
     assert_eq!(id(&next(&mut socket).await), missed);
     assert_eq!(next(&mut socket).await, BoardEvent::CaughtUp);
     let _ = socket.close(None).await;
@@ -106,7 +113,9 @@ async fn an_allowed_origin_or_none_may_subscribe_another_gets_403() {
     let allowed = app.settings.cors_origins_list()[0].as_str().to_owned();
     assert!(connect(&app, "", Some(&allowed)).await.is_ok());
     assert!(connect(&app, "", None).await.is_ok());
-    let refused = connect(&app, "", Some("https://evil.example")).await.unwrap_err();
+    let refused = connect(&app, "", Some("https://evil.example"))
+        .await
+        .unwrap_err();
     assert!(refused.contains("403"), "{refused}");
 }
 
