@@ -84,10 +84,12 @@ progenitor::generate_api!(
 );
 
 mod failure;
+mod live;
 mod retry;
 mod session;
 
 pub use failure::Failure;
+pub use live::{BoardEvent, LiveError, Subscription};
 pub use retry::Retry;
 pub use session::{InvalidToken, Session};
 

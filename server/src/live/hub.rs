@@ -91,19 +91,22 @@ impl Hub {
                 Ok((_client, mut notifications)) => {
                     info!(log, "live board: listening"; "channel" => reports::CHANNEL);
                     // What was committed while no connection listened comes from the table.
-                    if let Err(e) = self.catch_up(&database, &mut last).await {
+                    if let Err(e) = self.catch_up(&database, &mut last, None).await {
                         warn!(log, "live board: reading new reports failed"; "error" => %e);
                     }
                     loop {
                         tokio::select! {
                             notification = notifications.recv() => {
-                                if notification.is_none() {
+                                let Some(payload) = notification else {
                                     warn!(log, "live board: the LISTEN connection was lost");
                                     break;
-                                }
+                                };
                                 // Several notifications may wait: one read serves them all.
-                                while notifications.try_recv().is_ok() {}
-                                if let Err(e) = self.catch_up(&database, &mut last).await {
+                                let mut first = payload.parse::<i64>().ok();
+                                while let Ok(payload) = notifications.try_recv() {
+                                    first = first.min(payload.parse().ok()).or(first);
+                                }
+                                if let Err(e) = self.catch_up(&database, &mut last, first).await {
                                     warn!(log, "live board: reading new reports failed"; "error" => %e);
                                 }
                             }
@@ -120,19 +123,22 @@ impl Hub {
         }
     }
 
-    /// Publishes the reports after `last` (all of them from the first greatest id on, when
-    /// `last` is not known yet), and moves `last` to the greatest published.
+    /// Publishes the reports after `last`, and moves `last` to the greatest published.
+    /// Before `last` is known (the hub just started, or the table did not exist yet), it
+    /// starts at `notified` (the first id announced) when there is one, and otherwise
+    /// learns the greatest id so far without publishing anything.
     async fn catch_up(
         &self,
         database: &Database,
         last: &mut Option<i64>,
+        notified: Option<i64>,
     ) -> Result<(), crate::board::BoardError> {
-        let mut after = match *last {
-            Some(id) => id,
-            None => {
-                let id = reports::last_id(database).await?;
-                *last = Some(id);
-                id
+        let mut after = match (*last, notified) {
+            (Some(id), _) => id,
+            (None, Some(first)) => first - 1,
+            (None, None) => {
+                *last = Some(reports::last_id(database).await?);
+                return Ok(());
             }
         };
         loop {

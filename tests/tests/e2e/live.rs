@@ -138,3 +138,34 @@ async fn stopping_the_server_closes_subscribers_with_1001() {
     assert_eq!(closed, Some(1001));
     stopping.await.unwrap();
 }
+
+#[tokio::test]
+async fn through_the_rust_client_a_report_recorded_on_another_server_arrives() {
+    let first = board().await;
+    // A second server on the same database: another replica.
+    let second = TestApp::spawn_ready(first.settings.clone()).await;
+    let client =
+        statusboard_client::Client::new(&first.base_url, statusboard_client::Session::anonymous());
+    let mut subscription = client
+        .subscribe(None, statusboard_client::Retry::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        subscription.next().await.unwrap(),
+        statusboard_client::BoardEvent::CaughtUp
+    );
+    let id = record(&second, "on the other replica").await;
+    let received = tokio::time::timeout(Duration::from_secs(5), subscription.next())
+        .await
+        .expect("the report arrives within 5 s")
+        .unwrap();
+    match received {
+        statusboard_client::BoardEvent::Report(report) => {
+            assert_eq!(report.id, id);
+            assert_eq!(report.message, "on the other replica");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(subscription.last_report(), Some(id));
+    subscription.close().await;
+}
