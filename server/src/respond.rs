@@ -107,6 +107,20 @@ impl Answer for ComponentSaved {
     }
 }
 
+/// The `101` of a WebSocket upgrade (what `WebsocketUpgrade::handle` answers), whose
+/// headers dropshot writes itself; its refusals are ordinary errors, with their headers.
+#[derive(Debug)]
+pub struct Upgraded<T>(pub T);
+
+impl<T> Answer for Upgraded<T> {
+    fn status(&self) -> StatusCode {
+        StatusCode::SWITCHING_PROTOCOLS
+    }
+    fn headers_mut(&mut self) -> Option<&mut HeaderMap> {
+        None
+    }
+}
+
 impl Answer for HttpError {
     fn status(&self) -> StatusCode {
         self.status_code.as_status()

@@ -65,14 +65,15 @@ fn with_every_answer(
     let versions = versions_oldest_first();
     let mut allowed = AllowedMethods::default();
     for (i, version) in versions.iter().enumerate() {
-        // Path template → the methods this version serves there.
+        // Path template → the methods this version serves there; the WebSocket paths.
         let mut served: BTreeMap<String, BTreeSet<Method>> = BTreeMap::new();
+        let mut websockets: BTreeSet<String> = BTreeSet::new();
         for (path, method, endpoint) in declared.endpoints(Some(version)) {
             let method =
                 Method::from_bytes(method.as_bytes()).map_err(|e| format!("{path}: {e}"))?;
-            if method == Method::GET
-                && !matches!(endpoint.extension_mode, ExtensionMode::Websocket)
-            {
+            if matches!(endpoint.extension_mode, ExtensionMode::Websocket) {
+                websockets.insert(path.clone());
+            } else if method == Method::GET {
                 let mut head = ApiEndpoint::new(
                     operation_id(&Method::HEAD, &path),
                     method_not_allowed, // a stand-in: replaced by the GET's handler below
@@ -88,8 +89,10 @@ fn with_every_answer(
         }
 
         for (path, methods) in served {
+            // A WebSocket's `GET` has no `HEAD`: nothing can be upgraded without a body.
+            let websocket = websockets.contains(&path);
             let mut allow: Vec<&str> = methods.iter().map(Method::as_str).collect();
-            if methods.contains(&Method::GET) {
+            if methods.contains(&Method::GET) && !websocket {
                 allow.push(Method::HEAD.as_str());
             }
             allow.push(Method::OPTIONS.as_str());
@@ -106,7 +109,8 @@ fn with_every_answer(
                 only(&versions, i)?,
             );
             register(&mut api, preflight)?;
-            for method in METHODS.iter().filter(|m| !methods.contains(m)) {
+            let head = websocket.then_some(&Method::HEAD);
+            for method in METHODS.iter().chain(head).filter(|m| !methods.contains(m)) {
                 let operation_id = operation_id(method, &path);
                 allowed.insert(operation_id.clone(), version.clone(), allow.clone());
                 let not_allowed = ApiEndpoint::new(

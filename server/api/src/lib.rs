@@ -324,7 +324,7 @@ pub trait StatusboardApi {
     async fn events(
         rqctx: RequestContext<Self::Context>,
         query: Deferred<Query<EventsQuery>>,
-        upgrade: WebsocketUpgrade,
+        upgrade: DeferredBody<WebsocketUpgrade>,
     ) -> WebsocketEndpointResult;
 
     /// Exchange a refresh token for a new token pair.

@@ -122,7 +122,7 @@ impl StatusboardApi for StatusboardImpl {
     async fn events(
         rqctx: RequestContext<ApiContext>,
         query: Deferred<Query<EventsQuery>>,
-        upgrade: WebsocketUpgrade,
+        upgrade: DeferredBody<WebsocketUpgrade>,
     ) -> WebsocketEndpointResult {
         events::events(rqctx, query, upgrade).await
     }

@@ -172,10 +172,24 @@ fn paths_and_methods() -> Vec<(String, Vec<Method>)> {
     paths.into_iter().collect()
 }
 
-/// The `Allow` header of a path serving `served`: those, `HEAD` with a `GET`, and `OPTIONS`.
-fn allow(served: &[Method]) -> String {
+/// The paths of the document's WebSocket operations (`x-dropshot-websocket`).
+fn websocket_paths() -> Vec<String> {
+    let document = checked_in_document();
+    let paths = document["paths"]
+        .as_object()
+        .expect("the document has paths");
+    paths
+        .iter()
+        .filter(|(_, item)| item["get"].get("x-dropshot-websocket").is_some())
+        .map(|(path, _)| path.clone())
+        .collect()
+}
+
+/// The `Allow` header of `path` serving `served`: those, `HEAD` with a `GET` (but a
+/// WebSocket's), and `OPTIONS`.
+fn allow(path: &str, served: &[Method]) -> String {
     let mut allow: Vec<&str> = served.iter().map(Method::as_str).collect();
-    if served.contains(&Method::GET) {
+    if served.contains(&Method::GET) && !websocket_paths().iter().any(|p| p == path) {
         allow.push("HEAD");
     }
     allow.push("OPTIONS");
@@ -209,7 +223,7 @@ async fn a_wrong_method_on_every_path_is_405_with_allow_and_cors() {
             assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{what}");
             assert_eq!(
                 header(&response, "allow"),
-                Some(allow(&served).as_str()),
+                Some(allow(&path, &served).as_str()),
                 "{what}"
             );
             assert_eq!(
@@ -233,6 +247,18 @@ async fn head_on_every_get_path_has_the_gets_headers_and_no_body() {
     let http = reqwest::Client::new();
     for (path, served) in paths_and_methods() {
         if !served.contains(&Method::GET) {
+            continue;
+        }
+        if websocket_paths().contains(&path) {
+            // No HEAD for a WebSocket: a 405 saying what the path allows.
+            let head = http
+                .head(app.url(&concrete(&path)))
+                .header("origin", ALLOWED)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(head.status(), StatusCode::METHOD_NOT_ALLOWED, "HEAD {path}");
+            assert_eq!(header(&head, "allow"), Some(allow(&path, &served).as_str()));
             continue;
         }
         let get = http
