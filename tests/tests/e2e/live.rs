@@ -169,3 +169,49 @@ async fn through_the_rust_client_a_report_recorded_on_another_server_arrives() {
     assert_eq!(subscription.last_report(), Some(id));
     subscription.close().await;
 }
+
+#[tokio::test]
+async fn a_subscriber_that_does_not_read_is_closed_instead_of_buffered() {
+    let app = board().await;
+    let mut socket = connect(&app, "", None).await.unwrap();
+    assert_eq!(next(&mut socket).await, BoardEvent::CaughtUp);
+    // The hub knows where the reports stand once one has gone through it.
+    let first = record(&app, "first").await;
+    assert_eq!(id(&next(&mut socket).await), first);
+    // 30,000 reports (of 2 kB each) at once, more than the hub's ring and the sockets hold, while the
+    // subscriber reads nothing.
+    {
+        let database = &app.server().context().database;
+        let connection = database.connection().await.unwrap();
+        connection
+            .client()
+            .batch_execute(
+                "INSERT INTO status_reports (component, status, message, reported_by) \
+                 SELECT 'db', 'operational', repeat('x', 2000), 'ops' \
+                 FROM generate_series(1, 30000)",
+            )
+            .await
+            .unwrap();
+    }
+    record(&app, "announces them").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Reading now: some reports, then the close (1008, or the connection dropped after
+    // the send timeout), never all 30,001.
+    let mut reports = 0;
+    let closed = loop {
+        match tokio::time::timeout(Duration::from_secs(15), socket.next()).await {
+            Ok(Some(Ok(Message::Text(_)))) => reports += 1,
+            Ok(Some(Ok(Message::Close(frame)))) => break frame.map(|f| u16::from(f.code)),
+            Ok(Some(Ok(_))) => {}
+            Ok(None | Some(Err(_))) => break None,
+            Err(_) => panic!(
+                "nothing for 15 s after {reports} reports, {} subscribers",
+                app.server().context().hub.subscribers()
+            ),
+        }
+    };
+    let read = (reports, closed);
+    assert!(read.0 < 30_001, "{read:?}");
+    assert!(matches!(read.1, Some(1008) | None), "{read:?}");
+    assert_eq!(app.server().context().hub.subscribers(), 0);
+}
