@@ -187,3 +187,50 @@ async fn sigterm_drains_before_stopping() {
         process.output()
     );
 }
+
+/// SIGTERM: a live board subscriber gets its close frame, `1001` (going away), at the end
+/// of the drain, and the process exits 0 within the drain and the shutdown timeout.
+#[tokio::test]
+async fn sigterm_closes_live_board_subscribers_with_1001_and_exits_0() {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let url = statusboard_tests::database::fresh_database_url().await;
+    let (mut process, _dir) = Process::start(&[
+        ("JWT_SECRET", SECRET),
+        ("DATABASE_URL", url.as_str()),
+        ("SHUTDOWN_DRAIN_SECONDS", "1"),
+        ("SHUTDOWN_TIMEOUT_SECONDS", "5"),
+    ]);
+    let addr = process.addr;
+    let ready = poll::until(Duration::from_secs(10), Duration::from_millis(20), || {
+        get(addr, "/api/v1/ready").filter(|r| probe::status_code(r) == 200)
+    });
+    assert!(ready.is_some(), "never ready: {}", process.output());
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/api/v1/events"))
+        .await
+        .unwrap();
+    let caught_up = socket.next().await.unwrap().unwrap();
+    assert_eq!(
+        caught_up.into_text().unwrap().as_str(),
+        r#"{"type":"caught_up"}"#
+    );
+
+    let signalled = Instant::now();
+    process.terminate();
+    let code = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(Ok(message)) = socket.next().await {
+            if let Message::Close(frame) = message {
+                return frame.map(|f| u16::from(f.code));
+            }
+        }
+        None
+    })
+    .await
+    .expect("a close frame within 10 s");
+    assert_eq!(code, Some(1001));
+    let status = process.wait(Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0), "{}", process.output());
+    let took = signalled.elapsed();
+    assert!(took < Duration::from_secs(1 + 5), "{took:?}");
+}
