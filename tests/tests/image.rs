@@ -54,7 +54,12 @@ fn the_image_serves_runs_unprivileged_is_healthy_and_stops_cleanly() {
     let image = std::env::var("STATUSBOARD_IMAGE").expect("STATUSBOARD_IMAGE names the image");
     let cluster = Cluster::start(DataDir::Temporary, None).unwrap();
     cluster.create_database("statusboard").unwrap();
-    let (api, metrics) = (free_loopback_port().unwrap(), free_loopback_port().unwrap());
+    // Two ports: asked for one after the other, the same free port can come back.
+    let api = free_loopback_port().unwrap();
+    let metrics = std::iter::repeat_with(|| free_loopback_port().unwrap())
+        .take(100)
+        .find(|&port| port != api)
+        .unwrap();
     let (drain, timeout) = (2, 10);
     let name = format!("statusboard-image-test-{}", std::process::id());
     let env = [
