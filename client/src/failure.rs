@@ -80,17 +80,32 @@ pub(crate) async fn screen(
         return Ok(response);
     };
     let status = response.status();
-    let headers = response.headers().clone();
-    let version = response.version();
-    let body = response.bytes().await?;
+    let (head, body) = read(response).await?;
     if !is_declared_error_body(operation_id, &body) {
         return Err(status_error);
     }
+    Ok(rebuild(head, status, body))
+}
+
+/// An answer's headers and version, and its whole body.
+async fn read(
+    response: reqwest::Response,
+) -> reqwest::Result<((reqwest::header::HeaderMap, reqwest::Version), bytes::Bytes)> {
+    let head = (response.headers().clone(), response.version());
+    Ok((head, response.bytes().await?))
+}
+
+/// The answer [`read`] took apart, with `status`, for progenitor to read again.
+fn rebuild(
+    (headers, version): (reqwest::header::HeaderMap, reqwest::Version),
+    status: StatusCode,
+    body: bytes::Bytes,
+) -> reqwest::Response {
     let mut rebuilt = http::Response::new(body);
     *rebuilt.status_mut() = status;
     *rebuilt.headers_mut() = headers;
     *rebuilt.version_mut() = version;
-    Ok(reqwest::Response::from(rebuilt))
+    reqwest::Response::from(rebuilt)
 }
 
 /// The success statuses an operation answers besides the one its document shows
@@ -112,14 +127,8 @@ pub(crate) async fn as_documented(
     else {
         return Ok(response);
     };
-    let headers = response.headers().clone();
-    let version = response.version();
-    let body = response.bytes().await?;
-    let mut rebuilt = http::Response::new(body);
-    *rebuilt.status_mut() = documented;
-    *rebuilt.headers_mut() = headers;
-    *rebuilt.version_mut() = version;
-    Ok(reqwest::Response::from(rebuilt))
+    let (head, body) = read(response).await?;
+    Ok(rebuild(head, documented, body))
 }
 
 /// The body an operation's error answers carry, by operation id, as the document declares
