@@ -60,10 +60,13 @@ impl TestApp {
         app
     }
 
-    /// Test settings: every default, a test secret, port 0, the given database, and a
-    /// short connect timeout.
+    /// Test settings: every default, a test secret, port 0, the given database (its
+    /// `LISTEN` straight to PostgreSQL when the tests go through PgBouncer), and a short
+    /// connect timeout.
     pub fn settings(database_url: DatabaseUrl) -> Settings {
+        let listen_url = crate::database::listen_url(&database_url);
         let mut settings = Settings::for_tests(database_url);
+        settings.database_listen_url = listen_url;
         settings.database_connect_timeout = Duration::from_secs(2);
         settings
     }

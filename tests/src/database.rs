@@ -7,7 +7,8 @@
 //!
 //! With `STATUSBOARD_TEST_PGBOUNCER=1`, the databases are reached through a [`PgBouncer`]
 //! in transaction pooling mode (2 server connections per database) in front of the
-//! throwaway cluster: `.ci/pgbouncer` runs a named part of the end-to-end tests so.
+//! throwaway cluster: `.ci/pgbouncer` runs a named part of the end-to-end tests so. Their
+//! servers' `LISTEN` then goes to the cluster itself ([`listen_url`]), as in production.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -46,8 +47,9 @@ impl Server {
     }
 }
 
+static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
+
 fn server() -> &'static Server {
-    static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
     let server = SERVER.get_or_init(|| match std::env::var("DATABASE_URL") {
         Ok(url) if !url.is_empty() => Ok(Server::External(url)),
         _ => {
@@ -89,6 +91,19 @@ pub async fn fresh_database_url() -> String {
         .await
         .unwrap_or_else(|e| panic!("creating database {name}: {e}"));
     server.url(&name)
+}
+
+/// For a database URL that [`fresh_database`] gave through PgBouncer, the URL of the same
+/// database on PostgreSQL itself (a `DATABASE_LISTEN_URL`); otherwise `None`.
+pub fn listen_url(url: &DatabaseUrl) -> Option<DatabaseUrl> {
+    match SERVER.get() {
+        Some(Ok(Server::Local(cluster, Some(_)))) => {
+            let database = url.connect_config().get_dbname()?;
+            let direct = cluster.url(database);
+            Some(DatabaseUrl::parse("DATABASE_LISTEN_URL", &direct).expect("a valid database URL"))
+        }
+        _ => None,
+    }
 }
 
 /// A plain client for test assertions, outside the server's pool.

@@ -37,6 +37,10 @@ use source::{Var, var};
 pub struct Settings {
     /// `DATABASE_URL`: where PostgreSQL is. Its password never appears in `Debug` output.
     pub database_url: DatabaseUrl,
+    /// `DATABASE_LISTEN_URL`: where the live board's `LISTEN` connection goes, when not to
+    /// `DATABASE_URL` (which may be a pooler in transaction mode, where `LISTEN` hears
+    /// nothing). `None` (unset or empty): `DATABASE_URL`.
+    pub database_listen_url: Option<DatabaseUrl>,
     /// `JWT_SECRET`: the HS256 key for signing tokens. Required, at least 32 bytes.
     pub jwt_secret: Secret,
     /// `JWT_ACCESS_EXPIRE_MINUTES`: lifetime of an access token.
@@ -84,6 +88,7 @@ impl Settings {
     /// Builds and validates the settings from already-collected variables.
     pub fn from_variables(vars: &Variables) -> Result<Self, SettingsError> {
         let database_url = var!(vars.DATABASE_URL);
+        let listen_url = var!(vars.DATABASE_LISTEN_URL);
         let cors_origins = var!(vars.CORS_ORIGINS);
         let log_level = var!(vars.LOG_LEVEL);
         let log_format = var!(vars.LOG_FORMAT);
@@ -93,6 +98,12 @@ impl Settings {
                 database_url.name,
                 database_url.or(database_url::DEFAULT),
             )?,
+            database_listen_url: match listen_url.raw {
+                Some(raw) if !raw.trim().is_empty() => {
+                    Some(DatabaseUrl::parse(listen_url.name, raw)?)
+                }
+                _ => None,
+            },
             jwt_secret: signing_key(var!(vars.JWT_SECRET))?,
             jwt_access_expire_minutes: var!(vars.JWT_ACCESS_EXPIRE_MINUTES).parse_or(30)?,
             jwt_refresh_expire_days: var!(vars.JWT_REFRESH_EXPIRE_DAYS).parse_or(7)?,
@@ -147,6 +158,14 @@ impl Settings {
     /// dropped, each validated as `scheme://host[:port]` without a trailing `/`.
     pub fn cors_origins_list(&self) -> &[Origin] {
         &self.cors_origins
+    }
+
+    /// Where the live board's `LISTEN` connection goes: `DATABASE_LISTEN_URL`, else
+    /// `DATABASE_URL`.
+    pub fn listen_url(&self) -> &DatabaseUrl {
+        self.database_listen_url
+            .as_ref()
+            .unwrap_or(&self.database_url)
     }
 }
 

@@ -37,6 +37,7 @@ impl std::fmt::Debug for Raw {
 #[serde(default)]
 pub struct Variables {
     pub DATABASE_URL: Option<Raw>,
+    pub DATABASE_LISTEN_URL: Option<Raw>,
     pub JWT_SECRET: Option<Raw>,
     pub JWT_ACCESS_EXPIRE_MINUTES: Option<Raw>,
     pub JWT_REFRESH_EXPIRE_DAYS: Option<Raw>,

@@ -188,6 +188,28 @@ fn database_url_schemes() {
 }
 
 #[test]
+fn the_listen_url_defaults_to_the_database_url() {
+    for unset in [&[][..], &[("DATABASE_LISTEN_URL", " ")][..]] {
+        let s = settings(unset).unwrap();
+        assert!(s.database_listen_url.is_none());
+        assert_eq!(s.listen_url().to_string(), s.database_url.to_string());
+    }
+    let s = settings(&[
+        ("DATABASE_URL", "postgresql://u:p@pgbouncer:6432/app"),
+        ("DATABASE_LISTEN_URL", "postgresql://u:p@postgres:5432/app"),
+    ])
+    .unwrap();
+    assert_eq!(
+        s.listen_url().to_string(),
+        "postgresql://u:[redacted]@postgres:5432/app"
+    );
+    assert_eq!(
+        invalid_variable(&[("DATABASE_LISTEN_URL", "pgbouncer:6432")]),
+        "DATABASE_LISTEN_URL"
+    );
+}
+
+#[test]
 fn a_bad_database_url_never_shows_its_password() {
     let err = settings(&[("DATABASE_URL", "mysql://admin:hunter2@db/app")]).unwrap_err();
     assert!(!err.to_string().contains("hunter2"), "{err}");
@@ -323,6 +345,10 @@ fn debug_output_redacts_every_secret() {
             "DATABASE_URL",
             "postgresql://app:db-password-marker@db:5432/app?password=db-password-marker",
         ),
+        (
+            "DATABASE_LISTEN_URL",
+            "postgresql://app:listen-password-marker@db:5432/app",
+        ),
     ])
     .unwrap();
     let shown = format!("{s:?} {} {}", s.database_url, s.jwt_secret);
@@ -330,6 +356,7 @@ fn debug_output_redacts_every_secret() {
         "jwt-secret-marker-0123456789abcdef0123",
         "ghp_token_marker",
         "db-password-marker",
+        "listen-password-marker",
     ] {
         assert!(!shown.contains(secret), "{secret} leaked: {shown}");
     }

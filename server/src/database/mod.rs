@@ -20,18 +20,41 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 pub use deadpool_postgres::{Status as PoolStatus, Transaction};
 pub use error::DatabaseError;
 
-use crate::config::Settings;
+use crate::config::{DatabaseUrl, Settings};
 
 /// The application's PostgreSQL pool. Cloning it is cheap and shares the pool.
 #[derive(Clone)]
 pub struct Database {
     pool: Pool,
     timeout: Duration,
-    /// How to open a connection outside the pool (for `LISTEN`).
-    direct: (
-        tokio_postgres::Config,
-        tokio_postgres_rustls::MakeRustlsConnect,
-    ),
+    /// How to open the connection outside the pool that `LISTEN`s.
+    listen: Connector,
+}
+
+/// A connection's settings and its TLS, built from one URL.
+#[derive(Clone)]
+struct Connector {
+    config: tokio_postgres::Config,
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
+}
+
+impl Connector {
+    /// `url`'s settings, its connecting bounded by `timeout`, with the application name
+    /// and database spelt out.
+    fn new(url: &DatabaseUrl, timeout: Duration) -> Result<Self, DatabaseError> {
+        let mut config = url.connect_config().clone();
+        config.connect_timeout(timeout);
+        if config.get_application_name().is_none() {
+            config.application_name("statusboard");
+        }
+        // PostgreSQL defaults the database to the user's name; deadpool wants it spelt out.
+        if config.get_dbname().is_none() {
+            let user = config.get_user().unwrap_or("postgres").to_owned();
+            config.dbname(&user);
+        }
+        let tls = tls::connector(url.ssl_mode(), url.root_certificates())?;
+        Ok(Self { config, tls })
+    }
 }
 
 impl std::fmt::Debug for Database {
@@ -45,26 +68,15 @@ impl std::fmt::Debug for Database {
 
 impl Database {
     /// Builds the pool from `DATABASE_URL`, `DATABASE_POOL_MAX_SIZE` and
-    /// `DATABASE_CONNECT_TIMEOUT_SECONDS`. Connects lazily: this succeeds while
-    /// PostgreSQL is down.
+    /// `DATABASE_CONNECT_TIMEOUT_SECONDS` (and [`Database::listen`]'s connection from
+    /// `DATABASE_LISTEN_URL`). Connects lazily: this succeeds while PostgreSQL is down.
     pub fn new(settings: &Settings) -> Result<Self, DatabaseError> {
         let timeout = settings.database_connect_timeout;
-        let mut config = settings.database_url.connect_config().clone();
-        config.connect_timeout(timeout);
-        if config.get_application_name().is_none() {
-            config.application_name("statusboard");
-        }
-        // PostgreSQL defaults the database to the user's name; deadpool wants it spelt out.
-        if config.get_dbname().is_none() {
-            let user = config.get_user().unwrap_or("postgres").to_owned();
-            config.dbname(&user);
-        }
-        let url = &settings.database_url;
-        let tls = tls::connector(url.ssl_mode(), url.root_certificates())?;
-        let direct = (config.clone(), tls.clone());
+        let pooled = Connector::new(&settings.database_url, timeout)?;
+        let listen = Connector::new(settings.listen_url(), timeout)?;
         let manager = Manager::from_config(
-            config,
-            tls,
+            pooled.config,
+            pooled.tls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -80,14 +92,14 @@ impl Database {
         Ok(Self {
             pool,
             timeout,
-            direct,
+            listen,
         })
     }
 
     /// Opens a connection of its own, outside the pool, that `LISTEN`s on `channel`; its
     /// notifications' payloads come through the receiver, which ends when the connection
-    /// does. `LISTEN` needs a session: behind a pooler in transaction mode this must reach
-    /// PostgreSQL itself.
+    /// does. It goes to `DATABASE_LISTEN_URL` (else `DATABASE_URL`): `LISTEN` needs a
+    /// session, so behind a pooler in transaction mode that must reach PostgreSQL itself.
     pub async fn listen(
         &self,
         channel: &str,
@@ -98,7 +110,7 @@ impl Database {
         ),
         DatabaseError,
     > {
-        let (config, tls) = &self.direct;
+        let Connector { config, tls } = &self.listen;
         let (client, mut connection) = self
             .within_timeout("no connection", async {
                 config
