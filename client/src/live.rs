@@ -4,6 +4,7 @@
 //! cuts it, it closed a slow reader), it reconnects with `after` the last report received.
 
 use futures::StreamExt;
+use futures::stream::BoxStream;
 use progenitor_client::Error;
 use serde::Deserialize;
 use tokio_tungstenite::WebSocketStream;
@@ -91,9 +92,38 @@ impl Subscription {
         }
     }
 
-    /// The id of the last report received (where a reconnection resumes).
+    /// Where a reconnection resumes: the id of the last report received, else the `after`
+    /// it was subscribed with.
     pub fn last_report(&self) -> Option<i64> {
         self.after
+    }
+
+    /// The messages as a [`Stream`](futures::Stream); it ends after yielding an error (the server stayed
+    /// unreachable for the whole [`Retry`], or sent a message this client cannot read).
+    ///
+    /// ```no_run
+    /// # use futures::StreamExt;
+    /// # use statusboard_client::{BoardEvent, Client, Retry, Session};
+    /// # async fn watch() -> Result<(), statusboard_client::LiveError> {
+    /// let client = Client::new("https://statusboard.example.com", Session::anonymous());
+    /// let mut events = client.subscribe(None, Retry::default()).await?.into_stream();
+    /// while let Some(event) = events.next().await {
+    ///     if let BoardEvent::Report(report) = event? {
+    ///         println!("{}: {}", report.component, report.status);
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn into_stream(self) -> BoxStream<'static, Result<BoardEvent, LiveError>> {
+        futures::stream::unfold(Some(self), |subscription| async move {
+            let mut subscription = subscription?;
+            match subscription.next().await {
+                Ok(event) => Some((Ok(event), Some(subscription))),
+                Err(e) => Some((Err(e), None)),
+            }
+        })
+        .boxed()
     }
 
     /// Closes the connection.

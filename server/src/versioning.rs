@@ -1,7 +1,9 @@
 //! Which API version answers a request: the one its `api-version` header names.
 //!
 //! * `api-version: 1.0.0` (any supported version): served by that version's endpoints.
-//! * no header (browsers, `curl`, load-balancer probes): served as the latest version.
+//! * no header, but an `api-version=1.0.0` query parameter: the same. For browsers'
+//!   WebSockets, which cannot send headers; the header wins when both are there.
+//! * neither (browsers, `curl`, load-balancer probes): served as the latest version.
 //! * any other value: `400`, naming the versions this server supports.
 
 use dropshot::{Body, DynamicVersionPolicy, HttpError, VersionPolicy};
@@ -55,21 +57,36 @@ impl SupportedVersions {
 
     /// The version a request with this header value (or none) is served by.
     pub fn select(&self, header: Option<&http::HeaderValue>) -> Result<Version, HttpError> {
-        let Some(value) = header else {
-            return Ok(self.latest().clone());
-        };
-        let requested = value
-            .to_str()
-            .ok()
-            .and_then(|text| Version::parse(text.trim()).ok());
-        match requested {
-            Some(version) if self.versions.contains(&version) => Ok(version),
+        match header {
+            Some(value) => self.named(&String::from_utf8_lossy(value.as_bytes())),
+            None => Ok(self.latest().clone()),
+        }
+    }
+
+    /// The version for a request: its header's, else its query parameter's, else the
+    /// latest.
+    pub fn for_request<B>(&self, request: &Request<B>) -> Result<Version, HttpError> {
+        if let Some(header) = request.headers().get(VERSION_HEADER) {
+            return self.select(Some(header));
+        }
+        let query = request.uri().query().unwrap_or_default();
+        let parameter = url::form_urlencoded::parse(query.as_bytes())
+            .find(|(name, _)| name == VERSION_HEADER.as_str());
+        match parameter {
+            Some((_, value)) => self.named(&value),
+            None => Ok(self.latest().clone()),
+        }
+    }
+
+    /// The version named `text`, if this server supports it.
+    fn named(&self, text: &str) -> Result<Version, HttpError> {
+        match Version::parse(text.trim()) {
+            Ok(version) if self.versions.contains(&version) => Ok(version),
             _ => Err(HttpError::for_bad_request(
                 Some("UnsupportedApiVersion".to_owned()),
                 format!(
-                    "unsupported {VERSION_HEADER} {:?}: this server supports {} (send one of \
-                     them, or no {VERSION_HEADER} header for the latest)",
-                    String::from_utf8_lossy(value.as_bytes()),
+                    "unsupported {VERSION_HEADER} {text:?}: this server supports {} (send one \
+                     of them, or no {VERSION_HEADER} for the latest)",
                     self.listed,
                 ),
             )),
@@ -83,7 +100,7 @@ impl DynamicVersionPolicy for SupportedVersions {
         request: &Request<Body>,
         _log: &Logger,
     ) -> Result<Version, HttpError> {
-        self.select(request.headers().get(VERSION_HEADER))
+        self.for_request(request)
     }
 }
 
@@ -108,6 +125,39 @@ mod tests {
     #[test]
     fn no_header_is_served_as_the_latest_version() {
         assert_eq!(policy().select(None).unwrap(), Version::new(2, 0, 0));
+    }
+
+    fn request(uri: &str, header: Option<&'static str>) -> Request<()> {
+        let mut request = Request::get(uri);
+        if let Some(value) = header {
+            request = request.header(VERSION_HEADER, value);
+        }
+        request.body(()).unwrap()
+    }
+
+    #[test]
+    fn a_query_parameter_names_the_version_when_no_header_does() {
+        let served = |uri, header| policy().for_request(&request(uri, header));
+        let v1 = Version::new(1, 0, 0);
+        assert_eq!(
+            served("/api/v1/events?api-version=1.0.0", None).unwrap(),
+            v1
+        );
+        assert_eq!(
+            served("/api/v1/events?after=3&api-version=1.0.0", None).unwrap(),
+            v1
+        );
+        assert_eq!(
+            served("/api/v1/events?api-version=2.0.0", Some("1.0.0")).unwrap(),
+            v1,
+            "the header wins"
+        );
+        assert_eq!(
+            served("/api/v1/events?after=3", None).unwrap(),
+            Version::new(2, 0, 0)
+        );
+        let error = served("/api/v1/events?api-version=9.0.0", None).unwrap_err();
+        assert_eq!(error.error_code.as_deref(), Some("UnsupportedApiVersion"));
     }
 
     #[test]

@@ -12,9 +12,11 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use statusboard_api::{ComponentStatus, ComponentUpdate, NewStatusReport};
 use statusboard_server::auth::{JwtKeys, Scope, Scopes};
-use statusboard_server::board::reports;
+use statusboard_server::board::{components, reports};
 use statusboard_server::config::{DatabaseUrl, Origin};
+use statusboard_server::database::Database;
 use statusboard_server::grants;
 use statusboard_tests::app::TestApp;
 use statusboard_tests::poll;
@@ -45,6 +47,33 @@ fn browser(phase: &str, base_url: &str, token: &str, allowed_port: u16, other_po
     );
 }
 
+/// A report on another component, recorded two hours ago: outside the live board's
+/// one-hour window, so the page's subscription must not see it.
+async fn outside_the_window(database: &Database) {
+    let update = ComponentUpdate {
+        name: "Legacy".to_owned(),
+        description: String::new(),
+    };
+    components::put(database, "legacy", &update).await.unwrap();
+    let report = NewStatusReport {
+        status: ComponentStatus::MajorOutage,
+        message: "two hours ago".to_owned(),
+    };
+    let old = reports::record(database, "legacy", &report, "ops", None)
+        .await
+        .unwrap();
+    let connection = database.connection().await.unwrap();
+    let moved = connection
+        .client()
+        .execute(
+            "UPDATE status_reports SET reported_at = now() - interval '2 hours' WHERE id = $1",
+            &[&old.id],
+        )
+        .await
+        .unwrap();
+    assert_eq!(moved, 1);
+}
+
 #[tokio::test]
 #[ignore = "needs Node.js, `npm ci` in client/typescript and Chromium; .ci/run runs it"]
 async fn the_typescript_client_in_headless_chromium() {
@@ -72,6 +101,8 @@ async fn the_typescript_client_in_headless_chromium() {
         .unwrap()
         .access_token;
 
+    outside_the_window(&database).await;
+
     let run = |phase: &'static str, base_url: String| {
         let token = token.clone();
         tokio::task::spawn_blocking(move || {
@@ -79,11 +110,12 @@ async fn the_typescript_client_in_headless_chromium() {
         })
     };
     run("up", app.base_url.clone()).await.unwrap();
-    // The page posted three reports; the foreign origin's write never reached the server.
+    // The page posted five reports (two while subscribed to the live board); the foreign
+    // origin's write never reached the server.
     let recorded = reports::list(&database, "browser", None, None, 100)
         .await
         .unwrap();
-    assert_eq!(recorded.len(), 3, "{recorded:?}");
+    assert_eq!(recorded.len(), 5, "{recorded:?}");
 
     cluster = tokio::task::spawn_blocking(move || {
         cluster.stop().unwrap();

@@ -3,6 +3,10 @@
 //!
 //! * `src/schema.ts`: the types of the latest document, by `openapi-typescript`, plus the
 //!   document's version as `apiVersion`;
+//! * `src/events.ts`: the types of the live board's messages, from the latest version's
+//!   `openapi-events/events-<version>.schema.json`, by the same tool (the JSON Schema,
+//!   its `definitions` moved to `components.schemas`, wrapped in an OpenAPI 3.1 document,
+//!   whose schemas are JSON Schema);
 //! * `dist/`: the package's JavaScript and declarations, compiled by `tsc` from `src/`.
 //!
 //! The tools are the package's pinned dev dependencies (`package-lock.json`). When they are
@@ -18,6 +22,10 @@ use anyhow::{Context, Result, bail};
 const PACKAGE: &str = "client/typescript";
 /// The generated types, relative to the package.
 const SCHEMA: &str = "src/schema.ts";
+/// The generated types of the live board's messages, relative to the package.
+const EVENTS: &str = "src/events.ts";
+/// The message schemas, one per API version, relative to the package.
+const EVENT_SCHEMAS: &str = "../../openapi-events";
 /// The compiled package, relative to the package.
 const DIST: &str = "dist";
 /// The document the types come from, relative to the package.
@@ -30,6 +38,7 @@ pub fn generate(root: &Path) -> Result<()> {
         return Ok(());
     }
     write_if_changed(&package.join(SCHEMA), &render_schema(&package)?)?;
+    write_if_changed(&package.join(EVENTS), &render_events(&package)?)?;
     let built = compile(&package)?;
     let dist = package.join(DIST);
     for (relative, contents) in &built {
@@ -57,6 +66,10 @@ pub fn check(root: &Path) -> Result<()> {
     if !is_fresh(&schema, &render_schema(&package)?) {
         stale.push(schema.clone());
     }
+    let events = package.join(EVENTS);
+    if !is_fresh(&events, &render_events(&package)?) {
+        stale.push(events.clone());
+    }
     let dist = package.join(DIST);
     let built = compile(&package)?;
     for (relative, contents) in &built {
@@ -72,7 +85,12 @@ pub fn check(root: &Path) -> Result<()> {
         stale.push(dist.join(extra));
     }
     if stale.is_empty() {
-        println!("       Fresh {} and {}", schema.display(), dist.display());
+        println!(
+            "       Fresh {}, {} and {}",
+            schema.display(),
+            events.display(),
+            dist.display()
+        );
         return Ok(());
     }
     let names: Vec<String> = stale.iter().map(|p| p.display().to_string()).collect();
@@ -132,9 +150,8 @@ fn run_tool(package: &Path, tool: &str, args: &[&str]) -> Result<String> {
     String::from_utf8(output.stdout).with_context(|| format!("{tool}'s output"))
 }
 
-/// What `schema.ts` must hold for the latest document on disk.
-fn render_schema(package: &Path) -> Result<String> {
-    let types = run_tool(package, "openapi-typescript", &[LATEST])?;
+/// The version of the latest document on disk.
+fn latest_version(package: &Path) -> Result<String> {
     let document: serde_json::Value = serde_json::from_slice(
         &std::fs::read(package.join(LATEST)).context("reading the latest document")?,
     )
@@ -142,10 +159,83 @@ fn render_schema(package: &Path) -> Result<String> {
     let version = document["info"]["version"]
         .as_str()
         .context("the latest document has no info.version")?;
+    Ok(version.to_owned())
+}
+
+/// What `schema.ts` must hold for the latest document on disk.
+fn render_schema(package: &Path) -> Result<String> {
+    let types = run_tool(package, "openapi-typescript", &[LATEST])?;
+    let version = latest_version(package)?;
     Ok(format!(
         "{types}\n/** The version of the API document these types were generated from. */\n\
          export const apiVersion = \"{version}\";\n"
     ))
+}
+
+/// What `events.ts` must hold for the latest version's message schema on disk.
+fn render_events(package: &Path) -> Result<String> {
+    let version = latest_version(package)?;
+    let path = package.join(format!("{EVENT_SCHEMAS}/events-{version}.schema.json"));
+    let schema: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?,
+    )
+    .with_context(|| format!("parsing {}", path.display()))?;
+    let document = as_openapi_document(schema, &version)?;
+    let dir = tempfile::tempdir().context("creating a temporary directory")?;
+    let wrapped = dir.path().join(format!("events-{version}.json"));
+    std::fs::write(&wrapped, serde_json::to_vec_pretty(&document)?)
+        .with_context(|| format!("writing {}", wrapped.display()))?;
+    let wrapped = wrapped
+        .to_str()
+        .context("the temporary path is not UTF-8")?;
+    run_tool(package, "openapi-typescript", &[wrapped])
+}
+
+/// A JSON Schema (draft 7, as schemars writes it) as an OpenAPI 3.1 document holding it,
+/// under its `title`, and its `definitions`, in `components.schemas`.
+fn as_openapi_document(mut schema: serde_json::Value, version: &str) -> Result<serde_json::Value> {
+    let object = schema
+        .as_object_mut()
+        .context("the message schema is not an object")?;
+    let title = object
+        .get("title")
+        .and_then(|t| t.as_str())
+        .context("the message schema has no title")?
+        .to_owned();
+    object.remove("$schema");
+    let mut schemas = match object.remove("definitions") {
+        Some(serde_json::Value::Object(definitions)) => definitions,
+        _ => serde_json::Map::new(),
+    };
+    schemas.insert(title, schema);
+    let mut schemas = serde_json::Value::Object(schemas);
+    move_references(&mut schemas);
+    Ok(serde_json::json!({
+        "openapi": "3.1.0",
+        "info": { "title": "statusboard live board messages", "version": version },
+        "paths": {},
+        "components": { "schemas": schemas },
+    }))
+}
+
+/// Rewrites every `$ref` to `#/definitions/X` as `#/components/schemas/X`.
+fn move_references(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(object) => {
+            for (key, inner) in object.iter_mut() {
+                match (key.as_str(), inner) {
+                    ("$ref", serde_json::Value::String(target)) => {
+                        if let Some(name) = target.strip_prefix("#/definitions/") {
+                            *target = format!("#/components/schemas/{name}");
+                        }
+                    }
+                    (_, inner) => move_references(inner),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(move_references),
+        _ => {}
+    }
 }
 
 /// What `tsc` builds from `src/` as it is on disk: each file of `dist/` and its contents.

@@ -25,6 +25,12 @@
  *   params: { path: { slug: "db" } },
  *   body: { status: "major_outage", message: "primary down" },
  * }));
+ *
+ * // The board live: the last hour's reports, `caught_up`, then each new one.
+ * const live = subscribe("https://statusboard.example.com");
+ * for await (const event of live) {
+ *   if (event.type === "report") console.log(event.component, event.status);
+ * }
  * ```
  */
 import createClient, {} from "openapi-fetch";
@@ -97,6 +103,92 @@ export async function* items(fetchPage) {
         yield* page.items;
         pageToken = page.next_page ?? null;
     } while (pageToken !== null);
+}
+/** Subscribes to the live board of the API at `baseUrl` (as for
+ * [`createStatusboardClient`]); `api-version` goes in the query, since a browser cannot
+ * send headers with a WebSocket. Messages wait in the subscription until read. */
+export function subscribe(baseUrl, options = {}) {
+    const Socket = options.WebSocket ?? globalThis.WebSocket;
+    const retryDelay = options.retryDelay ?? ((attempt) => Math.min(250 * 2 ** (attempt - 1), 30_000));
+    const url = new URL(`${baseUrl.replace(/\/$/, "")}/api/v1/events`, globalThis.location?.href);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    url.searchParams.set("api-version", API_VERSION);
+    const queue = [];
+    let failure = null;
+    let wake = null;
+    let lastReport = options.after ?? null;
+    let closed = false;
+    let attempt = 0;
+    let socket = null;
+    let timer;
+    const notify = () => {
+        wake?.();
+        wake = null;
+    };
+    const connect = () => {
+        if (lastReport === null)
+            url.searchParams.delete("after");
+        else
+            url.searchParams.set("after", String(lastReport));
+        const current = new Socket(url);
+        socket = current;
+        current.onopen = () => {
+            attempt = 0;
+        };
+        current.onmessage = (message) => {
+            let event;
+            try {
+                event = JSON.parse(String(message.data));
+            }
+            catch {
+                failure = new Error(`unexpected live board message: ${String(message.data)}`);
+                close();
+                return;
+            }
+            if (event.type === "report")
+                lastReport = event.id;
+            queue.push(event);
+            notify();
+        };
+        current.onclose = (event) => {
+            if (closed || socket !== current)
+                return;
+            attempt += 1;
+            options.onDisconnect?.({ code: event.code, reason: event.reason, attempt });
+            timer = setTimeout(connect, retryDelay(attempt));
+        };
+    };
+    const close = () => {
+        closed = true;
+        clearTimeout(timer);
+        socket?.close(1000);
+        notify();
+    };
+    connect();
+    return {
+        get lastReport() {
+            return lastReport;
+        },
+        close,
+        async *[Symbol.asyncIterator]() {
+            try {
+                while (true) {
+                    const next = queue.shift();
+                    if (next !== undefined)
+                        yield next;
+                    else if (failure)
+                        throw failure;
+                    else if (closed)
+                        return;
+                    else
+                        await new Promise((resolve) => (wake = resolve));
+                }
+            }
+            finally {
+                close();
+            }
+        },
+    };
 }
 /** The id the server gave a request (`x-request-id`): quote it when reporting a failure.
  * `null` when the answer did not come from the API (a proxy's error page). */

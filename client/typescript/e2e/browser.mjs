@@ -9,7 +9,9 @@
 //            the access token in STATUSBOARD_TOKEN (scopes components:write and
 //            reports:write), it creates a component, posts reports (preflighted: Authorization,
 //            Content-Type, Idempotency-Key), reads the board back and pages through the
-//            reports; from the other origin it is blocked, reads and writes alike; the docs page renders its operations with
+//            reports, subscribes to the live board (the window, caught_up, a new report
+//            shown, resuming after a cut connection); from the other origin it is
+//            blocked, reads, writes and the live board (403) alike; the docs page renders its operations with
 //            every request to another host refused, and makes none (screenshot kept);
 //   down     the page calls /ready with the database stopped: a typed 503.
 // Prints one line per check and exits 1 if any failed. CHROMIUM overrides /usr/bin/chromium.
@@ -50,9 +52,12 @@ function serve(port) {
 /** Opens the page from `origin` for `pagePhase` and records its checks. */
 async function runPage(browser, origin, pagePhase) {
   const page = await browser.newPage();
+  const errors = [];
   page.on("pageerror", (error) => console.log(`page error (${pagePhase}): ${error}`));
   page.on("console", (message) => {
-    if (message.type() === "error") console.log(`console (${pagePhase}): ${message.text()}`);
+    if (message.type() !== "error") return;
+    errors.push(message.text());
+    console.log(`console (${pagePhase}): ${message.text()}`);
   });
   // The access token travels in the fragment, which the page server never sees.
   const token = encodeURIComponent(process.env.STATUSBOARD_TOKEN ?? "");
@@ -62,6 +67,11 @@ async function runPage(browser, origin, pagePhase) {
   await page.waitForFunction(() => window.done === true, { timeout: 20_000 });
   for (const { name, ok, detail } of await page.evaluate(() => window.checks)) {
     record(`[${pagePhase} from ${origin}] ${name}`, ok, detail);
+  }
+  if (pagePhase === "blocked") {
+    const refusal = errors.find((text) => text.includes("/api/v1/events"));
+    record(`[${pagePhase} from ${origin}] the WebSocket upgrade is answered 403`,
+      refusal?.includes("403"), refusal ?? "no console error about /api/v1/events");
   }
   await page.close();
 }

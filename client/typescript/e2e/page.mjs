@@ -7,6 +7,7 @@ import {
   createStatusboardClient,
   items,
   requestId,
+  subscribe,
   unwrap,
 } from "/dist/index.js";
 
@@ -18,6 +19,22 @@ const api = createStatusboardClient(base);
 const admin = createStatusboardClient(base, { token });
 const checks = [];
 const check = (name, ok, detail) => checks.push({ name, ok: Boolean(ok), detail });
+
+/** The next message of a subscription's iterator, or a rejection after 5 s. */
+function within5s(iterator) {
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error("no live board message within 5 s")), 5000);
+  });
+  return Promise.race([iterator.next(), late]).finally(() => clearTimeout(timer));
+}
+
+/** Shows a report on the page, as a dashboard would. */
+function show(report) {
+  const item = document.createElement("li");
+  item.textContent = `#${report.id} ${report.component}: ${report.status}, ${report.message}`;
+  document.getElementById("live").append(item);
+}
 
 /** Runs `step`, recording a thrown error (a network or CORS failure) as a failed check. */
 async function attempt(name, step) {
@@ -36,7 +53,7 @@ const phases = {
       check("health: 200 {status: ok}", response.status === 200 && data?.status === "ok",
         JSON.stringify(data));
       check("health: x-request-id readable", requestId(response) !== null, requestId(response));
-      check("health: answers in the client's version", API_VERSION === "2.0.0", API_VERSION);
+      check("health: answers in the client's version", API_VERSION === "3.0.0", API_VERSION);
     });
     await attempt("GET /api/v1/ready through the client", async () => {
       const { data, response } = await api.GET("/api/v1/ready");
@@ -101,6 +118,64 @@ const phases = {
       }
       check("the board lists the component", board.includes("browser"), JSON.stringify(board));
     });
+    await attempt("the live board: the window, caught_up, live, resuming", async () => {
+      // Sockets the subscription opens, so that the test can cut one.
+      const sockets = [];
+      class Tracked extends WebSocket {
+        constructor(...args) {
+          super(...args);
+          sockets.push(this);
+        }
+      }
+      const disconnects = [];
+      const live = subscribe(base, {
+        WebSocket: Tracked,
+        retryDelay: () => 1000,
+        onDisconnect: ({ code }) => disconnects.push(code),
+      });
+      const iterator = live[Symbol.asyncIterator]();
+      const read = async () => (await within5s(iterator)).value;
+      const untilCaughtUp = async () => {
+        const reports = [];
+        for (let event = await read(); event.type !== "caught_up"; event = await read()) {
+          reports.push(event);
+          show(event);
+        }
+        return reports;
+      };
+      const windowed = await untilCaughtUp();
+      check("subscribe: the window's reports oldest first (not the one of 2 hours ago), then caught_up",
+        JSON.stringify(windowed.map((r) => r.status))
+          === JSON.stringify(["degraded_performance", "partial_outage", "major_outage"]),
+        JSON.stringify(windowed.map((r) => r.id)));
+      const posted = unwrap(await admin.POST("/api/v1/components/{slug}/reports", {
+        params: { path: { slug: "browser" } },
+        body: { status: "partial_outage", message: "seen live by the page" },
+      }));
+      const arrived = await read();
+      show(arrived);
+      check("a new report arrives live and is shown", arrived.type === "report"
+        && arrived.id === posted.id
+        && document.getElementById("live").textContent.includes("seen live by the page"),
+        JSON.stringify(arrived));
+
+      // Cut the connection; a report recorded meanwhile comes once, after the reconnection.
+      sockets[0].close();
+      const missed = unwrap(await admin.POST("/api/v1/components/{slug}/reports", {
+        params: { path: { slug: "browser" } },
+        body: { status: "operational", message: "recorded while disconnected" },
+      }));
+      const resumed = await untilCaughtUp();
+      resumed.forEach(show);
+      check("resumes after the last report: the missed one, once, nothing repeated",
+        sockets.length === 2 && disconnects.length === 1
+          && JSON.stringify(resumed.map((r) => r.id)) === JSON.stringify([missed.id])
+          && live.lastReport === missed.id,
+        `sockets ${sockets.length}, disconnects ${disconnects}, resumed `
+          + `${JSON.stringify(resumed.map((r) => r.id))}, missed ${missed.id}`);
+      live.close();
+      check("close ends the iteration", (await within5s(iterator)).done === true);
+    });
     await attempt("typed errors are readable", async () => {
       try {
         unwrap(await api.GET("/api/v1/components/{slug}", { params: { path: { slug: "nope" } } }));
@@ -159,6 +234,24 @@ const phases = {
     }
     check("a write from a disallowed origin is refused (its preflight fails)",
       write.startsWith("refused"), write);
+    // The upgrade is refused (403: the driver reads it in the browser's console); the
+    // subscription sees a failed connection and no message.
+    const received = [];
+    const closed = await new Promise((resolve) => {
+      const live = subscribe(base, {
+        retryDelay: () => 60_000,
+        onDisconnect: (event) => {
+          live.close();
+          resolve(event);
+        },
+      });
+      (async () => {
+        for await (const event of live) received.push(event);
+      })();
+    });
+    check("a subscription from a disallowed origin fails (1006) and receives nothing",
+      closed.code === 1006 && received.length === 0,
+      `closed ${JSON.stringify(closed)}, received ${received.length}`);
   },
 };
 

@@ -99,3 +99,30 @@ export async function declareOutage(accessToken: string, slug: string): Promise<
     throw failure;
   }
 }
+
+// --- The live board ------------------------------------------------------------------------
+
+import { type BoardEvent, type ComponentStatus, subscribe } from "../src/index.js";
+
+/** A dashboard kept live: every component's status from the reports of the server's window,
+ * then each new one as it is recorded. `render` is called once the backlog has been applied
+ * (`caught_up`) and after each live report. The subscription reconnects by itself, after
+ * the last report it received; `stop()` ends it. */
+export function watchBoard(
+  render: (statuses: ReadonlyMap<string, ComponentStatus>) => void,
+): { stop: () => void } {
+  const statuses = new Map<string, ComponentStatus>();
+  let live = false;
+  const subscription = subscribe("https://statusboard.example.com", {
+    onDisconnect: ({ code, attempt }) => console.warn(`live board lost (${code}), retry ${attempt}`),
+  });
+  (async () => {
+    for await (const event of subscription) {
+      const message: BoardEvent = event;
+      if (message.type === "report") statuses.set(message.component, message.status);
+      else live = true;
+      if (live) render(statuses);
+    }
+  })();
+  return { stop: () => subscription.close() };
+}

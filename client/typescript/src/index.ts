@@ -25,9 +25,16 @@
  *   params: { path: { slug: "db" } },
  *   body: { status: "major_outage", message: "primary down" },
  * }));
+ *
+ * // The board live: the last hour's reports, `caught_up`, then each new one.
+ * const live = subscribe("https://statusboard.example.com");
+ * for await (const event of live) {
+ *   if (event.type === "report") console.log(event.component, event.status);
+ * }
  * ```
  */
 import createClient, { type Client, type Middleware } from "openapi-fetch";
+import type { components as eventSchemas } from "./events.js";
 import { apiVersion, type components, type paths } from "./schema.js";
 
 export type { components, operations, paths } from "./schema.js";
@@ -161,6 +168,117 @@ export async function* items<T>(
     yield* page.items;
     pageToken = page.next_page ?? null;
   } while (pageToken !== null);
+}
+
+/** A message of the live board (`GET /api/v1/events`), generated from the JSON Schema
+ * `openapi-events/events-<version>.schema.json`: a `report` (a [`StatusReport`] with
+ * `type: "report"`) or `caught_up` (the backlog has been sent; what follows is live). */
+export type BoardEvent = eventSchemas["schemas"]["BoardEvent"];
+
+/** How a [`subscribe`] subscription connects and reconnects. */
+export interface SubscribeOptions {
+  /** Start after this report id: every later report, none twice. Left out: the reports of
+   * the server's window (`WS_INITIAL_HOURS`). */
+  after?: number | null;
+  /** How long to wait before the `attempt`-th reconnection in a row (1, 2, …), in ms;
+   * 250 ms doubling up to 30 s by default. */
+  retryDelay?: (attempt: number) => number;
+  /** Told each time the connection closes and a reconnection is scheduled: the close
+   * code (`1001` the server stops, `1008` this page read too slowly, `1006` the connection
+   * failed or was refused, as for an `Origin` outside the server's `CORS_ORIGINS`). */
+  onDisconnect?: (closed: { code: number; reason: string; attempt: number }) => void;
+  /** The `WebSocket` class; the global one by default (browsers, Node.js 22). */
+  WebSocket?: typeof WebSocket;
+}
+
+/** A live board subscription: an async iterable of [`BoardEvent`]s for one reader, which
+ * reconnects by itself, after the last report received, so that no report is missed or
+ * repeated (a `caught_up` comes again after each reconnection). */
+export interface Subscription extends AsyncIterable<BoardEvent> {
+  /** Where a reconnection resumes: the id of the last report received, else `after`. */
+  readonly lastReport: number | null;
+  /** Closes the connection and ends the iteration. */
+  close(): void;
+}
+
+/** Subscribes to the live board of the API at `baseUrl` (as for
+ * [`createStatusboardClient`]); `api-version` goes in the query, since a browser cannot
+ * send headers with a WebSocket. Messages wait in the subscription until read. */
+export function subscribe(baseUrl: string, options: SubscribeOptions = {}): Subscription {
+  const Socket = options.WebSocket ?? globalThis.WebSocket;
+  const retryDelay = options.retryDelay ?? ((attempt) => Math.min(250 * 2 ** (attempt - 1), 30_000));
+  const url = new URL(`${baseUrl.replace(/\/$/, "")}/api/v1/events`, globalThis.location?.href);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  url.searchParams.set("api-version", API_VERSION);
+
+  const queue: BoardEvent[] = [];
+  let failure: Error | null = null;
+  let wake: (() => void) | null = null;
+  let lastReport: number | null = options.after ?? null;
+  let closed = false;
+  let attempt = 0;
+  let socket: WebSocket | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const notify = () => {
+    wake?.();
+    wake = null;
+  };
+
+  const connect = () => {
+    if (lastReport === null) url.searchParams.delete("after");
+    else url.searchParams.set("after", String(lastReport));
+    const current = new Socket(url);
+    socket = current;
+    current.onopen = () => {
+      attempt = 0;
+    };
+    current.onmessage = (message: MessageEvent) => {
+      let event: BoardEvent;
+      try {
+        event = JSON.parse(String(message.data)) as BoardEvent;
+      } catch {
+        failure = new Error(`unexpected live board message: ${String(message.data)}`);
+        close();
+        return;
+      }
+      if (event.type === "report") lastReport = event.id;
+      queue.push(event);
+      notify();
+    };
+    current.onclose = (event: CloseEvent) => {
+      if (closed || socket !== current) return;
+      attempt += 1;
+      options.onDisconnect?.({ code: event.code, reason: event.reason, attempt });
+      timer = setTimeout(connect, retryDelay(attempt));
+    };
+  };
+  const close = () => {
+    closed = true;
+    clearTimeout(timer);
+    socket?.close(1000);
+    notify();
+  };
+  connect();
+
+  return {
+    get lastReport() {
+      return lastReport;
+    },
+    close,
+    async *[Symbol.asyncIterator]() {
+      try {
+        while (true) {
+          const next = queue.shift();
+          if (next !== undefined) yield next;
+          else if (failure) throw failure;
+          else if (closed) return;
+          else await new Promise<void>((resolve) => (wake = resolve));
+        }
+      } finally {
+        close();
+      }
+    },
+  };
 }
 
 /** The id the server gave a request (`x-request-id`): quote it when reporting a failure.

@@ -313,7 +313,8 @@ pub trait StatusboardApi {
     /// `openapi-events/events-<version>.schema.json`). Reconnect with `after=<the
     /// last id received>` to miss nothing and see nothing twice. The server pings idle
     /// connections; it closes a connection that does not read fast enough (`1008`) and
-    /// every connection when it stops (`1001`).
+    /// every connection when it stops (`1001`). Browsers, which cannot send headers with
+    /// a WebSocket, name the API version with the query parameter `api-version`.
     #[endpoint {
         method = GET,
         path = "/api/v1/events",

@@ -3,7 +3,7 @@
 //!
 //! The messages travel outside the OpenAPI document, so their JSON Schema
 //! ([`board_event_schema`]) is generated and checked in beside the documents, one file per
-//! API version that serves the channel (`openapi/statusboard/events-<version>.schema.json`),
+//! API version that serves the channel (`openapi-events/events-<version>.schema.json`),
 //! and `cargo xtask openapi check` fails when it drifts; a released version's file never
 //! changes.
 

@@ -170,6 +170,89 @@ async fn through_the_rust_client_a_report_recorded_on_another_server_arrives() {
     subscription.close().await;
 }
 
+/// A TCP proxy in front of a server, as a load balancer would be: [`Proxy::cut`] drops
+/// every connection through it, and it keeps accepting new ones.
+struct Proxy {
+    addr: std::net::SocketAddr,
+    connections: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    accepting: tokio::task::JoinHandle<()>,
+}
+
+impl Proxy {
+    async fn start(target: std::net::SocketAddr) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let connections = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let held = connections.clone();
+        let accepting = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let relay = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                held.lock().unwrap().push(relay);
+            }
+        });
+        Self {
+            addr,
+            connections,
+            accepting,
+        }
+    }
+
+    fn cut(&self) {
+        for relay in self.connections.lock().unwrap().drain(..) {
+            relay.abort();
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.cut();
+        self.accepting.abort();
+    }
+}
+
+#[tokio::test]
+async fn through_the_rust_client_a_cut_connection_resumes_without_gap_or_repeat() {
+    let app = board().await;
+    let proxy = Proxy::start(app.addr).await;
+    let client = statusboard_client::Client::new(
+        &format!("http://{}", proxy.addr),
+        statusboard_client::Session::anonymous(),
+    );
+    let subscription = client
+        .subscribe(None, statusboard_client::Retry::default())
+        .await
+        .unwrap();
+    let mut events = subscription.into_stream();
+    let mut next = async || {
+        let event = tokio::time::timeout(Duration::from_secs(5), events.next())
+            .await
+            .expect("a message within 5 s")
+            .expect("the stream goes on")
+            .unwrap();
+        match event {
+            statusboard_client::BoardEvent::Report(report) => Some(report.id),
+            statusboard_client::BoardEvent::CaughtUp => None,
+        }
+    };
+    assert_eq!(next().await, None, "caught up with an empty window");
+    let before = record(&app, "before the cut").await;
+    assert_eq!(next().await, Some(before));
+
+    proxy.cut();
+    let during = record(&app, "while cut off").await;
+    // The client finds the connection gone, reconnects after `before`: `during` comes from
+    // the backlog, once, then `caught_up` again, then live reports.
+    assert_eq!(next().await, Some(during));
+    assert_eq!(next().await, None, "caught up again");
+    let after = record(&app, "after the reconnection").await;
+    assert_eq!(next().await, Some(after));
+}
+
 #[tokio::test]
 async fn a_subscriber_that_does_not_read_is_closed_instead_of_buffered() {
     let app = board().await;
