@@ -11,7 +11,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 
 use super::hub::{Hub, Published};
 use crate::board::reports;
@@ -28,6 +28,19 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The most backlog reports read from the table at once.
 const BATCH: u32 = 1000;
+
+/// The largest message a subscriber may send; it has nothing to say but pongs and a close.
+const MAX_INCOMING_BYTES: usize = 4096;
+
+/// The socket's settings: a subscriber only listens, so a read buffer of 4 KiB instead of
+/// tungstenite's 128 KiB, which it allocates and zeroes for every connection (10,000 idle
+/// subscribers would hold 1.3 GiB), and incoming messages bounded to match.
+fn socket_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(MAX_INCOMING_BYTES)
+        .max_message_size(Some(MAX_INCOMING_BYTES))
+        .max_frame_size(Some(MAX_INCOMING_BYTES))
+}
 
 /// Where a subscription starts.
 #[derive(Debug, Clone, Copy)]
@@ -49,7 +62,8 @@ pub async fn serve(
     connection: WebsocketConnection,
 ) -> WebsocketChannelResult {
     let raw = connection.into_inner();
-    let mut socket = WebSocketStream::from_raw_socket(raw, Role::Server, None).await;
+    let mut socket =
+        WebSocketStream::from_raw_socket(raw, Role::Server, Some(socket_config())).await;
     // Subscribed before the backlog is read: a report committed meanwhile comes both ways,
     // and the id check below sends it once.
     let (mut live, mut stopping) = hub.subscribe();

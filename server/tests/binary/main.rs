@@ -4,7 +4,8 @@
 //! | file | what |
 //! |---|---|
 //! | `settings.rs` | bad settings, a busy port, secrets never in any output |
-//! | `lifecycle.rs` | the `healthcheck` subcommand, SIGTERM with requests in flight |
+//! | `lifecycle.rs` | the `healthcheck` subcommand, SIGTERM with requests in flight (and live board subscribers) |
+//! | `live.rs` | the live board's memory with a subscriber that stops reading |
 //! | `malformed_http.rs` | garbage, slow and oversized requests |
 //! | `metrics.rs` | the Prometheus listener |
 //! | `tokens.rs` | `token issue`: an operator grants a service its tokens |
@@ -15,6 +16,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod lifecycle;
+mod live;
 mod malformed_http;
 mod metrics;
 mod rolling_restart;

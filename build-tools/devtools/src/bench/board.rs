@@ -105,7 +105,7 @@ pub fn compare(
 
 /// An access token with both scopes, from `statusboard-server token issue` run with the
 /// server's own settings.
-fn access_token(release: &Path, contender: &Contender) -> Result<String> {
+pub fn access_token(release: &Path, contender: &Contender) -> Result<String> {
     let output = Command::new(release.join("statusboard-server"))
         .args(["token", "issue", "--subject", "bench"])
         .args(["--scope", "components:write", "--scope", "reports:write"])

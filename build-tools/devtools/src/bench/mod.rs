@@ -14,11 +14,14 @@
 //!    (see [`board`]).
 //! 5. `/api/v1/ready` and the board through PgBouncer in transaction pooling mode (see
 //!    [`pgbouncer`]).
+//! 6. The live board with 1,000 and 10,000 subscribers: delivery delays and memory per
+//!    subscriber (see [`live`]).
 //!
 //! Everything each server printed is under `target/release/bench/`.
 
 mod board;
 mod database;
+mod live;
 mod pgbouncer;
 mod servers;
 mod wrk;
@@ -37,6 +40,8 @@ pub struct Options {
     duration_s: u64,
     connections: u32,
     rotations: usize,
+    /// `--only live`: only the live board's part.
+    only_live: bool,
 }
 
 fn parse_options(args: &[&str]) -> Result<Options> {
@@ -44,6 +49,7 @@ fn parse_options(args: &[&str]) -> Result<Options> {
         duration_s: 10,
         connections: 32,
         rotations: 5,
+        only_live: false,
     };
     let mut args = args.iter();
     while let Some(flag) = args.next() {
@@ -54,6 +60,8 @@ fn parse_options(args: &[&str]) -> Result<Options> {
             "--duration" => options.duration_s = value.parse().context("--duration")?,
             "--connections" => options.connections = value.parse().context("--connections")?,
             "--rotations" => options.rotations = value.parse().context("--rotations")?,
+            "--only" if *value == "live" => options.only_live = true,
+            "--only" => bail!("--only {value}: the one part that runs alone is `live`"),
             _ => bail!("unknown option {flag}"),
         }
     }
@@ -95,6 +103,9 @@ pub fn run(args: &[&str]) -> Result<()> {
     std::fs::create_dir_all(&out_dir)?;
 
     let cluster = Cluster::start(DataDir::Temporary, None)?;
+    if options.only_live {
+        return live::measure(&cluster, &release, &out_dir, pin);
+    }
     let database_url = cluster.url("postgres");
     let contenders = [
         Contender::baseline("bare hyper", "bare-hyper"),
@@ -162,7 +173,8 @@ pub fn run(args: &[&str]) -> Result<()> {
     database::compare(&server, &cluster, &options)?;
     board::compare(&server, &contender, &cluster, &release, &out_dir, &options)?;
     server.stop()?;
-    pgbouncer::measure(&cluster, &release, &out_dir, &options)
+    pgbouncer::measure(&cluster, &release, &out_dir, &options)?;
+    live::measure(&cluster, &release, &out_dir, pin)
 }
 
 /// Prints the table: ratios first, then the absolute figures (medians over rotations).
