@@ -16,7 +16,7 @@ use std::process::{Command, ExitCode};
 use anyhow::{Context, Result, bail};
 
 const USAGE: &str = "usage: cargo xtask dev | cargo xtask dev token --subject NAME --scope SCOPE... | \
-     cargo xtask bench [--duration SECONDS] [--connections N]";
+     cargo xtask bench [--duration SECONDS] [--connections N] [--rotations N] [--only board|live]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

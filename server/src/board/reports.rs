@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use statusboard_api::{Limits, NewStatusReport, StatusReport};
-use tokio_postgres::Row;
-use tokio_postgres::types::Type;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{GenericClient, Row};
 
 use super::{BoardError, status_from};
 use crate::database::{Database, Transaction};
@@ -13,24 +14,36 @@ use crate::database::{Database, Transaction};
 /// its transaction commits) for the live board.
 pub const CHANNEL: &str = "status_reports";
 
-/// The transaction-level advisory lock that makes reports commit in the order of their
-/// ids, so that a subscriber resuming after an id can never miss an earlier one that
-/// committed late. Taken just before the insert and held until the commit.
-const ORDER_LOCK: i64 = 0x7265_706f_7274_7331;
-
 /// How long an `Idempotency-Key` keeps answering its first report.
 const IDEMPOTENCY_HOURS: i32 = 24;
 
-/// The first statement of [`record`]'s transaction, `$1` the slug: the component, locked
-/// against a concurrent delete until the report is in. Public, with [`INSERT_SQL`], for
-/// the benchmark, which runs them in pgbench.
-pub const LOCK_COMPONENT_SQL: &str = "SELECT 1 FROM components WHERE slug = $1 FOR KEY SHARE";
-
-/// The statement that records a report (without an `Idempotency-Key`): `$1` the slug,
-/// `$2` the status, `$3` the message, `$4` the subject.
-pub const INSERT_SQL: &str = "INSERT INTO status_reports \
-     (component, status, message, reported_by) VALUES ($1, $2, $3, $4) \
-     RETURNING id, component, status, message, reported_by, reported_at";
+/// The one statement that records a report: `$1` the slug, `$2` the status, `$3` the
+/// message, `$4` the subject, `$5` its `Idempotency-Key` (already claimed) or `NULL`.
+/// Public for the benchmark, which runs it in pgbench.
+///
+/// In order:
+/// 1. `in_id_order` takes a transaction-level advisory lock (the number spells "reports1")
+///    before the insert draws its id, held until the commit: reports commit in the order of
+///    their ids, so a subscriber resuming after an id can never miss an earlier one that
+///    committed late. Run alone (no `Idempotency-Key`), the statement is its own
+///    transaction, so the lock is held for the insert and the commit only, never across a
+///    round trip to the server.
+/// 2. The insert: the foreign key makes an unknown component an error
+///    (`23503`, [`BoardError::ComponentNotFound`]) and keeps it from being deleted meanwhile.
+/// 3. The key, if any, now points at the report.
+/// 4. `pg_notify` announces the id on [`CHANNEL`] when the transaction commits.
+pub const RECORD_SQL: &str = "\
+    WITH in_id_order AS MATERIALIZED (SELECT pg_advisory_xact_lock(8243118316935476017)), \
+    recorded AS ( \
+        INSERT INTO status_reports (component, status, message, reported_by) \
+        SELECT $1, $2, $3, $4 FROM in_id_order \
+        RETURNING id, component, status, message, reported_by, reported_at), \
+    keyed AS ( \
+        UPDATE idempotency_keys k SET report_id = recorded.id FROM recorded \
+        WHERE k.subject = $4 AND k.key = $5) \
+    SELECT id, component, status, message, reported_by, reported_at, \
+           pg_notify('status_reports', id::text)::text \
+    FROM recorded";
 
 /// Records `report` for the component `slug`, reported by `subject`. With an
 /// `idempotency_key`, the same key from the same subject within 24 hours answers the report
@@ -48,45 +61,63 @@ pub async fn record(
     if let Some(key) = idempotency_key {
         Limits::idempotency_key(key).map_err(BoardError::Invalid)?;
     }
+    let mut connection = database.connection().await?;
+    let Some(key) = idempotency_key else {
+        // One statement, its own transaction.
+        let client: &tokio_postgres::Client = connection.client();
+        return insert(client, slug, report, subject, None).await;
+    };
     // What the key stands for: the same key must come with the same report.
     let request = format!("{slug}\n{}\n{}", report.status.as_str(), report.message);
-    let mut connection = database.connection().await?;
     connection
         .transaction(async |tx| {
-            // Locks the component against a concurrent delete until the report is in.
-            let exists = tx.query_opt(LOCK_COMPONENT_SQL, &[&slug]).await?;
-            if exists.is_none() {
+            let exists = tx
+                .query_typed(COMPONENT_EXISTS_SQL, &[(&slug, Type::TEXT)])
+                .await?;
+            if exists.is_empty() {
                 return Err(BoardError::ComponentNotFound(slug.to_owned()));
             }
-            if let Some(key) = idempotency_key
-                && let Some(first) = claim_key(tx, subject, key, &request).await?
-            {
-                return Ok(first);
+            match claim_key(tx, subject, key, &request).await? {
+                Some(first) => Ok(first),
+                None => {
+                    let tx: &tokio_postgres::Transaction<'_> = tx;
+                    insert(tx, slug, report, subject, Some(key)).await
+                }
             }
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&ORDER_LOCK])
-                .await?;
-            let row = tx
-                .query_one(
-                    INSERT_SQL,
-                    &[&slug, &report.status.as_str(), &report.message, &subject],
-                )
-                .await?;
-            let recorded = report_from(&row, 0)?;
-            tx.execute(
-                "SELECT pg_notify($1, $2)",
-                &[&CHANNEL, &recorded.id.to_string()],
-            )
-            .await?;
-            if let Some(key) = idempotency_key {
-                tx.execute(
-                    "UPDATE idempotency_keys SET report_id = $3 WHERE subject = $1 AND key = $2",
-                    &[&subject, &key, &recorded.id],
-                )
-                .await?;
-            }
-            Ok(recorded)
         })
         .await
+}
+
+/// Whether the component `$1` exists (checked before a key is claimed for it).
+const COMPONENT_EXISTS_SQL: &str = "SELECT 1 FROM components WHERE slug = $1";
+
+/// Runs [`RECORD_SQL`] on `client` (a connection, or a transaction).
+async fn insert(
+    client: &impl GenericClient,
+    slug: &str,
+    report: &NewStatusReport,
+    subject: &str,
+    idempotency_key: Option<&str>,
+) -> Result<StatusReport, BoardError> {
+    let parameters: [(&(dyn ToSql + Sync), Type); 5] = [
+        (&slug, Type::TEXT),
+        (&report.status.as_str(), Type::TEXT),
+        (&report.message, Type::TEXT),
+        (&subject, Type::TEXT),
+        (&idempotency_key, Type::TEXT),
+    ];
+    match client.query_typed(RECORD_SQL, &parameters).await {
+        Ok(rows) => match rows.first() {
+            Some(row) => report_from(row, 0),
+            None => Err(BoardError::Unexpected(
+                "recording a report returned no row".into(),
+            )),
+        },
+        Err(e) if e.code() == Some(&SqlState::FOREIGN_KEY_VIOLATION) => {
+            Err(BoardError::ComponentNotFound(slug.to_owned()))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Claims `key` for `request`: `None` when it is new (or older than a day), and the report

@@ -50,13 +50,13 @@ pub fn compare(
         ),
     )?;
     let insert = format!(
-        "\\set n random(1, {COMPONENTS})\nBEGIN;\n{};\n{};\nCOMMIT;\n",
-        reports::LOCK_COMPONENT_SQL.replace("$1", "'c' || :n"),
-        reports::INSERT_SQL
+        "\\set n random(1, {COMPONENTS})\n{};\n",
+        reports::RECORD_SQL
             .replace("$1", "'c' || :n")
             .replace("$2", "'degraded_performance'")
             .replace("$3", "'bench'")
-            .replace("$4", "'bench'"),
+            .replace("$4", "'bench'")
+            .replace("$5", "NULL"),
     );
     let list = format!(
         "{};\n",

@@ -4,10 +4,7 @@
 use std::process::Command;
 
 use anyhow::{Context, Result};
-use std::time::Duration;
 
-use statusboard_server::probe;
-use statusboard_tests::poll;
 use statusboard_tests::postgres::{Cluster, binaries};
 
 use super::servers::Running;
@@ -20,12 +17,7 @@ const ROUNDS: usize = 3;
 pub fn compare(server: &Running, cluster: &Cluster, options: &Options) -> Result<u64> {
     server.unpin()?;
     // The server answers /health at once but /ready only once its migrations are applied.
-    let ready = poll::until(Duration::from_secs(10), Duration::from_millis(1), || {
-        probe::get(server.addr, "/api/v1/ready", Duration::from_secs(1))
-            .is_ok_and(|(status, _)| status == 200)
-            .then_some(())
-    });
-    ready.context("/api/v1/ready did not answer 200 within 10 s")?;
+    server.wait_ready()?;
     // Both sides are noisy on a shared 2-core machine: alternate them and compare medians.
     let mut ready_rates = Vec::new();
     let mut pgbench_rates = Vec::new();

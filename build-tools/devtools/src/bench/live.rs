@@ -12,8 +12,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use futures::StreamExt;
-use statusboard_server::probe;
-use statusboard_tests::poll;
 use statusboard_tests::postgres::Cluster;
 use tokio::sync::{Semaphore, mpsc};
 use tokio_tungstenite::tungstenite::Message;
@@ -113,12 +111,7 @@ async fn one_server(
     count: usize,
 ) -> Result<Figures> {
     let addr = server.addr;
-    let ready = poll::until(Duration::from_secs(10), Duration::from_millis(5), || {
-        probe::get(addr, "/api/v1/ready", Duration::from_secs(1))
-            .is_ok_and(|(status, _)| status == 200)
-            .then_some(())
-    });
-    ready.context("/api/v1/ready did not answer 200 within 10 s")?;
+    server.wait_ready()?;
     let token = board::access_token(release, contender)?;
     let http = reqwest::Client::new();
     let base = format!("http://{addr}");

@@ -40,8 +40,17 @@ pub struct Options {
     duration_s: u64,
     connections: u32,
     rotations: usize,
-    /// `--only live`: only the live board's part.
-    only_live: bool,
+    /// `--only board|live`: only that part.
+    only: Option<Part>,
+}
+
+/// A part of the bench that runs alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// The board's endpoints against pgbench.
+    Board,
+    /// The live board's subscribers.
+    Live,
 }
 
 fn parse_options(args: &[&str]) -> Result<Options> {
@@ -49,7 +58,7 @@ fn parse_options(args: &[&str]) -> Result<Options> {
         duration_s: 10,
         connections: 32,
         rotations: 5,
-        only_live: false,
+        only: None,
     };
     let mut args = args.iter();
     while let Some(flag) = args.next() {
@@ -60,8 +69,13 @@ fn parse_options(args: &[&str]) -> Result<Options> {
             "--duration" => options.duration_s = value.parse().context("--duration")?,
             "--connections" => options.connections = value.parse().context("--connections")?,
             "--rotations" => options.rotations = value.parse().context("--rotations")?,
-            "--only" if *value == "live" => options.only_live = true,
-            "--only" => bail!("--only {value}: the one part that runs alone is `live`"),
+            "--only" => {
+                options.only = Some(match *value {
+                    "board" => Part::Board,
+                    "live" => Part::Live,
+                    _ => bail!("--only {value}: the parts that run alone are `board` and `live`"),
+                })
+            }
             _ => bail!("unknown option {flag}"),
         }
     }
@@ -103,10 +117,17 @@ pub fn run(args: &[&str]) -> Result<()> {
     std::fs::create_dir_all(&out_dir)?;
 
     let cluster = Cluster::start(DataDir::Temporary, None)?;
-    if options.only_live {
+    if options.only == Some(Part::Live) {
         return live::measure(&cluster, &release, &out_dir, pin);
     }
     let database_url = cluster.url("postgres");
+    if options.only == Some(Part::Board) {
+        let contender = Contender::statusboard("statusboard", &database_url, &[]);
+        let mut server = Running::start(&release, &contender, &out_dir.join("ready.log"), false)?;
+        server.wait_ready()?;
+        board::compare(&server, &contender, &cluster, &release, &out_dir, &options)?;
+        return server.stop();
+    }
     let contenders = [
         Contender::baseline("bare hyper", "bare-hyper"),
         Contender::baseline("bare dropshot", "bare-dropshot"),

@@ -3,12 +3,9 @@
 //! answer but `200` fails the bench. Skipped, saying so, when `pgbouncer` is missing.
 
 use std::path::Path;
-use std::time::Duration;
 
 use anyhow::{Context, Result};
-use statusboard_server::probe;
 use statusboard_tests::pgbouncer::PgBouncer;
-use statusboard_tests::poll;
 use statusboard_tests::postgres::Cluster;
 
 use super::servers::{Contender, Running};
@@ -32,12 +29,7 @@ pub fn measure(
     let contender =
         Contender::statusboard("statusboard via PgBouncer", &bouncer.url("postgres"), &[]);
     let mut server = Running::start(release, &contender, &out_dir.join("pgbouncer.log"), false)?;
-    let ready = poll::until(Duration::from_secs(10), Duration::from_millis(5), || {
-        probe::get(server.addr, "/api/v1/ready", Duration::from_secs(1))
-            .is_ok_and(|(status, _)| status == 200)
-            .then_some(())
-    });
-    ready.context("/api/v1/ready did not answer 200 through PgBouncer within 10 s")?;
+    server.wait_ready().context("through PgBouncer")?;
     println!(
         "\nthrough PgBouncer (transaction pooling, {POOL_SIZE} server connections), {} \
          connections:",

@@ -134,6 +134,16 @@ impl Running {
         )
     }
 
+    /// Waits until `/api/v1/ready` answers `200` (its migrations applied), at most 10 s.
+    pub fn wait_ready(&self) -> Result<()> {
+        let ready = poll::until(Duration::from_secs(10), Duration::from_millis(1), || {
+            probe::get(self.addr, "/api/v1/ready", Duration::from_secs(1))
+                .is_ok_and(|(status, _)| status == 200)
+                .then_some(())
+        });
+        ready.context("/api/v1/ready did not answer 200 within 10 s")
+    }
+
     /// The process id (with taskset, the child execs the server in place).
     pub fn pid(&self) -> u32 {
         self.child.id()
