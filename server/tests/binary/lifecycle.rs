@@ -147,10 +147,7 @@ async fn sigterm_drains_before_stopping() {
         ("SHUTDOWN_DRAIN_SECONDS", "2"),
     ]);
     let addr = process.addr;
-    let ready = poll::until(Duration::from_secs(10), Duration::from_millis(20), || {
-        get(addr, "/api/v1/ready").filter(|r| probe::status_code(r) == 200)
-    });
-    assert!(ready.is_some(), "never ready: {}", process.output());
+    process.wait_ready();
 
     let signalled = Instant::now();
     process.terminate();
@@ -203,10 +200,7 @@ async fn sigterm_closes_live_board_subscribers_with_1001_and_exits_0() {
         ("SHUTDOWN_TIMEOUT_SECONDS", "5"),
     ]);
     let addr = process.addr;
-    let ready = poll::until(Duration::from_secs(10), Duration::from_millis(20), || {
-        get(addr, "/api/v1/ready").filter(|r| probe::status_code(r) == 200)
-    });
-    assert!(ready.is_some(), "never ready: {}", process.output());
+    process.wait_ready();
     let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/api/v1/events"))
         .await
         .unwrap();

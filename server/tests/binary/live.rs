@@ -42,19 +42,8 @@ async fn a_subscriber_that_stops_reading_is_closed_and_memory_stays_bounded() {
         ("METRICS_BIND_ADDRESS", "127.0.0.1:0"),
     ]);
     let addr = process.addr;
-    let ready = poll::until(Duration::from_secs(10), Duration::from_millis(20), || {
-        get(addr, "/api/v1/ready").filter(|r| probe::status_code(r) == 200)
-    });
-    assert!(ready.is_some(), "never ready: {}", process.output());
-    let metrics = poll::until(Duration::from_secs(5), Duration::from_millis(10), || {
-        process.output().lines().find_map(|line| {
-            let record: serde_json::Value = serde_json::from_str(line).ok()?;
-            (record["listener"] == "metrics" && record["msg"] == "listening")
-                .then(|| record["local_addr"].as_str()?.parse::<SocketAddr>().ok())
-                .flatten()
-        })
-    })
-    .expect("the metrics listener logs its address");
+    process.wait_ready();
+    let metrics = process.metrics_addr();
 
     let database = statusboard_server::config::DatabaseUrl::parse("DATABASE_URL", &url).unwrap();
     let sql = statusboard_tests::database::connect(&database).await;

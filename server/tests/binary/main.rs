@@ -120,6 +120,29 @@ impl Process {
         (process, dir)
     }
 
+    /// Waits until `/api/v1/ready` answers `200` (the database reached, migrations applied).
+    fn wait_ready(&self) {
+        let ready = poll::until(Duration::from_secs(10), Duration::from_millis(20), || {
+            get(self.addr, "/api/v1/ready").filter(|r| probe::status_code(r) == 200)
+        });
+        assert!(ready.is_some(), "never ready: {}", self.output());
+    }
+
+    /// The metrics listener's address, as its log line says (with
+    /// `METRICS_BIND_ADDRESS=127.0.0.1:0`: the system picks a free port, no race with other
+    /// tests for one chosen beforehand).
+    fn metrics_addr(&self) -> SocketAddr {
+        poll::until(Duration::from_secs(5), Duration::from_millis(10), || {
+            self.output().lines().find_map(|line| {
+                let record: serde_json::Value = serde_json::from_str(line).ok()?;
+                (record["listener"] == "metrics" && record["msg"] == "listening")
+                    .then(|| record["local_addr"].as_str()?.parse::<SocketAddr>().ok())
+                    .flatten()
+            })
+        })
+        .expect("the metrics listener logs its address")
+    }
+
     fn terminate(&self) {
         send_signal(self.child.id(), "TERM").unwrap();
     }

@@ -4,21 +4,11 @@ use super::*;
 
 #[test]
 fn metrics_count_known_requests_on_their_own_listener_only() {
-    // Port 0: the system picks a free port, and the log says which (no race with other
-    // tests for a port chosen beforehand).
     let (process, _dir) = Process::start(&[
         ("JWT_SECRET", SECRET),
         ("METRICS_BIND_ADDRESS", "127.0.0.1:0"),
     ]);
-    let metrics = poll::until(Duration::from_secs(5), Duration::from_millis(10), || {
-        process.output().lines().find_map(|line| {
-            let record: serde_json::Value = serde_json::from_str(line).ok()?;
-            (record["listener"] == "metrics" && record["msg"] == "listening")
-                .then(|| record["local_addr"].as_str()?.parse::<SocketAddr>().ok())
-                .flatten()
-        })
-    })
-    .expect("the metrics listener logs its address");
+    let metrics = process.metrics_addr();
     // Process::start polled /health until it answered; count from a scrape taken now.
     let count = |text: &str, series: &str| -> f64 {
         text.lines()
