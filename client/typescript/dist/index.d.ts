@@ -144,7 +144,9 @@ export interface Subscription extends AsyncIterable<BoardEvent> {
 }
 /** Subscribes to the live board of the API at `baseUrl` (as for
  * [`createStatusboardClient`]); `api-version` goes in the query, since a browser cannot
- * send headers with a WebSocket. Messages wait in the subscription until read. */
+ * send headers with a WebSocket. Messages wait in the subscription until read. The
+ * iteration throws when a message cannot be read or the socket cannot be created at all
+ * (a `ws:` URL from an `https:` page); a connection that fails or drops is retried. */
 export declare function subscribe(baseUrl: string, options?: SubscribeOptions): Subscription;
 /** The id the server gave a request (`x-request-id`): quote it when reporting a failure.
  * `null` when the answer did not come from the API (a proxy's error page). */

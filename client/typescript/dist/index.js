@@ -106,7 +106,9 @@ export async function* items(fetchPage) {
 }
 /** Subscribes to the live board of the API at `baseUrl` (as for
  * [`createStatusboardClient`]); `api-version` goes in the query, since a browser cannot
- * send headers with a WebSocket. Messages wait in the subscription until read. */
+ * send headers with a WebSocket. Messages wait in the subscription until read. The
+ * iteration throws when a message cannot be read or the socket cannot be created at all
+ * (a `ws:` URL from an `https:` page); a connection that fails or drops is retried. */
 export function subscribe(baseUrl, options = {}) {
     const Socket = options.WebSocket ?? globalThis.WebSocket;
     const retryDelay = options.retryDelay ?? ((attempt) => Math.min(250 * 2 ** (attempt - 1), 30_000));
@@ -130,7 +132,16 @@ export function subscribe(baseUrl, options = {}) {
             url.searchParams.delete("after");
         else
             url.searchParams.set("after", String(lastReport));
-        const current = new Socket(url);
+        let current;
+        try {
+            current = new Socket(url);
+        }
+        catch (error) {
+            // A URL the browser refuses outright (`ws:` from an `https:` page): no retry helps.
+            failure = error instanceof Error ? error : new Error(String(error));
+            close();
+            return;
+        }
         socket = current;
         current.onopen = () => {
             attempt = 0;
