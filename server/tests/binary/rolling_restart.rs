@@ -1,7 +1,9 @@
 //! A rolling restart loses nothing: three replicas behind HAProxy (Debian's package; health
 //! check on `/api/v1/ready` every 500 ms, no retries, as Kubernetes' Service routing does
 //! not retry either) under steady load on `/api/v1/health`, each replica in turn sent
-//! SIGTERM and started again. Every request must succeed.
+//! SIGTERM and started again. Every request must succeed. Meanwhile reports are recorded
+//! all the time, and a live board subscriber (the Rust client, through HAProxy) must see
+//! each exactly once, in order, however often its replica goes away (`1001`).
 //!
 //! Ignored by default (it needs `haproxy`); `.ci/rolling-restart` runs it.
 
@@ -37,7 +39,7 @@ fn haproxy(
         .collect();
     let config = format!(
         "global\n    maxconn 1000\n\
-         defaults\n    mode http\n    retries 0\n    timeout connect 2s\n    timeout client 10s\n    timeout server 10s\n\
+         defaults\n    mode http\n    retries 0\n    timeout connect 2s\n    timeout client 10s\n    timeout server 10s\n    timeout tunnel 1h\n\
          frontend api\n    bind {front}\n    default_backend replicas\n\
          frontend stats\n    bind {stats}\n    stats enable\n    stats uri /stats\n\
          backend replicas\n    balance roundrobin\n    option httpchk GET /api/v1/ready\n{servers}"
@@ -119,6 +121,8 @@ async fn a_rolling_restart_behind_haproxy_fails_no_request() {
         })
         .collect();
 
+    let (subscriber, writer) = live_board(front, &url, stop.clone()).await;
+
     for (i, addr) in addrs.iter().enumerate() {
         let before = ok.load(Ordering::Relaxed);
         let (mut old, _dir) = replicas.remove(i);
@@ -140,7 +144,23 @@ async fn a_rolling_restart_behind_haproxy_fails_no_request() {
     for loader in loaders {
         failures.extend(loader.await.unwrap());
     }
+    let recorded = writer.await.unwrap();
+    let (received, connections) = tokio::time::timeout(Duration::from_secs(20), subscriber)
+        .await
+        .expect("the subscriber had every report within 20 s of the last")
+        .unwrap();
     drop(balancer);
+    println!(
+        "live board: {} reports recorded, {} received over {connections} connections",
+        recorded.len(),
+        received.len()
+    );
+    assert!(recorded.len() > 100, "too few reports: {}", recorded.len());
+    assert_eq!(received, recorded, "every report once, in order");
+    assert!(
+        connections > 1,
+        "the subscriber's replica went away at least once"
+    );
     let (ok, failed) = (ok.load(Ordering::Relaxed), failed.load(Ordering::Relaxed));
     println!("rolling restart of {REPLICAS} replicas: {ok} requests succeeded, {failed} failed");
     assert!(ok > 1000, "too little load to prove anything: {ok}");
@@ -150,4 +170,81 @@ async fn a_rolling_restart_behind_haproxy_fails_no_request() {
         "first failures: {:?}",
         &failures[..failures.len().min(5)]
     );
+}
+
+/// Starts the live board's side of the restart: a writer recording a report every 20 ms
+/// (the servers' own statement, straight to PostgreSQL) until `stop`, answering their ids;
+/// and a subscriber through HAProxy that reads until it has the writer's last report,
+/// answering the ids it received and how many times it connected (`caught_up` messages).
+async fn live_board(
+    front: SocketAddr,
+    database_url: &str,
+    stop: std::sync::Arc<AtomicBool>,
+) -> (
+    tokio::task::JoinHandle<(Vec<i64>, usize)>,
+    tokio::task::JoinHandle<Vec<i64>>,
+) {
+    use statusboard_server::board::reports::RECORD_SQL;
+    use statusboard_server::config::DatabaseUrl;
+    use tokio_postgres::types::Type;
+
+    let url = DatabaseUrl::parse("DATABASE_URL", database_url).unwrap();
+    let sql = statusboard_tests::database::connect(&url).await;
+    sql.batch_execute("INSERT INTO components (slug, name) VALUES ('api', 'API')")
+        .await
+        .unwrap();
+    let client = statusboard_client::Client::new(
+        &format!("http://{front}"),
+        statusboard_client::Session::anonymous(),
+    );
+    let retry = statusboard_client::Retry {
+        attempts: 20,
+        ..statusboard_client::Retry::default()
+    };
+    let mut subscription = client.subscribe(None, retry).await.unwrap();
+    let (last_tx, mut last_rx) = tokio::sync::watch::channel(None);
+    let subscriber = tokio::spawn(async move {
+        let (mut received, mut connections) = (Vec::new(), 0);
+        loop {
+            let last = *last_rx.borrow();
+            if last.is_some() && received.last().copied() >= last {
+                return (received, connections);
+            }
+            tokio::select! {
+                event = subscription.next() => match event.unwrap() {
+                    statusboard_client::BoardEvent::Report(report) => received.push(report.id),
+                    statusboard_client::BoardEvent::CaughtUp => connections += 1,
+                },
+                // The writer's last report, once it has stopped.
+                changed = last_rx.changed(), if last.is_none() => {
+                    if changed.is_err() {
+                        return (received, connections);
+                    }
+                }
+            }
+        }
+    });
+    let writer = tokio::spawn(async move {
+        let mut recorded = Vec::new();
+        while !stop.load(Ordering::Relaxed) {
+            let row = sql
+                .query_typed_one(
+                    RECORD_SQL,
+                    &[
+                        (&"api", Type::TEXT),
+                        (&"degraded_performance", Type::TEXT),
+                        (&"during the restart", Type::TEXT),
+                        (&"restarter", Type::TEXT),
+                        (&None::<&str>, Type::TEXT),
+                    ],
+                )
+                .await
+                .unwrap();
+            recorded.push(row.get::<_, i64>(0));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        last_tx.send_replace(recorded.last().copied());
+        recorded
+    });
+    (subscriber, writer)
 }
