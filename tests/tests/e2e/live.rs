@@ -1,5 +1,7 @@
-//! The live board over a raw WebSocket (tokio-tungstenite): the backlog window,
-//! `caught_up`, live reports, resuming with `after`, and origins.
+//! The live board: over a raw WebSocket (tokio-tungstenite), the backlog window,
+//! `caught_up`, live reports, resuming with `after`, origins, `1001` on stop and a
+//! subscriber that does not read; through the Rust client, a report from another replica
+//! and a cut connection resumed; and the commit order that makes resuming exact.
 
 use std::time::Duration;
 
@@ -297,4 +299,54 @@ async fn a_subscriber_that_does_not_read_is_closed_instead_of_buffered() {
     assert!(read.0 < 30_001, "{read:?}");
     assert!(matches!(read.1, Some(1008) | None), "{read:?}");
     assert_eq!(app.server().context().hub.subscribers(), 0);
+}
+
+/// Records a report on component `db` with the server's own statement, in `tx`; its id.
+async fn record_in(tx: &tokio_postgres::Transaction<'_>, message: &str) -> i64 {
+    use tokio_postgres::types::Type;
+    let no_key: Option<&str> = None;
+    tx.query_typed_one(
+        reports::RECORD_SQL,
+        &[
+            (&"db", Type::TEXT),
+            (&"operational", Type::TEXT),
+            (&message, Type::TEXT),
+            (&"ops", Type::TEXT),
+            (&no_key, Type::TEXT),
+        ],
+    )
+    .await
+    .unwrap()
+    .get(0)
+}
+
+/// The order the live board's resuming relies on: while a report's transaction is open, a
+/// later report cannot commit, so no report ever becomes visible after one with a greater
+/// id (a subscriber resuming after that id would miss it).
+#[tokio::test]
+async fn a_report_cannot_commit_before_an_earlier_one() {
+    let app = board().await;
+    let url = app.settings.database_url.clone();
+    let mut first = statusboard_tests::database::connect(&url).await;
+    let mut second = statusboard_tests::database::connect(&url).await;
+    let slow = first.transaction().await.unwrap();
+    let earlier = record_in(&slow, "drawn first, committed late").await;
+
+    let later = tokio::spawn(async move {
+        let tx = second.transaction().await.unwrap();
+        let id = record_in(&tx, "drawn second").await;
+        tx.commit().await.unwrap();
+        id
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !later.is_finished(),
+        "a later report was recorded while an earlier one was not committed"
+    );
+    slow.commit().await.unwrap();
+    let later = tokio::time::timeout(Duration::from_secs(5), later)
+        .await
+        .expect("recorded once the earlier report committed")
+        .unwrap();
+    assert!(later > earlier, "{later} after {earlier}");
 }
