@@ -255,3 +255,16 @@ fn report_from(row: &Row, first: usize) -> Result<StatusReport, BoardError> {
         reported_at: row.try_get(first + 5)?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_recording_statement_announces_on_the_channel_the_hub_listens_to() {
+        assert!(
+            RECORD_SQL.contains(&format!("pg_notify('{CHANNEL}', id::text)")),
+            "{RECORD_SQL}"
+        );
+    }
+}
