@@ -98,8 +98,9 @@ impl Subscription {
         self.after
     }
 
-    /// The messages as a [`Stream`](futures::Stream); it ends after yielding an error (the server stayed
-    /// unreachable for the whole [`Retry`], or sent a message this client cannot read).
+    /// The messages as a [`Stream`](futures::Stream); it ends after yielding an error (the
+    /// server stayed unreachable for the whole [`Retry`], or sent a message this client
+    /// cannot read).
     ///
     /// ```no_run
     /// # use futures::StreamExt;
