@@ -130,6 +130,11 @@ export interface SubscribeOptions {
         reason: string;
         attempt: number;
     }) => void;
+    /** The most messages held for a reader that has not taken them yet (10,000 by
+     * default): past it the subscription closes its connection, and opens a new one after
+     * the last report held once the reader has taken half. Nothing is lost or repeated;
+     * a reader that stops reading costs no more memory than this. */
+    maxQueued?: number;
     /** The `WebSocket` class; the global one by default (browsers, Node.js 22). */
     WebSocket?: typeof WebSocket;
 }
@@ -144,7 +149,8 @@ export interface Subscription extends AsyncIterable<BoardEvent> {
 }
 /** Subscribes to the live board of the API at `baseUrl` (as for
  * [`createStatusboardClient`]); `api-version` goes in the query, since a browser cannot
- * send headers with a WebSocket. Messages wait in the subscription until read. The
+ * send headers with a WebSocket. Messages wait in the subscription until read (at most
+ * `maxQueued`). The
  * iteration throws when a message cannot be read or the socket cannot be created at all
  * (a `ws:` URL from an `https:` page); a connection that fails or drops is retried. */
 export declare function subscribe(baseUrl: string, options?: SubscribeOptions): Subscription;

@@ -106,7 +106,8 @@ export async function* items(fetchPage) {
 }
 /** Subscribes to the live board of the API at `baseUrl` (as for
  * [`createStatusboardClient`]); `api-version` goes in the query, since a browser cannot
- * send headers with a WebSocket. Messages wait in the subscription until read. The
+ * send headers with a WebSocket. Messages wait in the subscription until read (at most
+ * `maxQueued`). The
  * iteration throws when a message cannot be read or the socket cannot be created at all
  * (a `ws:` URL from an `https:` page); a connection that fails or drops is retried. */
 export function subscribe(baseUrl, options = {}) {
@@ -115,7 +116,10 @@ export function subscribe(baseUrl, options = {}) {
     const url = new URL(`${baseUrl.replace(/\/$/, "")}/api/v1/events`, globalThis.location?.href);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     url.searchParams.set("api-version", API_VERSION);
+    const maxQueued = Math.max(options.maxQueued ?? 10_000, 1);
     const queue = [];
+    /** Whether the connection is closed until the reader catches up with the queue. */
+    let paused = false;
     let failure = null;
     let wake = null;
     let lastReport = options.after ?? null;
@@ -147,6 +151,8 @@ export function subscribe(baseUrl, options = {}) {
             attempt = 0;
         };
         current.onmessage = (message) => {
+            if (socket !== current)
+                return;
             let event;
             try {
                 event = JSON.parse(String(message.data));
@@ -160,9 +166,13 @@ export function subscribe(baseUrl, options = {}) {
                 lastReport = event.id;
             queue.push(event);
             notify();
+            if (queue.length >= maxQueued) {
+                paused = true;
+                current.close(1000);
+            }
         };
         current.onclose = (event) => {
-            if (closed || socket !== current)
+            if (closed || paused || socket !== current)
                 return;
             attempt += 1;
             options.onDisconnect?.({ code: event.code, reason: event.reason, attempt });
@@ -185,6 +195,10 @@ export function subscribe(baseUrl, options = {}) {
             try {
                 while (true) {
                     const next = queue.shift();
+                    if (paused && !closed && queue.length <= maxQueued / 2) {
+                        paused = false;
+                        connect();
+                    }
                     if (next !== undefined)
                         yield next;
                     else if (failure)

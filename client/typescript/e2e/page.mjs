@@ -175,6 +175,29 @@ const phases = {
           + `${JSON.stringify(resumed.map((r) => r.id))}, missed ${missed.id}`);
       live.close();
       check("close ends the iteration", (await within5s(iterator)).done === true);
+
+      // A slow reader, from the first report on, with room for 2 messages: the connection
+      // is closed while it lags and opened again after the last report held.
+      const slowSockets = [];
+      class SlowTracked extends WebSocket {
+        constructor(...args) {
+          super(...args);
+          slowSockets.push(this);
+        }
+      }
+      const slow = subscribe(base, { after: 0, maxQueued: 2, WebSocket: SlowTracked });
+      const slowIterator = slow[Symbol.asyncIterator]();
+      const ids = [];
+      while (ids.at(-1) !== missed.id) {
+        const event = (await within5s(slowIterator)).value;
+        if (event.type === "report") ids.push(event.id);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      slow.close();
+      const inOrder = ids.every((id, i) => i === 0 || id > ids[i - 1]);
+      check("a slow reader with maxQueued 2: every report once, in order, over several connections",
+        ids.length === 6 && inOrder && slowSockets.length > 1,
+        `ids ${JSON.stringify(ids)}, ${slowSockets.length} connections`);
     });
     await attempt("typed errors are readable", async () => {
       try {

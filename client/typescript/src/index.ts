@@ -187,6 +187,11 @@ export interface SubscribeOptions {
    * code (`1001` the server stops, `1008` this page read too slowly, `1006` the connection
    * failed or was refused, as for an `Origin` outside the server's `CORS_ORIGINS`). */
   onDisconnect?: (closed: { code: number; reason: string; attempt: number }) => void;
+  /** The most messages held for a reader that has not taken them yet (10,000 by
+   * default): past it the subscription closes its connection, and opens a new one after
+   * the last report held once the reader has taken half. Nothing is lost or repeated;
+   * a reader that stops reading costs no more memory than this. */
+  maxQueued?: number;
   /** The `WebSocket` class; the global one by default (browsers, Node.js 22). */
   WebSocket?: typeof WebSocket;
 }
@@ -203,7 +208,8 @@ export interface Subscription extends AsyncIterable<BoardEvent> {
 
 /** Subscribes to the live board of the API at `baseUrl` (as for
  * [`createStatusboardClient`]); `api-version` goes in the query, since a browser cannot
- * send headers with a WebSocket. Messages wait in the subscription until read. The
+ * send headers with a WebSocket. Messages wait in the subscription until read (at most
+ * `maxQueued`). The
  * iteration throws when a message cannot be read or the socket cannot be created at all
  * (a `ws:` URL from an `https:` page); a connection that fails or drops is retried. */
 export function subscribe(baseUrl: string, options: SubscribeOptions = {}): Subscription {
@@ -213,7 +219,10 @@ export function subscribe(baseUrl: string, options: SubscribeOptions = {}): Subs
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   url.searchParams.set("api-version", API_VERSION);
 
+  const maxQueued = Math.max(options.maxQueued ?? 10_000, 1);
   const queue: BoardEvent[] = [];
+  /** Whether the connection is closed until the reader catches up with the queue. */
+  let paused = false;
   let failure: Error | null = null;
   let wake: (() => void) | null = null;
   let lastReport: number | null = options.after ?? null;
@@ -243,6 +252,7 @@ export function subscribe(baseUrl: string, options: SubscribeOptions = {}): Subs
       attempt = 0;
     };
     current.onmessage = (message: MessageEvent) => {
+      if (socket !== current) return;
       let event: BoardEvent;
       try {
         event = JSON.parse(String(message.data)) as BoardEvent;
@@ -254,9 +264,13 @@ export function subscribe(baseUrl: string, options: SubscribeOptions = {}): Subs
       if (event.type === "report") lastReport = event.id;
       queue.push(event);
       notify();
+      if (queue.length >= maxQueued) {
+        paused = true;
+        current.close(1000);
+      }
     };
     current.onclose = (event: CloseEvent) => {
-      if (closed || socket !== current) return;
+      if (closed || paused || socket !== current) return;
       attempt += 1;
       options.onDisconnect?.({ code: event.code, reason: event.reason, attempt });
       timer = setTimeout(connect, retryDelay(attempt));
@@ -279,6 +293,10 @@ export function subscribe(baseUrl: string, options: SubscribeOptions = {}): Subs
       try {
         while (true) {
           const next = queue.shift();
+          if (paused && !closed && queue.length <= maxQueued / 2) {
+            paused = false;
+            connect();
+          }
           if (next !== undefined) yield next;
           else if (failure) throw failure;
           else if (closed) return;
