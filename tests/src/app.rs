@@ -96,6 +96,16 @@ impl TestApp {
         self.server.as_ref().expect("not stopped yet")
     }
 
+    /// Runs `statements` on the server's database (to set up what the API cannot, or what
+    /// would take too many calls through it).
+    pub async fn execute_sql(&self, statements: &str) {
+        let connection = self.server().context().database.connection().await;
+        let connection = connection.expect("a connection to the test database");
+        if let Err(e) = connection.client().batch_execute(statements).await {
+            panic!("{statements}: {e}");
+        }
+    }
+
     /// The URL of `path` (which starts with `/`).
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)

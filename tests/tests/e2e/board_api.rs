@@ -435,20 +435,12 @@ async fn fifty_concurrent_reports_are_all_recorded_and_the_latest_wins() {
 #[tokio::test]
 async fn a_thousand_reports_page_through_the_stream_each_once_in_order() {
     let (app, admin) = board().await;
-    {
-        // Recorded directly: 1,000 HTTP calls would only slow the test.
-        let database = &app.server().context().database;
-        let connection = database.connection().await.unwrap();
-        connection
-            .client()
-            .batch_execute(
-                "INSERT INTO status_reports (component, status, message, reported_by) \
-                 SELECT 'db', 'operational', 'report ' || n, 'ops' \
-                 FROM generate_series(1, 1000) n",
-            )
-            .await
-            .unwrap();
-    }
+    // Recorded directly: 1,000 HTTP calls would only slow the test.
+    app.execute_sql(
+        "INSERT INTO status_reports (component, status, message, reported_by) \
+         SELECT 'db', 'operational', 'report ' || n, 'ops' FROM generate_series(1, 1000) n",
+    )
+    .await;
     let reports: Vec<_> = admin
         .list_reports_stream("db", NonZeroU32::new(37), None)
         .try_collect()

@@ -78,18 +78,11 @@ async fn board() -> TestApp {
 async fn the_window_then_caught_up_then_live_reports_and_resuming_misses_nothing() {
     let app = board().await;
     let old = record(&app, "old").await;
-    {
-        // Out of the window: recorded two hours ago.
-        let database = &app.server().context().database;
-        let connection = database.connection().await.unwrap();
-        connection
-            .client()
-            .batch_execute(&format!(
-                "UPDATE status_reports SET reported_at = now() - interval '2 hours' WHERE id = {old}"
-            ))
-            .await
-            .unwrap();
-    }
+    // Out of the window: recorded two hours ago.
+    app.execute_sql(&format!(
+        "UPDATE status_reports SET reported_at = now() - interval '2 hours' WHERE id = {old}"
+    ))
+    .await;
     let recent = record(&app, "recent").await;
 
     let mut socket = connect(&app, "", None).await.unwrap();
@@ -263,21 +256,13 @@ async fn a_subscriber_that_does_not_read_is_closed_instead_of_buffered() {
     // The hub knows where the reports stand once one has gone through it.
     let first = record(&app, "first").await;
     assert_eq!(id(&next(&mut socket).await), first);
-    // 30,000 reports (of 2 kB each) at once, more than the hub's ring and the sockets hold, while the
-    // subscriber reads nothing.
-    {
-        let database = &app.server().context().database;
-        let connection = database.connection().await.unwrap();
-        connection
-            .client()
-            .batch_execute(
-                "INSERT INTO status_reports (component, status, message, reported_by) \
-                 SELECT 'db', 'operational', repeat('x', 2000), 'ops' \
-                 FROM generate_series(1, 30000)",
-            )
-            .await
-            .unwrap();
-    }
+    // 30,000 reports (of 2 kB each) at once, more than the hub's ring and the sockets hold,
+    // while the subscriber reads nothing.
+    app.execute_sql(
+        "INSERT INTO status_reports (component, status, message, reported_by) \
+         SELECT 'db', 'operational', repeat('x', 2000), 'ops' FROM generate_series(1, 30000)",
+    )
+    .await;
     record(&app, "announces them").await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     // Reading now: some reports, then the close (1008, or the connection dropped after
