@@ -2,6 +2,7 @@
 //! newest first a page at a time.
 
 use chrono::{DateTime, Utc};
+use futures::{Stream, TryStreamExt};
 use statusboard_api::{Limits, NewStatusReport, StatusReport};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{ToSql, Type};
@@ -207,9 +208,34 @@ pub async fn list(
     rows.iter().map(|row| report_from(row, 0)).collect()
 }
 
-/// Up to `limit` reports of every component with an id above `after`, recorded at or
-/// after `since` when given, in id order (the live board's backlog and catch-up).
-pub async fn after(
+/// How many reports [`after`] reads from the table at once.
+const AFTER_PAGE: u32 = 1000;
+
+/// Every report of every component with an id above `after`, recorded at or after `since`
+/// when given, in id order (the live board's backlog and catch-up), read
+/// [`AFTER_PAGE`] at a time as the stream is consumed.
+pub fn after(
+    database: &Database,
+    after: i64,
+    since: Option<DateTime<Utc>>,
+) -> impl Stream<Item = Result<StatusReport, BoardError>> + '_ {
+    // The state: the last id read, and whether the table has nothing after it.
+    futures::stream::try_unfold((after, false), move |(after, done)| async move {
+        if done {
+            return Ok::<_, BoardError>(None);
+        }
+        let page = page_after(database, after, since, AFTER_PAGE).await?;
+        let done = page.len() < AFTER_PAGE as usize;
+        let last = page.last().map_or(after, |report| report.id);
+        let page = futures::stream::iter(page.into_iter().map(Ok));
+        Ok(Some((page, (last, done))))
+    })
+    .try_flatten()
+}
+
+/// Up to `limit` reports with an id above `after`, recorded at or after `since`, in id
+/// order.
+async fn page_after(
     database: &Database,
     after: i64,
     since: Option<DateTime<Utc>>,

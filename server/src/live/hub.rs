@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::TryStreamExt;
 use slog::{Logger, info, warn};
 use statusboard_api::{BoardEvent, StatusReport};
 use tokio::sync::{broadcast, watch};
@@ -16,9 +17,6 @@ pub const RING: usize = 4096;
 
 /// How long the hub waits before connecting again after losing its `LISTEN` connection.
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
-
-/// The most reports read from the table at once.
-const BATCH: u32 = 1000;
 
 /// A report as every subscriber sends it: its id, and its `report` message, serialised
 /// once for all of them (cloning the text is cheap).
@@ -133,7 +131,7 @@ impl Hub {
         last: &mut Option<i64>,
         notified: Option<i64>,
     ) -> Result<(), crate::board::BoardError> {
-        let mut after = match (*last, notified) {
+        let after = match (*last, notified) {
             (Some(id), _) => id,
             (None, Some(first)) => first - 1,
             (None, None) => {
@@ -141,18 +139,12 @@ impl Hub {
                 return Ok(());
             }
         };
-        loop {
-            let batch = reports::after(database, after, None, BATCH).await?;
-            let full = batch.len() == BATCH as usize;
-            for report in batch {
-                after = report.id;
-                *last = Some(after);
-                // No subscriber is not an error.
-                let _ = self.reports.send(Arc::new(Published::new(report)));
-            }
-            if !full {
-                return Ok(());
-            }
+        let mut new = std::pin::pin!(reports::after(database, after, None));
+        while let Some(report) = new.try_next().await? {
+            *last = Some(report.id);
+            // No subscriber is not an error.
+            let _ = self.reports.send(Arc::new(Published::new(report)));
         }
+        Ok(())
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use dropshot::{WebsocketChannelResult, WebsocketConnection};
-use futures::{SinkExt, StreamExt};
+use futures::{SinkExt, StreamExt, TryStreamExt};
 use statusboard_api::BoardEvent;
 use tokio::sync::broadcast::error::RecvError;
 use tokio_tungstenite::WebSocketStream;
@@ -25,9 +25,6 @@ const PING_EVERY: Duration = Duration::from_secs(20);
 /// How long one message may take to leave: a peer that does not read for this long is
 /// closed as too slow.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The most backlog reports read from the table at once.
-const BATCH: u32 = 1000;
 
 /// The largest message a subscriber may send; it has nothing to say but pongs and a close.
 const MAX_INCOMING_BYTES: usize = 4096;
@@ -76,17 +73,11 @@ pub async fn serve(
             .and_then(|window| Utc::now().checked_sub_signed(window)),
     };
     let mut last = start.after.unwrap_or(0);
-    loop {
-        let batch = reports::after(&database, last, since, BATCH).await?;
-        let full = batch.len() == BATCH as usize;
-        for report in batch {
-            let published = Published::new(report);
-            last = published.id;
-            send(&mut socket, Message::Text(published.frame)).await?;
-        }
-        if !full {
-            break;
-        }
+    let mut backlog = std::pin::pin!(reports::after(&database, last, since));
+    while let Some(report) = backlog.try_next().await? {
+        let published = Published::new(report);
+        last = published.id;
+        send(&mut socket, Message::Text(published.frame)).await?;
     }
     let caught_up = serde_json::to_string(&BoardEvent::CaughtUp)?;
     send(&mut socket, Message::text(caught_up)).await?;

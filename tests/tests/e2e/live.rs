@@ -103,6 +103,26 @@ async fn the_window_then_caught_up_then_live_reports_and_resuming_misses_nothing
 }
 
 #[tokio::test]
+async fn a_backlog_longer_than_a_page_comes_whole_in_order() {
+    let app = board().await;
+    // 2,500 reports: the backlog is read from the table 1,000 at a time.
+    app.execute_sql(
+        "INSERT INTO status_reports (component, status, message, reported_by) \
+         SELECT 'db', 'operational', 'report ' || n, 'ops' FROM generate_series(1, 2500) n",
+    )
+    .await;
+    let mut socket = connect(&app, "?after=0", None).await.unwrap();
+    let mut ids = Vec::new();
+    loop {
+        match next(&mut socket).await {
+            BoardEvent::CaughtUp => break,
+            report => ids.push(id(&report)),
+        }
+    }
+    assert_eq!(ids, (1..=2500).collect::<Vec<i64>>());
+}
+
+#[tokio::test]
 async fn an_allowed_origin_or_none_may_subscribe_another_gets_403() {
     let app = board().await;
     let allowed = app.settings.cors_origins_list()[0].as_str().to_owned();
