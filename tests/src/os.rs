@@ -18,3 +18,15 @@ pub fn send_signal(pid: u32, signal: &str) -> std::io::Result<()> {
     let pid = i32::try_from(pid).map_err(std::io::Error::other)?;
     kill(Pid::from_raw(pid), signal).map_err(std::io::Error::from)
 }
+
+/// A memory figure of process `pid` in MiB, from `/proc/<pid>/status`: `field` is
+/// `"VmRSS:"` (resident now) or `"VmHWM:"` (the peak).
+pub fn memory_mib(pid: u32, field: &str) -> std::io::Result<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kib| kib / 1024.0)
+        .ok_or_else(|| std::io::Error::other(format!("{field} not in /proc/{pid}/status")))
+}

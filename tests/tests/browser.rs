@@ -16,7 +16,6 @@ use statusboard_api::{ComponentStatus, ComponentUpdate, NewStatusReport};
 use statusboard_server::auth::{JwtKeys, Scope, Scopes};
 use statusboard_server::board::{components, reports};
 use statusboard_server::config::{DatabaseUrl, Origin};
-use statusboard_server::database::Database;
 use statusboard_server::grants;
 use statusboard_tests::app::TestApp;
 use statusboard_tests::poll;
@@ -49,7 +48,8 @@ fn browser(phase: &str, base_url: &str, token: &str, allowed_port: u16, other_po
 
 /// A report on another component, recorded two hours ago: outside the live board's
 /// one-hour window, so the page's subscription must not see it.
-async fn outside_the_window(database: &Database) {
+async fn outside_the_window(app: &TestApp) {
+    let database = &app.server().context().database;
     let update = ComponentUpdate {
         name: "Legacy".to_owned(),
         description: String::new(),
@@ -62,16 +62,11 @@ async fn outside_the_window(database: &Database) {
     let old = reports::record(database, "legacy", &report, "ops", None)
         .await
         .unwrap();
-    let connection = database.connection().await.unwrap();
-    let moved = connection
-        .client()
-        .execute(
-            "UPDATE status_reports SET reported_at = now() - interval '2 hours' WHERE id = $1",
-            &[&old.id],
-        )
-        .await
-        .unwrap();
-    assert_eq!(moved, 1);
+    app.execute_sql(&format!(
+        "UPDATE status_reports SET reported_at = now() - interval '2 hours' WHERE id = {}",
+        old.id
+    ))
+    .await;
 }
 
 #[tokio::test]
@@ -101,7 +96,7 @@ async fn the_typescript_client_in_headless_chromium() {
         .unwrap()
         .access_token;
 
-    outside_the_window(&database).await;
+    outside_the_window(&app).await;
 
     let run = |phase: &'static str, base_url: String| {
         let token = token.clone();

@@ -3,6 +3,8 @@
 //! its ring of recent reports, not by what the subscriber did not read (measured: about
 //! 36 MiB of growth for 100 MB and for 200 MB alike, in a debug build).
 
+use statusboard_tests::os::memory_mib;
+
 use super::*;
 
 /// How many reports go by, of [`MESSAGE_CHARS`] each: 200 MB.
@@ -13,22 +15,9 @@ const MESSAGE_CHARS: u32 = 2_000;
 /// buffering the flood for the subscriber would take.
 const BOUND_MIB: f64 = 64.0;
 
-/// A field of `/proc/<pid>/status` in MiB (`VmRSS:`, `VmHWM:`).
-fn memory_mib(pid: u32, field: &str) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let kib: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"));
-    kib / 1024.0
-}
-
 /// The value of the metric `series` (a line's leading text) at `metrics`.
 fn metric(metrics: SocketAddr, series: &str) -> Option<f64> {
-    get(metrics, "/metrics")?
-        .lines()
-        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+    metric_value(&get(metrics, "/metrics")?, series)
 }
 
 #[tokio::test]
@@ -79,7 +68,7 @@ async fn a_subscriber_that_stops_reading_is_closed_and_memory_stays_bounded() {
     );
 
     let pid = process.child.id();
-    let before = memory_mib(pid, "VmRSS:");
+    let before = memory_mib(pid, "VmRSS:").unwrap();
     // The subscriber reads nothing from here on.
     sql.batch_execute(&insert(FLOOD, MESSAGE_CHARS))
         .await
@@ -97,7 +86,7 @@ async fn a_subscriber_that_stops_reading_is_closed_and_memory_stays_bounded() {
         metric(metrics, "statusboard_live_subscribers_closed_slow_total "),
         Some(1.0)
     );
-    let growth = memory_mib(pid, "VmHWM:") - before;
+    let growth = memory_mib(pid, "VmHWM:").unwrap() - before;
     println!("peak resident memory grew by {growth:.1} MiB while {FLOOD} reports went by");
     assert!(
         growth < BOUND_MIB,

@@ -175,6 +175,14 @@ fn raw(addr: SocketAddr, request: &[u8]) -> Option<String> {
     Some(String::from_utf8_lossy(&response).into_owned())
 }
 
+/// The value of the metric `series` (a line's leading text, labels included) in a
+/// Prometheus scrape.
+fn metric_value(scrape: &str, series: &str) -> Option<f64> {
+    scrape
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+}
+
 fn get(addr: SocketAddr, path: &str) -> Option<String> {
     probe::get(addr, path, Duration::from_secs(5))
         .ok()

@@ -10,11 +10,7 @@ fn metrics_count_known_requests_on_their_own_listener_only() {
     ]);
     let metrics = process.metrics_addr();
     // Process::start polled /health until it answered; count from a scrape taken now.
-    let count = |text: &str, series: &str| -> f64 {
-        text.lines()
-            .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
-            .unwrap_or(0.0)
-    };
+    let count = |text: &str, series: &str| metric_value(text, series).unwrap_or(0.0);
     let health = "statusboard_http_requests_total{operation=\"health\",method=\"GET\",status_class=\"2xx\"}";
     let scrape = || {
         let response = get(metrics, "/metrics").expect("the metrics listener answers");

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use statusboard_server::probe;
-use statusboard_tests::os::{free_loopback_port, send_signal};
+use statusboard_tests::os::{free_loopback_port, memory_mib, send_signal};
 use statusboard_tests::poll;
 
 use super::wrk::ORIGIN;
@@ -151,12 +151,12 @@ impl Running {
 
     /// Resident memory now, MiB.
     pub fn rss_mib(&self) -> Result<f64> {
-        status_field(self.pid(), "VmRSS:")
+        Ok(memory_mib(self.pid(), "VmRSS:")?)
     }
 
     /// Peak resident memory, MiB.
     pub fn peak_rss_mib(&self) -> Result<f64> {
-        status_field(self.pid(), "VmHWM:")
+        Ok(memory_mib(self.pid(), "VmHWM:")?)
     }
 
     /// Lets the server move to both CPUs (the database comparison runs unpinned).
@@ -187,14 +187,4 @@ impl Running {
             .filter(|l| l.contains("\"request completed\""))
             .count() as u64)
     }
-}
-
-fn status_field(pid: u32, field: &str) -> Result<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map(|kib| kib / 1024.0)
-        .with_context(|| format!("{field} not in /proc/{pid}/status"))
 }
