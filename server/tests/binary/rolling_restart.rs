@@ -173,7 +173,8 @@ async fn a_rolling_restart_behind_haproxy_fails_no_request() {
 }
 
 /// Starts the live board's side of the restart: a writer recording a report every 20 ms
-/// (the servers' own statement, straight to PostgreSQL) until `stop`, answering their ids;
+/// (`reports::record`, as the servers do, straight to PostgreSQL) until `stop`, answering
+/// their ids;
 /// and a subscriber through HAProxy that reads until it has the writer's last report,
 /// answering the ids it received and how many times it connected (`caught_up` messages).
 async fn live_board(
@@ -184,15 +185,18 @@ async fn live_board(
     tokio::task::JoinHandle<(Vec<i64>, usize)>,
     tokio::task::JoinHandle<Vec<i64>>,
 ) {
-    use statusboard_server::board::reports::RECORD_SQL;
-    use statusboard_server::config::DatabaseUrl;
-    use tokio_postgres::types::Type;
+    use statusboard_api::{ComponentStatus, ComponentUpdate, NewStatusReport};
+    use statusboard_server::board::{components, reports};
+    use statusboard_server::config::{DatabaseUrl, Settings};
+    use statusboard_server::database::Database;
 
     let url = DatabaseUrl::parse("DATABASE_URL", database_url).unwrap();
-    let sql = statusboard_tests::database::connect(&url).await;
-    sql.batch_execute("INSERT INTO components (slug, name) VALUES ('api', 'API')")
-        .await
-        .unwrap();
+    let database = Database::new(&Settings::for_tests(url)).unwrap();
+    let update = ComponentUpdate {
+        name: "API".to_owned(),
+        description: String::new(),
+    };
+    components::put(&database, "api", &update).await.unwrap();
     let client = statusboard_client::Client::new(
         &format!("http://{front}"),
         statusboard_client::Session::anonymous(),
@@ -225,22 +229,14 @@ async fn live_board(
         }
     });
     let writer = tokio::spawn(async move {
+        let report = NewStatusReport {
+            status: ComponentStatus::DegradedPerformance,
+            message: "during the restart".to_owned(),
+        };
         let mut recorded = Vec::new();
         while !stop.load(Ordering::Relaxed) {
-            let row = sql
-                .query_typed_one(
-                    RECORD_SQL,
-                    &[
-                        (&"api", Type::TEXT),
-                        (&"degraded_performance", Type::TEXT),
-                        (&"during the restart", Type::TEXT),
-                        (&"restarter", Type::TEXT),
-                        (&None::<&str>, Type::TEXT),
-                    ],
-                )
-                .await
-                .unwrap();
-            recorded.push(row.get::<_, i64>(0));
+            let saved = reports::record(&database, "api", &report, "restarter", None).await;
+            recorded.push(saved.unwrap().id);
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         last_tx.send_replace(recorded.last().copied());
