@@ -27,8 +27,8 @@ async fn main() -> ExitCode {
         .nth(1)
         .unwrap_or_else(|| "http://127.0.0.1:8000".to_owned());
     let client = Client::new(&base_url, Session::anonymous());
-    // `None`: start with the server's window (`WS_INITIAL_HOURS`); `Some(id)`: after that
-    // report. Reconnections retry transient failures 4 times, 200 ms doubling.
+    // `None`: start with the board and the server's window (`WS_INITIAL_HOURS`);
+    // `Some(change)`: after that change. Reconnections retry transient failures 4 times, 200 ms doubling.
     let subscription = match client.subscribe(None, Retry::default()).await {
         Ok(subscription) => subscription,
         Err(e) => {
@@ -39,10 +39,24 @@ async fn main() -> ExitCode {
     let mut events = subscription.into_stream();
     while let Some(event) = events.next().await {
         match event {
-            Ok(BoardEvent::Report(report)) => println!(
-                "#{} {} {}: {} ({})",
-                report.id, report.reported_at, report.component, report.status, report.message
-            ),
+            Ok(BoardEvent::Board {
+                change, components, ..
+            }) => {
+                println!("board at change {change}:");
+                for component in components {
+                    println!("  {}: {}", component.slug, component.status);
+                }
+            }
+            Ok(BoardEvent::Component { slug, name, .. }) => println!("{slug} is now {name:?}"),
+            Ok(BoardEvent::ComponentDeleted { slug, .. }) => println!("{slug} was deleted"),
+            Ok(BoardEvent::Report {
+                id,
+                reported_at,
+                component,
+                status,
+                message,
+                ..
+            }) => println!("#{id} {reported_at} {component}: {status} ({message})"),
             Ok(BoardEvent::CaughtUp) => println!("-- live from here --"),
             Err(e) => {
                 eprintln!("{e:#}");

@@ -30,6 +30,8 @@ pub struct ApiContext {
     pub hub: Hub,
     /// `WS_INITIAL_HOURS`: the backlog a new subscriber gets.
     pub live_window: std::time::Duration,
+    /// `LIVE_MAX_SUBSCRIBERS`: past it, new subscribers are refused with `503`.
+    pub live_max_subscribers: usize,
 }
 
 impl ApiContext {
@@ -50,6 +52,7 @@ impl ApiContext {
             live_window: std::time::Duration::from_secs(
                 u64::from(settings.ws_initial_hours) * 3600,
             ),
+            live_max_subscribers: settings.live_max_subscribers,
         })
     }
 

@@ -30,6 +30,7 @@ pub mod allow;
 pub mod auth;
 pub mod bearer_auth;
 pub mod board;
+pub mod changes;
 pub mod config;
 pub mod context;
 pub mod cors;

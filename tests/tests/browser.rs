@@ -47,14 +47,17 @@ fn browser(phase: &str, base_url: &str, token: &str, allowed_port: u16, other_po
 }
 
 /// A report on another component, recorded two hours ago: outside the live board's
-/// one-hour window, so the page's subscription must not see it.
+/// one-hour window, so the page's subscription must not see it (with every change so far,
+/// so that the log's times stay in id order).
 async fn outside_the_window(app: &TestApp) {
     let database = &app.server().context().database;
     let update = ComponentUpdate {
         name: "Legacy".to_owned(),
         description: String::new(),
     };
-    components::put(database, "legacy", &update).await.unwrap();
+    components::put(database, "legacy", &update, "ops")
+        .await
+        .unwrap();
     let report = NewStatusReport {
         status: ComponentStatus::MajorOutage,
         message: "two hours ago".to_owned(),
@@ -63,7 +66,8 @@ async fn outside_the_window(app: &TestApp) {
         .await
         .unwrap();
     app.execute_sql(&format!(
-        "UPDATE status_reports SET reported_at = now() - interval '2 hours' WHERE id = {}",
+        "UPDATE status_reports SET reported_at = now() - interval '2 hours' WHERE id = {}; \
+         UPDATE changes SET at = at - interval '2 hours'",
         old.id
     ))
     .await;

@@ -8,9 +8,55 @@ export interface components {
     schemas: {
         /**
          * BoardEvent
-         * @description A message of the live board. Every message is a JSON object whose `type` says which.
+         * @description A message of the live board. Every message is a JSON object whose `type` says which; every change carries `change`, its id in the board's change log (changes come in increasing `change` order, each once).
          */
         BoardEvent: {
+            /**
+             * Format: int64
+             * @description The last change the board reflects.
+             */
+            change: number;
+            /** @description Every component, with its status. */
+            components: components["schemas"]["Component"][];
+            /** @enum {string} */
+            type: "board";
+        } | {
+            /**
+             * Format: int64
+             * @description The change's id.
+             */
+            change: number;
+            /** @description What it is (at most 2,000 characters). */
+            description: string;
+            /** @description Its name as people read it (1 to 200 characters). */
+            name: string;
+            /** @description Its identity in paths: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters. */
+            slug: string;
+            /** @description The status of its latest report; `operational` before its first. */
+            status: components["schemas"]["ComponentStatus"];
+            /** @enum {string} */
+            type: "component";
+            /**
+             * Format: date-time
+             * @description When its name, description or status last changed.
+             */
+            updated_at: string;
+        } | {
+            /**
+             * Format: int64
+             * @description The change's id.
+             */
+            change: number;
+            /** @description The deleted component's slug. */
+            slug: string;
+            /** @enum {string} */
+            type: "component_deleted";
+        } | {
+            /**
+             * Format: int64
+             * @description The change's id.
+             */
+            change: number;
             /** @description The component's slug. */
             component: string;
             /**
@@ -34,6 +80,22 @@ export interface components {
         } | {
             /** @enum {string} */
             type: "caught_up";
+        };
+        /** @description A part of the service whose status the board shows. */
+        Component: {
+            /** @description What it is (at most 2,000 characters). */
+            description: string;
+            /** @description Its name as people read it (1 to 200 characters). */
+            name: string;
+            /** @description Its identity in paths: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters. */
+            slug: string;
+            /** @description The status of its latest report; `operational` before its first. */
+            status: components["schemas"]["ComponentStatus"];
+            /**
+             * Format: date-time
+             * @description When its name, description or status last changed.
+             */
+            updated_at: string;
         };
         /** @description How a component is doing: the status of its latest report (`operational` before its first). */
         ComponentStatus: "operational" | "degraded_performance" | "partial_outage" | "major_outage" | "under_maintenance";

@@ -105,8 +105,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Watch the board live: status reports as they are recorded, over a WebSocket.
-         * @description Anyone may watch. A browser's `Origin` must be one of the server's `CORS_ORIGINS` (otherwise `403` and no upgrade); a request without `Origin` (a service) is let in. On connect the server sends every report of the last `WS_INITIAL_HOURS` hours, oldest first (with `after`, every report after that id instead), then one `caught_up` message, then each new report once it is committed, on whichever server it was recorded. Each message is one JSON text frame, a `BoardEvent` (schema: `openapi-events/events-<version>.schema.json`). Reconnect with `after=<the last id received>` to miss nothing and see nothing twice. The server pings idle connections; it closes a connection that does not read fast enough (`1008`) and every connection when it stops (`1001`). Browsers, which cannot send headers with a WebSocket, name the API version with the query parameter `api-version`.
+         * Watch the board live: every change to it as it is committed, over a WebSocket.
+         * @description Anyone may watch. A browser's `Origin` must be one of the server's `CORS_ORIGINS` (otherwise `403` and no upgrade); a request without `Origin` (a service) is let in. A server holds at most `LIVE_MAX_SUBSCRIBERS` subscribers: past that it answers `503` (`error_code: "TooManySubscribers"`) with `Retry-After`, before any upgrade.
+         *
+         *     On connect the server sends a `board` message (every component as it is now, with the change id it reflects), then the status reports of the last `WS_INITIAL_HOURS` hours, oldest first, then one `caught_up` message, then every change once it is committed, on whichever server it was made: `component` (created or updated), `component_deleted`, `report`. Every message but `caught_up` carries `change`, its id in the board's change log; changes come in increasing order, each once. Reconnect with `after=<the last change received>` to miss nothing and see nothing twice: the missed changes come before `caught_up`. When `after` is further behind than the server replays (more than 10,000 changes, or older than the window), the server starts over with a fresh `board` message instead.
+         *
+         *     Each message is one JSON text frame, a `BoardEvent` (schema: `openapi-events/events-<version>.schema.json`). The server pings idle connections; it closes a connection that does not read fast enough (`1008`) and every connection when it stops (`1001`). Browsers, which cannot send headers with a WebSocket, name the API version with the query parameter `api-version`.
          */
         get: operations["events"];
         put?: never;
@@ -525,7 +529,7 @@ export interface operations {
     events: {
         parameters: {
             query?: {
-                /** @description Resume after this report id (the last one received): every later report is sent, and none twice. Without it, the reports of the last `WS_INITIAL_HOURS` hours. */
+                /** @description Resume after this change id (the last `change` received): every later change is sent, and none twice. Without it, or when it is further behind than the server replays (more than 10,000 changes, or older than the `WS_INITIAL_HOURS` window), the server sends a fresh `board` message instead and goes on from there. */
                 after?: number | null;
             };
             header?: never;
@@ -591,4 +595,4 @@ export interface operations {
     };
 }
 /** The version of the API document these types were generated from. */
-export declare const apiVersion = "3.0.0";
+export declare const apiVersion = "4.0.0";

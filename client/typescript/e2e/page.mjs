@@ -136,16 +136,21 @@ const phases = {
       const iterator = live[Symbol.asyncIterator]();
       const read = async () => (await within5s(iterator)).value;
       const untilCaughtUp = async () => {
-        const reports = [];
+        const events = [];
         for (let event = await read(); event.type !== "caught_up"; event = await read()) {
-          reports.push(event);
-          show(event);
+          events.push(event);
+          if (event.type === "report") show(event);
         }
-        return reports;
+        return events;
       };
-      const windowed = await untilCaughtUp();
-      check("subscribe: the window's reports oldest first (not the one of 2 hours ago), then caught_up",
-        JSON.stringify(windowed.map((r) => r.status))
+      const [board, ...windowed] = await untilCaughtUp();
+      check("subscribe: first the board, every component with its change id",
+        board?.type === "board" && board.change > 0
+          && board.components.some((c) => c.slug === "browser"),
+        JSON.stringify(board));
+      check("subscribe: then the window's reports oldest first (not the one of 2 hours ago), then caught_up",
+        windowed.every((e) => e.type === "report")
+          && JSON.stringify(windowed.map((r) => r.status))
           === JSON.stringify(["degraded_performance", "partial_outage", "major_outage"]),
         JSON.stringify(windowed.map((r) => r.id)));
       const posted = unwrap(await admin.POST("/api/v1/components/{slug}/reports", {
@@ -167,10 +172,10 @@ const phases = {
       }));
       const resumed = await untilCaughtUp();
       resumed.forEach(show);
-      check("resumes after the last report: the missed one, once, nothing repeated",
+      check("resumes after the last change: the missed report, once, nothing repeated",
         sockets.length === 2 && disconnects.length === 1
           && JSON.stringify(resumed.map((r) => r.id)) === JSON.stringify([missed.id])
-          && live.lastReport === missed.id,
+          && live.lastChange === resumed[0].change && resumed[0].change > arrived.change,
         `sockets ${sockets.length}, disconnects ${disconnects}, resumed `
           + `${JSON.stringify(resumed.map((r) => r.id))}, missed ${missed.id}`);
       live.close();

@@ -43,7 +43,8 @@ use dropshot::{
     ResultsPage, TypedBody, WebsocketEndpointResult, WebsocketUpgrade,
 };
 use http::Response;
-pub use live::{BoardEvent, EventsQuery, board_event_schema};
+pub use live::v3::EventsQuery;
+pub use live::{BoardEvent, ChangesQuery, board_event_schema, v3};
 pub use readiness::{NotReady, NotReadyStatus, Readiness, ReadyResponse};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -57,6 +58,7 @@ mod versions {
     api_versions!([
         // Newest first. To add a version, copy the line below, above itself, with the next
         // major number and a name for the change, e.g. `(4, UPTIME_IN_HEALTH),`.
+        (4, CHANGE_LOG),
         (3, LIVE),
         (2, BOARD),
         (1, INITIAL),
@@ -320,11 +322,48 @@ pub trait StatusboardApi {
         path = "/api/v1/events",
         operation_id = "events",
         tags = ["events"],
-        versions = VERSION_LIVE..,
+        versions = VERSION_LIVE..VERSION_CHANGE_LOG,
+    }]
+    async fn events_v3(
+        rqctx: RequestContext<Self::Context>,
+        query: Deferred<Query<EventsQuery>>,
+        upgrade: DeferredBody<WebsocketUpgrade>,
+    ) -> WebsocketEndpointResult;
+
+    /// Watch the board live: every change to it as it is committed, over a WebSocket.
+    ///
+    /// Anyone may watch. A browser's `Origin` must be one of the server's `CORS_ORIGINS`
+    /// (otherwise `403` and no upgrade); a request without `Origin` (a service) is let in.
+    /// A server holds at most `LIVE_MAX_SUBSCRIBERS` subscribers: past that it answers
+    /// `503` (`error_code: "TooManySubscribers"`) with `Retry-After`, before any upgrade.
+    ///
+    /// On connect the server sends a `board` message (every component as it is now, with
+    /// the change id it reflects), then the status reports of the last
+    /// `WS_INITIAL_HOURS` hours, oldest first, then one `caught_up` message, then every
+    /// change once it is committed, on whichever server it was made: `component`
+    /// (created or updated), `component_deleted`, `report`. Every message but
+    /// `caught_up` carries `change`, its id in the board's change log; changes come in
+    /// increasing order, each once. Reconnect with `after=<the last change received>` to
+    /// miss nothing and see nothing twice: the missed changes come before `caught_up`.
+    /// When `after` is further behind than the server replays (more than 10,000 changes,
+    /// or older than the window), the server starts over with a fresh `board` message
+    /// instead.
+    ///
+    /// Each message is one JSON text frame, a `BoardEvent` (schema:
+    /// `openapi-events/events-<version>.schema.json`). The server pings idle
+    /// connections; it closes a connection that does not read fast enough (`1008`) and
+    /// every connection when it stops (`1001`). Browsers, which cannot send headers with
+    /// a WebSocket, name the API version with the query parameter `api-version`.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/events",
+        operation_id = "events",
+        tags = ["events"],
+        versions = VERSION_CHANGE_LOG..,
     }]
     async fn events(
         rqctx: RequestContext<Self::Context>,
-        query: Deferred<Query<EventsQuery>>,
+        query: Deferred<Query<ChangesQuery>>,
         upgrade: DeferredBody<WebsocketUpgrade>,
     ) -> WebsocketEndpointResult;
 

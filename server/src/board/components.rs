@@ -6,35 +6,39 @@ use statusboard_api::{Component, ComponentUpdate, Limits};
 use tokio_postgres::types::Type;
 
 use super::{BoardError, COMPONENT_COLUMNS, component_from};
+use crate::changes::{self, Change, Kind};
 use crate::database::Database;
 
-/// Creates the component `slug`, or updates its name and description. Answers it, and
-/// whether it was created.
+/// Creates the component `slug`, or updates its name and description, for `subject`.
+/// Answers it, and whether it was created; the change goes to the log.
 pub async fn put(
     database: &Database,
     slug: &str,
     update: &ComponentUpdate,
+    subject: &str,
 ) -> Result<(Component, bool), BoardError> {
     Limits::slug(slug).map_err(BoardError::Invalid)?;
     Limits::component(update).map_err(BoardError::Invalid)?;
-    let mut connection = database.connection().await?;
-    connection
-        .transaction(async |tx| {
-            let created: bool = tx
-                .query_one(
-                    "INSERT INTO components (slug, name, description) VALUES ($1, $2, $3) \
-                     ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, \
-                         description = EXCLUDED.description, updated_at = clock_timestamp() \
-                     RETURNING xmax = 0",
-                    &[&slug, &update.name, &update.description],
-                )
-                .await?
-                .get(0);
-            let sql = format!("SELECT {COMPONENT_COLUMNS} WHERE c.slug = $1");
-            let row = tx.query_one(&sql, &[&slug]).await?;
-            Ok((component_from(&row)?, created))
-        })
-        .await
+    let transaction = database.connection().await?.begin().await?;
+    let client = transaction.client();
+    let created: bool = client
+        .query_one(
+            "INSERT INTO components (slug, name, description) VALUES ($1, $2, $3) \
+             ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, \
+                 description = EXCLUDED.description, updated_at = clock_timestamp() \
+             RETURNING xmax = 0",
+            &[&slug, &update.name, &update.description],
+        )
+        .await?
+        .get(0);
+    let sql = format!("SELECT {COMPONENT_COLUMNS} WHERE c.slug = $1");
+    let component = component_from(&client.query_one(&sql, &[&slug]).await?)?;
+    changes::append(
+        transaction,
+        &Change::new(Kind::Component, subject, &component),
+    )
+    .await?;
+    Ok((component, created))
 }
 
 /// The component `slug`.
@@ -76,11 +80,12 @@ pub fn list_sql() -> String {
     )
 }
 
-/// Deletes the component `slug` and its reports.
-pub async fn delete(database: &Database, slug: &str) -> Result<(), BoardError> {
+/// Deletes the component `slug` and its reports, for `subject`; the change goes to the
+/// log.
+pub async fn delete(database: &Database, slug: &str, subject: &str) -> Result<(), BoardError> {
     Limits::slug(slug).map_err(BoardError::Invalid)?;
-    let connection = database.connection().await?;
-    let deleted = connection
+    let transaction = database.connection().await?.begin().await?;
+    let deleted = transaction
         .client()
         .query_typed(
             "DELETE FROM components WHERE slug = $1 RETURNING 1",
@@ -88,7 +93,34 @@ pub async fn delete(database: &Database, slug: &str) -> Result<(), BoardError> {
         )
         .await?;
     if deleted.is_empty() {
+        transaction.rollback().await?;
         return Err(BoardError::ComponentNotFound(slug.to_owned()));
     }
+    let data = serde_json::json!({ "slug": slug });
+    changes::append(
+        transaction,
+        &Change::new(Kind::ComponentDeleted, subject, &data),
+    )
+    .await?;
     Ok(())
+}
+
+/// Every component as it is now, ordered by slug, and the id of the last change this
+/// reflects (read in one statement, so in one snapshot: since changes commit in id order,
+/// it holds exactly the changes up to that id).
+pub async fn board(database: &Database) -> Result<(i64, Vec<Component>), BoardError> {
+    let connection = database.connection().await?;
+    let sql = format!(
+        "SELECT x.*, m.last FROM (SELECT COALESCE(max(id), 0) AS last FROM changes) m \
+         LEFT JOIN (SELECT {COMPONENT_COLUMNS}) x ON true ORDER BY x.slug"
+    );
+    let rows = connection.client().query_typed(&sql, &[]).await?;
+    let last = rows.first().map_or(Ok(0), |row| row.try_get(5))?;
+    let mut components = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if row.try_get::<_, Option<String>>(0)?.is_some() {
+            components.push(component_from(row)?);
+        }
+    }
+    Ok((last, components))
 }

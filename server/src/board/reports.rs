@@ -4,16 +4,12 @@
 use chrono::{DateTime, Utc};
 use futures::{Stream, TryStreamExt};
 use statusboard_api::{Limits, NewStatusReport, StatusReport};
+use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{ToSql, Type};
-use tokio_postgres::{GenericClient, Row};
 
 use super::{BoardError, status_from};
-use crate::database::{Database, Transaction};
-
-/// The channel on which each recorded report's id is announced (`NOTIFY`, delivered when
-/// its transaction commits) for the live board.
-pub const CHANNEL: &str = "status_reports";
+use crate::database::Database;
 
 /// How long an `Idempotency-Key` keeps answering its first report.
 const IDEMPOTENCY_HOURS: i32 = 24;
@@ -23,28 +19,40 @@ const IDEMPOTENCY_HOURS: i32 = 24;
 /// Public for the benchmark, which runs it in pgbench.
 ///
 /// In order:
-/// 1. `in_id_order` takes a transaction-level advisory lock (the number spells "reports1")
-///    before the insert draws its id, held until the commit: reports commit in the order of
-///    their ids, so a subscriber resuming after an id can never miss an earlier one that
-///    committed late. Run alone (no `Idempotency-Key`), the statement is its own
-///    transaction, so the lock is held for the insert and the commit only, never across a
-///    round trip to the server.
+/// 1. `in_order` takes the change log's lock before the insert draws the report's id (see
+///    [`crate::changes`]): reports, like every change, commit in the order of their ids, so
+///    that API 3.0.0's subscribers, which resume after a report id, miss none either.
+///    Run alone (no `Idempotency-Key`), the statement is its own transaction; with a key,
+///    it is sent together with the `COMMIT`. Either way the lock is held for the statement
+///    and the commit only, never across a round trip to the server.
 /// 2. The insert: the foreign key makes an unknown component an error
 ///    (`23503`, [`BoardError::ComponentNotFound`]) and keeps it from being deleted meanwhile.
-/// 3. The key, if any, now points at the report.
-/// 4. `pg_notify` announces the id on [`CHANNEL`] when the transaction commits.
-pub const RECORD_SQL: &str = "\
-    WITH in_id_order AS MATERIALIZED (SELECT pg_advisory_xact_lock(8243118316935476017)), \
-    recorded AS ( \
+/// 3. The change: the report, as the API shows it, appended to the log.
+/// 4. The key, if any, now points at the report.
+/// 5. `pg_notify` announces the change's id on [`crate::changes::CHANNEL`] when the transaction
+///    commits.
+pub const RECORD_SQL: &str = concat!(
+    "WITH ",
+    crate::in_order!(),
+    ", recorded AS ( \
         INSERT INTO status_reports (component, status, message, reported_by) \
-        SELECT $1, $2, $3, $4 FROM in_id_order \
+        SELECT $1, $2, $3, $4 FROM in_order \
         RETURNING id, component, status, message, reported_by, reported_at), \
+    change AS ( \
+        INSERT INTO changes (kind, subject, at, data) \
+        SELECT 'report', reported_by, reported_at, jsonb_build_object( \
+            'id', id, 'component', component, 'status', status, 'message', message, \
+            'reported_by', reported_by, \
+            'reported_at', to_char(reported_at AT TIME ZONE 'UTC', \
+                                   'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')) \
+        FROM recorded RETURNING id), \
     keyed AS ( \
         UPDATE idempotency_keys k SET report_id = recorded.id FROM recorded \
         WHERE k.subject = $4 AND k.key = $5) \
-    SELECT id, component, status, message, reported_by, reported_at, \
-           pg_notify('status_reports', id::text)::text \
-    FROM recorded";
+    SELECT r.id, r.component, r.status, r.message, r.reported_by, r.reported_at, \
+           pg_notify('changes', change.id::text)::text \
+    FROM recorded r, change"
+);
 
 /// Records `report` for the component `slug`, reported by `subject`. With an
 /// `idempotency_key`, the same key from the same subject within 24 hours answers the report
@@ -62,52 +70,78 @@ pub async fn record(
     if let Some(key) = idempotency_key {
         Limits::idempotency_key(key).map_err(BoardError::Invalid)?;
     }
-    let mut connection = database.connection().await?;
+    let parameters = RecordParameters {
+        slug,
+        status: report.status.as_str(),
+        message: &report.message,
+        subject,
+        idempotency_key,
+    };
+    let connection = database.connection().await?;
     let Some(key) = idempotency_key else {
         // One statement, its own transaction.
-        let client: &tokio_postgres::Client = connection.client();
-        return insert(client, slug, report, subject, None).await;
+        let rows = connection
+            .client()
+            .query_typed(RECORD_SQL, &parameters.typed())
+            .await;
+        return recorded(rows, slug);
     };
     // What the key stands for: the same key must come with the same report.
     let request = format!("{slug}\n{}\n{}", report.status.as_str(), report.message);
-    connection
-        .transaction(async |tx| {
-            let exists = tx
-                .query_typed(COMPONENT_EXISTS_SQL, &[(&slug, Type::TEXT)])
-                .await?;
-            if exists.is_empty() {
-                return Err(BoardError::ComponentNotFound(slug.to_owned()));
-            }
-            match claim_key(tx, subject, key, &request).await? {
-                Some(first) => Ok(first),
-                None => {
-                    let tx: &tokio_postgres::Transaction<'_> = tx;
-                    insert(tx, slug, report, subject, Some(key)).await
-                }
-            }
-        })
-        .await
+    let transaction = connection.begin().await?;
+    let exists = transaction
+        .client()
+        .query_typed(COMPONENT_EXISTS_SQL, &[(&slug, Type::TEXT)])
+        .await?;
+    if exists.is_empty() {
+        transaction.rollback().await?;
+        return Err(BoardError::ComponentNotFound(slug.to_owned()));
+    }
+    match claim_key(transaction.client(), subject, key, &request).await? {
+        Some(first) => {
+            transaction.commit().await?;
+            Ok(first)
+        }
+        None => recorded(
+            transaction
+                .commit_after(RECORD_SQL, &parameters.typed())
+                .await,
+            slug,
+        ),
+    }
 }
 
 /// Whether the component `$1` exists (checked before a key is claimed for it).
 const COMPONENT_EXISTS_SQL: &str = "SELECT 1 FROM components WHERE slug = $1";
 
-/// Runs [`RECORD_SQL`] on `client` (a connection, or a transaction).
-async fn insert(
-    client: &impl GenericClient,
+/// The parameters of [`RECORD_SQL`].
+struct RecordParameters<'a> {
+    slug: &'a str,
+    status: &'static str,
+    message: &'a str,
+    subject: &'a str,
+    idempotency_key: Option<&'a str>,
+}
+
+impl RecordParameters<'_> {
+    /// `$1` to `$5`.
+    fn typed(&self) -> [(&(dyn ToSql + Sync), Type); 5] {
+        [
+            (&self.slug, Type::TEXT),
+            (&self.status, Type::TEXT),
+            (&self.message, Type::TEXT),
+            (&self.subject, Type::TEXT),
+            (&self.idempotency_key, Type::TEXT),
+        ]
+    }
+}
+
+/// The report [`RECORD_SQL`] answered, or why it failed.
+fn recorded(
+    rows: Result<Vec<Row>, tokio_postgres::Error>,
     slug: &str,
-    report: &NewStatusReport,
-    subject: &str,
-    idempotency_key: Option<&str>,
 ) -> Result<StatusReport, BoardError> {
-    let parameters: [(&(dyn ToSql + Sync), Type); 5] = [
-        (&slug, Type::TEXT),
-        (&report.status.as_str(), Type::TEXT),
-        (&report.message, Type::TEXT),
-        (&subject, Type::TEXT),
-        (&idempotency_key, Type::TEXT),
-    ];
-    match client.query_typed(RECORD_SQL, &parameters).await {
+    match rows {
         Ok(rows) => match rows.first() {
             Some(row) => report_from(row, 0),
             None => Err(BoardError::Unexpected(
@@ -125,7 +159,7 @@ async fn insert(
 /// then to be recorded is its first; the first report when the key already recorded this
 /// request. A concurrent claim of the same key waits here until the first commits.
 async fn claim_key(
-    tx: &Transaction<'_>,
+    tx: &tokio_postgres::Client,
     subject: &str,
     key: &str,
     request: &str,
@@ -259,16 +293,6 @@ async fn page_after(
     rows.iter().map(|row| report_from(row, 0)).collect()
 }
 
-/// The greatest report id so far (0 before the first).
-pub async fn last_id(database: &Database) -> Result<i64, BoardError> {
-    let connection = database.connection().await?;
-    let row = connection
-        .client()
-        .query_typed("SELECT COALESCE(max(id), 0) FROM status_reports", &[])
-        .await?;
-    Ok(row.first().map_or(0, |row| row.get(0)))
-}
-
 /// A report from a row holding `id, component, status, message, reported_by,
 /// reported_at` from its column `first` on.
 fn report_from(row: &Row, first: usize) -> Result<StatusReport, BoardError> {
@@ -287,9 +311,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_recording_statement_announces_on_the_channel_the_hub_listens_to() {
+    fn the_recording_statement_appends_in_order_and_announces_on_the_log_channel() {
+        assert!(RECORD_SQL.contains("FROM in_order"), "{RECORD_SQL}");
         assert!(
-            RECORD_SQL.contains(&format!("pg_notify('{CHANNEL}', id::text)")),
+            RECORD_SQL.contains(&format!(
+                "pg_notify('{}', change.id::text)",
+                crate::changes::CHANNEL
+            )),
             "{RECORD_SQL}"
         );
     }

@@ -52,6 +52,9 @@ pub struct Settings {
     pub cors_origins: Vec<Origin>,
     /// `WS_INITIAL_HOURS`: initial WebSocket connection window.
     pub ws_initial_hours: u32,
+    /// `LIVE_MAX_SUBSCRIBERS`: the most live board subscribers one server holds; past it,
+    /// `GET /api/v1/events` answers `503` with `Retry-After` before any upgrade.
+    pub live_max_subscribers: usize,
     /// `GITHUB_TOKEN`: token for the GitHub integration, if any.
     pub github_token: Option<Secret>,
     /// `LOG_LEVEL`: the least severe level that is logged.
@@ -64,6 +67,9 @@ pub struct Settings {
     pub database_pool_max_size: usize,
     /// `DATABASE_CONNECT_TIMEOUT_SECONDS`: how long a connection checkout may take.
     pub database_connect_timeout: Duration,
+    /// `DATABASE_LOCK_TIMEOUT_SECONDS`, `DATABASE_STATEMENT_TIMEOUT_SECONDS` and
+    /// `DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS`: the bounds of every pooled session.
+    pub database_session_timeouts: SessionTimeouts,
     /// `REQUEST_BODY_MAX_BYTES`: the largest request body accepted.
     pub request_body_max_bytes: usize,
     /// `SHUTDOWN_TIMEOUT_SECONDS`: how long in-flight requests may run once the server
@@ -112,6 +118,7 @@ impl Settings {
                 cors_origins.or("http://localhost:3000"),
             )?,
             ws_initial_hours: var!(vars.WS_INITIAL_HOURS).parse_or(1)?,
+            live_max_subscribers: positive(var!(vars.LIVE_MAX_SUBSCRIBERS), 20_000)?,
             github_token: var!(vars.GITHUB_TOKEN)
                 .raw
                 .filter(|t| !t.is_empty())
@@ -125,6 +132,14 @@ impl Settings {
                 var!(vars.DATABASE_CONNECT_TIMEOUT_SECONDS),
                 5,
             )?),
+            database_session_timeouts: SessionTimeouts {
+                lock: seconds(var!(vars.DATABASE_LOCK_TIMEOUT_SECONDS), 5)?,
+                statement: seconds(var!(vars.DATABASE_STATEMENT_TIMEOUT_SECONDS), 30)?,
+                idle_in_transaction: seconds(
+                    var!(vars.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS),
+                    60,
+                )?,
+            },
             request_body_max_bytes: positive(var!(vars.REQUEST_BODY_MAX_BYTES), 1_048_576)?,
             shutdown_timeout: Duration::from_secs(
                 var!(vars.SHUTDOWN_TIMEOUT_SECONDS).parse_or(30)?,
@@ -169,6 +184,21 @@ impl Settings {
     }
 }
 
+/// How long a pooled PostgreSQL session may wait for a lock, run one statement, or sit idle
+/// inside a transaction, before PostgreSQL fails it (its `lock_timeout`,
+/// `statement_timeout` and `idle_in_transaction_session_timeout`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionTimeouts {
+    /// `DATABASE_LOCK_TIMEOUT_SECONDS` [`5`]: the longest wait for a lock (the change log's
+    /// order among them); the write then answers `503`.
+    pub lock: Duration,
+    /// `DATABASE_STATEMENT_TIMEOUT_SECONDS` [`30`]: the longest a statement may run.
+    pub statement: Duration,
+    /// `DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS` [`60`]: the longest a session may sit
+    /// in an open transaction without a statement before PostgreSQL ends it.
+    pub idle_in_transaction: Duration,
+}
+
 /// The fewest bytes an HS256 key may have: the hash's output size (RFC 7518, section 3.2).
 pub const MIN_SIGNING_KEY_BYTES: usize = 32;
 
@@ -184,6 +214,11 @@ fn signing_key(var: Var<'_>) -> Result<Secret, SettingsError> {
         }),
         Some(value) => Ok(Secret::new(value)),
     }
+}
+
+/// A positive whole number of seconds.
+fn seconds(var: Var<'_>, default: u64) -> Result<Duration, SettingsError> {
+    positive(var, default).map(Duration::from_secs)
 }
 
 fn positive<T>(var: Var<'_>, default: T) -> Result<T, SettingsError>

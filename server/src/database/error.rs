@@ -2,6 +2,7 @@
 
 use deadpool_postgres::PoolError;
 use dropshot::{ErrorStatusCode, HttpError};
+use tokio_postgres::error::SqlState;
 
 /// A database failure.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +25,12 @@ pub enum DatabaseError {
     /// Applying migrations failed.
     #[error("migrations failed: {0}")]
     Migration(String),
+    /// The database holds what this server cannot read. Becomes `500`.
+    #[error("the database holds an unexpected value: {what}")]
+    Unexpected {
+        /// What could not be read.
+        what: String,
+    },
 }
 
 impl DatabaseError {
@@ -46,6 +53,7 @@ impl DatabaseError {
             Self::Pool(_) => "pool",
             Self::Tls(_) => "tls",
             Self::Migration(_) => "migration",
+            Self::Unexpected { .. } => "unexpected",
         }
     }
 
@@ -71,7 +79,13 @@ impl From<tokio_postgres::Error> for DatabaseError {
         let connection_lost = error
             .code()
             .is_some_and(|c| c.code().starts_with("08") || c.code().starts_with("57P"));
-        if error.is_closed() || connection_lost || error.code().is_none() {
+        // A session bounded by its timeouts gave up: a lock held too long elsewhere
+        // (`lock_timeout`, 55P03) or a statement that ran too long (`statement_timeout`,
+        // 57014). The database cannot serve this now; the client may retry.
+        let timed_out = error
+            .code()
+            .is_some_and(|c| *c == SqlState::LOCK_NOT_AVAILABLE || *c == SqlState::QUERY_CANCELED);
+        if error.is_closed() || connection_lost || timed_out || error.code().is_none() {
             return Self::Unavailable {
                 reason: describe(&error),
             };

@@ -50,9 +50,13 @@ pub fn runner_from(migrations: &[(&str, &str)]) -> Result<Runner, DatabaseError>
 pub async fn apply(database: &Database, runner: &Runner) -> Result<Vec<String>, DatabaseError> {
     let mut connection = database.connection().await?;
     let transaction = connection.object.transaction().await?;
-    // Waits while another server migrates.
+    // Waits while another server migrates, as long as that takes: a migration is not
+    // bound by the sessions' timeouts.
     transaction
-        .batch_execute(&format!("SELECT pg_advisory_xact_lock({LOCK_KEY})"))
+        .batch_execute(&format!(
+            "SET LOCAL lock_timeout = 0; SET LOCAL statement_timeout = 0; \
+             SELECT pg_advisory_xact_lock({LOCK_KEY})"
+        ))
         .await?;
     let mut migrating = InTransaction(&transaction);
     let report = runner.run_async(&mut migrating).await.map_err(|e| {

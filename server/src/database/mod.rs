@@ -12,6 +12,7 @@
 
 mod error;
 pub mod migrations;
+mod open_transaction;
 pub mod tls;
 
 use std::time::Duration;
@@ -19,8 +20,9 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 pub use deadpool_postgres::{Status as PoolStatus, Transaction};
 pub use error::DatabaseError;
+pub use open_transaction::OpenTransaction;
 
-use crate::config::{DatabaseUrl, Settings};
+use crate::config::{DatabaseUrl, SessionTimeouts, Settings};
 
 /// The application's PostgreSQL pool. Cloning it is cheap and shares the pool.
 #[derive(Clone)]
@@ -57,6 +59,30 @@ impl Connector {
     }
 }
 
+impl Connector {
+    /// Has every session of this connector bounded by `timeouts` (PostgreSQL's
+    /// `lock_timeout`, `statement_timeout` and `idle_in_transaction_session_timeout`, sent
+    /// as startup options after any the URL gives), so that a stalled session fails by
+    /// itself instead of holding its locks, and everyone waiting on them, for hours.
+    fn bound_sessions(&mut self, timeouts: &SessionTimeouts) {
+        let mut options = self.config.get_options().unwrap_or_default().to_owned();
+        for (name, value) in [
+            ("lock_timeout", timeouts.lock),
+            ("statement_timeout", timeouts.statement),
+            (
+                "idle_in_transaction_session_timeout",
+                timeouts.idle_in_transaction,
+            ),
+        ] {
+            if !options.is_empty() {
+                options.push(' ');
+            }
+            options.push_str(&format!("-c {name}={}", value.as_millis()));
+        }
+        self.config.options(&options);
+    }
+}
+
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Database")
@@ -72,7 +98,8 @@ impl Database {
     /// `DATABASE_LISTEN_URL`). Connects lazily: this succeeds while PostgreSQL is down.
     pub fn new(settings: &Settings) -> Result<Self, DatabaseError> {
         let timeout = settings.database_connect_timeout;
-        let pooled = Connector::new(&settings.database_url, timeout)?;
+        let mut pooled = Connector::new(&settings.database_url, timeout)?;
+        pooled.bound_sessions(&settings.database_session_timeouts);
         let listen = Connector::new(settings.listen_url(), timeout)?;
         let manager = Manager::from_config(
             pooled.config,

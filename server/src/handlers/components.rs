@@ -21,7 +21,7 @@ pub async fn list(
 ) -> Result<HttpResponseHeaders<HttpResponseOk<ResultsPage<Component>>>, HttpError> {
     respond(&rqctx, async {
         let params = query.get()?.into_inner();
-        let limit = rqctx.page_limit(&params)?.get();
+        let limit = super::page_limit(&rqctx, &params)?;
         let after = match &params.page {
             WhichPage::First(_) => None,
             WhichPage::Next(page) => Some(page.after.as_str()),
@@ -59,10 +59,11 @@ pub async fn put(
 ) -> Result<ComponentSaved, HttpError> {
     respond(&rqctx, async {
         let context = rqctx.context();
-        authorize(context, &auth)?;
+        let claims = authorize(context, &auth)?;
         let slug = path.get()?.into_inner().slug;
+        let update = body.get()?.into_inner();
         let (component, created) =
-            components::put(&context.database, &slug, &body.get()?.into_inner()).await?;
+            components::put(&context.database, &slug, &update, &claims.sub).await?;
         Ok(ComponentSaved::new(component, created))
     })
     .await
@@ -76,8 +77,9 @@ pub async fn delete(
 ) -> Result<HttpResponseHeaders<HttpResponseDeleted>, HttpError> {
     respond(&rqctx, async {
         let context = rqctx.context();
-        authorize(context, &auth)?;
-        components::delete(&context.database, &path.get()?.into_inner().slug).await?;
+        let claims = authorize(context, &auth)?;
+        let slug = path.get()?.into_inner().slug;
+        components::delete(&context.database, &slug, &claims.sub).await?;
         Ok(HttpResponseHeaders::new_unnamed(HttpResponseDeleted()))
     })
     .await

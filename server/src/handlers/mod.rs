@@ -24,13 +24,30 @@ use dropshot::{
 };
 use http::Response;
 use statusboard_api::{
-    Bearer, Component, ComponentPath, ComponentSaved, ComponentUpdate, ComponentsPage,
-    ComponentsWrite, Deferred, DeferredBody, EventsQuery, Health, IdempotencyKeyHeader,
-    NewStatusReport, NotReady, ReadyResponse, RefreshRequest, ReportsPage, ReportsScan,
-    ReportsWrite, StatusReport, StatusboardApi, TokenResponse,
+    Bearer, ChangesQuery, Component, ComponentPath, ComponentSaved, ComponentUpdate,
+    ComponentsPage, ComponentsWrite, Deferred, DeferredBody, EventsQuery, Health,
+    IdempotencyKeyHeader, NewStatusReport, NotReady, ReadyResponse, RefreshRequest, ReportsPage,
+    ReportsScan, ReportsWrite, StatusReport, StatusboardApi, TokenResponse,
 };
 
 use crate::context::ApiContext;
+
+/// The most items a page holds, whatever `limit` asks (dropshot's own bound is 10,000,
+/// which would let a few anonymous requests build hundreds of megabytes).
+pub const MAX_PAGE_ITEMS: u32 = 1000;
+
+/// The number of items the page `params` asks for: its `limit` (100 when left out), at
+/// most [`MAX_PAGE_ITEMS`].
+fn page_limit<S, P>(
+    rqctx: &RequestContext<ApiContext>,
+    params: &PaginationParams<S, P>,
+) -> Result<u32, HttpError>
+where
+    S: serde::de::DeserializeOwned,
+    P: serde::de::DeserializeOwned + serde::Serialize,
+{
+    Ok(rqctx.page_limit(params)?.get().min(MAX_PAGE_ITEMS))
+}
 
 /// The type that implements the API trait; it is never constructed.
 #[derive(Debug)]
@@ -119,9 +136,17 @@ impl StatusboardApi for StatusboardImpl {
         auth::refresh(rqctx, body).await
     }
 
-    async fn events(
+    async fn events_v3(
         rqctx: RequestContext<ApiContext>,
         query: Deferred<Query<EventsQuery>>,
+        upgrade: DeferredBody<WebsocketUpgrade>,
+    ) -> WebsocketEndpointResult {
+        events::events_v3(rqctx, query, upgrade).await
+    }
+
+    async fn events(
+        rqctx: RequestContext<ApiContext>,
+        query: Deferred<Query<ChangesQuery>>,
         upgrade: DeferredBody<WebsocketUpgrade>,
     ) -> WebsocketEndpointResult {
         events::events(rqctx, query, upgrade).await

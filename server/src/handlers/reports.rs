@@ -50,7 +50,7 @@ pub async fn list(
 ) -> Result<HttpResponseHeaders<HttpResponseOk<ResultsPage<StatusReport>>>, HttpError> {
     respond(&rqctx, async {
         let params = query.get()?.into_inner();
-        let limit = rqctx.page_limit(&params)?.get();
+        let limit = super::page_limit(&rqctx, &params)?;
         let (scan, after) = match params.page {
             WhichPage::First(scan) => (scan, None),
             WhichPage::Next(page) => (

@@ -1,49 +1,72 @@
-//! [`Hub`]: the live reports of this server's subscribers, from PostgreSQL's `NOTIFY`.
+//! [`Hub`]: the live changes of this server's subscribers, from PostgreSQL's `NOTIFY`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::TryStreamExt;
 use slog::{Logger, info, warn};
-use statusboard_api::{BoardEvent, StatusReport};
 use tokio::sync::{broadcast, watch};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
-use crate::board::reports;
-use crate::database::Database;
+use crate::changes::read::{self, Logged};
+use crate::changes::{self, Kind};
+use crate::database::{Database, DatabaseError};
 
-/// How many reports a subscriber may be behind before it is closed as too slow.
+/// How many changes a subscriber may be behind before it is closed as too slow.
 pub const RING: usize = 4096;
 
 /// How long the hub waits before connecting again after losing its `LISTEN` connection.
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 
-/// A report as every subscriber sends it: its id, and its `report` message, serialised
-/// once for all of them (cloning the text is cheap).
+/// A change as every subscriber sends it, serialised once for all of them (cloning the
+/// text is cheap).
 #[derive(Debug, Clone)]
 pub struct Published {
-    /// The report's id.
-    pub id: i64,
-    /// The JSON text of its [`BoardEvent::Report`] message.
+    /// The change's id.
+    pub change: i64,
+    /// Its message from API 4.0.0 on: `{"type": <kind>, "change": <id>, …data}`.
     pub frame: Utf8Bytes,
+    /// For a report: its id and its API 3.0.0 message (`{"type": "report", …report}`).
+    pub report: Option<(i64, Utf8Bytes)>,
 }
 
 impl Published {
-    /// The message for `report`.
-    pub fn new(report: StatusReport) -> Self {
-        let id = report.id;
-        let frame = serde_json::to_string(&BoardEvent::Report(report)).unwrap_or_default();
+    /// The messages for `change`. Its kind and data become the message as they are, so a
+    /// new kind of change needs nothing here.
+    pub fn new(change: &Logged) -> Self {
+        let report = (change.kind == Kind::Report.as_str())
+            .then(|| {
+                let id = change.data.get("id")?.as_i64()?;
+                Some((id, message(&change.kind, None, &change.data).into()))
+            })
+            .flatten();
         Self {
-            id,
-            frame: frame.into(),
+            change: change.id,
+            frame: message(&change.kind, Some(change.id), &change.data).into(),
+            report,
         }
     }
 }
 
-/// The live reports, shared by the server's subscribers. Cloning it is cheap.
+/// `{"type": kind, "change": change, …data}` as JSON text.
+fn message(kind: &str, change: Option<i64>, data: &serde_json::Value) -> String {
+    let mut object = serde_json::Map::new();
+    object.insert("type".to_owned(), kind.into());
+    if let Some(change) = change {
+        object.insert("change".to_owned(), change.into());
+    }
+    if let serde_json::Value::Object(fields) = data {
+        for (name, value) in fields {
+            object.entry(name.clone()).or_insert_with(|| value.clone());
+        }
+    }
+    serde_json::Value::Object(object).to_string()
+}
+
+/// The live changes, shared by the server's subscribers. Cloning it is cheap.
 #[derive(Debug, Clone)]
 pub struct Hub {
-    reports: broadcast::Sender<Arc<Published>>,
+    changes: broadcast::Sender<Arc<Published>>,
     stopping: watch::Sender<bool>,
 }
 
@@ -57,20 +80,20 @@ impl Hub {
     /// A hub with no subscribers, not yet listening (see [`Hub::run`]).
     pub fn new() -> Self {
         Self {
-            reports: broadcast::channel(RING).0,
+            changes: broadcast::channel(RING).0,
             stopping: watch::channel(false).0,
         }
     }
 
-    /// A new subscriber's view: every report published from now on, and whether the
+    /// A new subscriber's view: every change published from now on, and whether the
     /// server is stopping.
     pub fn subscribe(&self) -> (broadcast::Receiver<Arc<Published>>, watch::Receiver<bool>) {
-        (self.reports.subscribe(), self.stopping.subscribe())
+        (self.changes.subscribe(), self.stopping.subscribe())
     }
 
     /// How many subscribers are connected.
     pub fn subscribers(&self) -> usize {
-        self.reports.receiver_count()
+        self.changes.receiver_count()
     }
 
     /// Tells every subscriber that the server stops (they close with `1001`), and stops
@@ -79,18 +102,18 @@ impl Hub {
         self.stopping.send_replace(true);
     }
 
-    /// Listens and publishes until [`Hub::stop`]: the reports committed after it started,
+    /// Listens and publishes until [`Hub::stop`]: the changes committed after it started,
     /// in id order, each once, across lost connections.
     pub async fn run(self, database: Database, log: Logger) {
         let mut stopping = self.stopping.subscribe();
         let mut last = None;
         while !*stopping.borrow() {
-            match database.listen(reports::CHANNEL).await {
+            match database.listen(changes::CHANNEL).await {
                 Ok((_client, mut notifications)) => {
-                    info!(log, "live board: listening"; "channel" => reports::CHANNEL);
+                    info!(log, "live board: listening"; "channel" => changes::CHANNEL);
                     // What was committed while no connection listened comes from the table.
                     if let Err(e) = self.catch_up(&database, &mut last, None).await {
-                        warn!(log, "live board: reading new reports failed"; "error" => %e);
+                        warn!(log, "live board: reading new changes failed"; "error" => %e);
                     }
                     loop {
                         tokio::select! {
@@ -105,7 +128,7 @@ impl Hub {
                                     first = first.min(payload.parse().ok()).or(first);
                                 }
                                 if let Err(e) = self.catch_up(&database, &mut last, first).await {
-                                    warn!(log, "live board: reading new reports failed"; "error" => %e);
+                                    warn!(log, "live board: reading new changes failed"; "error" => %e);
                                 }
                             }
                             _ = stopping.changed() => return,
@@ -121,7 +144,7 @@ impl Hub {
         }
     }
 
-    /// Publishes the reports after `last`, and moves `last` to the greatest published.
+    /// Publishes the changes after `last`, and moves `last` to the greatest published.
     /// Before `last` is known (the hub just started, or the table did not exist yet), it
     /// starts at `notified` (the first id announced) when there is one, and otherwise
     /// learns the greatest id so far without publishing anything.
@@ -130,20 +153,24 @@ impl Hub {
         database: &Database,
         last: &mut Option<i64>,
         notified: Option<i64>,
-    ) -> Result<(), crate::board::BoardError> {
+    ) -> Result<(), DatabaseError> {
         let after = match (*last, notified) {
             (Some(id), _) => id,
             (None, Some(first)) => first - 1,
             (None, None) => {
-                *last = Some(reports::last_id(database).await?);
+                *last = Some(read::last_id(database).await?);
                 return Ok(());
             }
         };
-        let mut new = std::pin::pin!(reports::after(database, after, None));
-        while let Some(report) = new.try_next().await? {
-            *last = Some(report.id);
+        let range = read::Range {
+            after,
+            ..read::Range::default()
+        };
+        let mut new = std::pin::pin!(read::after(database, range));
+        while let Some(change) = new.try_next().await? {
+            *last = Some(change.id);
             // No subscriber is not an error.
-            let _ = self.reports.send(Arc::new(Published::new(report)));
+            let _ = self.changes.send(Arc::new(Published::new(&change)));
         }
         Ok(())
     }

@@ -1,9 +1,7 @@
 //! One WebSocket subscriber of the live board: [`serve`].
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use dropshot::{WebsocketChannelResult, WebsocketConnection};
 use futures::{SinkExt, StreamExt, TryStreamExt};
 use statusboard_api::BoardEvent;
@@ -13,8 +11,8 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 
-use super::hub::{Hub, Published};
-use crate::board::reports;
+use super::backlog::{Ended, Protocol, Start, backlog};
+use super::hub::Hub;
 use crate::database::Database;
 use crate::metrics;
 
@@ -39,18 +37,6 @@ fn socket_config() -> WebSocketConfig {
         .max_frame_size(Some(MAX_INCOMING_BYTES))
 }
 
-/// Where a subscription starts.
-#[derive(Debug, Clone, Copy)]
-pub struct Start {
-    /// Every report after this id; without it, those of the `window`.
-    pub after: Option<i64>,
-    /// `WS_INITIAL_HOURS`.
-    pub window: Duration,
-}
-
-/// Why a subscription ended early.
-type Ended = Box<dyn std::error::Error + Send + Sync>;
-
 /// Serves one subscriber until it leaves, falls behind, or the server stops.
 pub async fn serve(
     hub: Hub,
@@ -66,18 +52,11 @@ pub async fn serve(
     let (mut live, mut stopping) = hub.subscribe();
     let _counted = metrics::Subscriber::enter();
 
-    let since = match start.after {
-        Some(_) => None,
-        None => chrono::Duration::from_std(start.window)
-            .ok()
-            .and_then(|window| Utc::now().checked_sub_signed(window)),
-    };
     let mut last = start.after.unwrap_or(0);
-    let mut backlog = std::pin::pin!(reports::after(&database, last, since));
-    while let Some(report) = backlog.try_next().await? {
-        let published = Published::new(report);
-        last = published.id;
-        send(&mut socket, Message::Text(published.frame)).await?;
+    let mut backlog = backlog(&database, start);
+    while let Some((position, message)) = backlog.try_next().await? {
+        last = last.max(position);
+        send(&mut socket, Message::Text(message)).await?;
     }
     let caught_up = serde_json::to_string(&BoardEvent::CaughtUp)?;
     send(&mut socket, Message::text(caught_up)).await?;
@@ -89,9 +68,13 @@ pub async fn serve(
         tokio::select! {
             received = live.recv() => match received {
                 Ok(published) => {
-                    if published.id > last {
-                        last = published.id;
-                        send(&mut socket, Message::Text(Arc::unwrap_or_clone(published).frame)).await?;
+                    let message = match start.protocol {
+                        Protocol::Changes => Some((published.change, &published.frame)),
+                        Protocol::Reports => published.report.as_ref().map(|(id, frame)| (*id, frame)),
+                    };
+                    if let Some((position, frame)) = message && position > last {
+                        last = position;
+                        send(&mut socket, Message::Text(frame.clone())).await?;
                     }
                 }
                 Err(RecvError::Lagged(_)) => {

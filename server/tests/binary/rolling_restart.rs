@@ -196,7 +196,9 @@ async fn live_board(
         name: "API".to_owned(),
         description: String::new(),
     };
-    components::put(&database, "api", &update).await.unwrap();
+    components::put(&database, "api", &update, "ops")
+        .await
+        .unwrap();
     let client = statusboard_client::Client::new(
         &format!("http://{front}"),
         statusboard_client::Session::anonymous(),
@@ -216,8 +218,10 @@ async fn live_board(
             }
             tokio::select! {
                 event = subscription.next() => match event.unwrap() {
-                    statusboard_client::BoardEvent::Report(report) => received.push(report.id),
+                    statusboard_client::BoardEvent::Report { id, .. } => received.push(id),
                     statusboard_client::BoardEvent::CaughtUp => connections += 1,
+                    // The board, and the components the test makes.
+                    _ => {}
                 },
                 // The writer's last report, once it has stopped.
                 changed = last_rx.changed(), if last.is_none() => {

@@ -31,12 +31,12 @@ async fn board() -> (TestApp, Database) {
 #[tokio::test]
 async fn a_component_is_created_then_updated_and_operational_until_a_report() {
     let (_app, db) = board().await;
-    let (created, was_new) = components::put(&db, "db", &update("Database"))
+    let (created, was_new) = components::put(&db, "db", &update("Database"), "ops")
         .await
         .unwrap();
     assert!(was_new);
     assert_eq!(created.status, ComponentStatus::Operational);
-    let (updated, was_new) = components::put(&db, "db", &update("Main database"))
+    let (updated, was_new) = components::put(&db, "db", &update("Main database"), "ops")
         .await
         .unwrap();
     assert!(!was_new);
@@ -62,7 +62,9 @@ async fn a_component_is_created_then_updated_and_operational_until_a_report() {
 async fn bad_input_is_refused_naming_the_field_and_nothing_is_written() {
     let (_app, db) = board().await;
     for (slug, name, field) in [("Bad_Slug", "x", "slug"), ("db", "", "name")] {
-        let err = components::put(&db, slug, &update(name)).await.unwrap_err();
+        let err = components::put(&db, slug, &update(name), "ops")
+            .await
+            .unwrap_err();
         assert!(
             matches!(&err, BoardError::Invalid(m) if m.starts_with(field)),
             "{err}"
@@ -70,7 +72,7 @@ async fn bad_input_is_refused_naming_the_field_and_nothing_is_written() {
     }
     assert!(components::list(&db, None, 10).await.unwrap().is_empty());
 
-    components::put(&db, "db", &update("Database"))
+    components::put(&db, "db", &update("Database"), "ops")
         .await
         .unwrap();
     let long = report(ComponentStatus::Operational, &"x".repeat(2001));
@@ -94,7 +96,7 @@ async fn an_unknown_component_is_not_found_everywhere() {
     let (_app, db) = board().await;
     let not_found = |r: Result<_, BoardError>| matches!(r, Err(BoardError::ComponentNotFound(s)) if s == "nope");
     assert!(not_found(components::get(&db, "nope").await.map(|_| ())));
-    assert!(not_found(components::delete(&db, "nope").await));
+    assert!(not_found(components::delete(&db, "nope", "ops").await));
     let down = report(ComponentStatus::MajorOutage, "");
     assert!(not_found(
         reports::record(&db, "nope", &down, "ops", None)
@@ -109,20 +111,20 @@ async fn an_unknown_component_is_not_found_everywhere() {
 #[tokio::test]
 async fn deleting_a_component_deletes_its_reports() {
     let (_app, db) = board().await;
-    components::put(&db, "db", &update("Database"))
+    components::put(&db, "db", &update("Database"), "ops")
         .await
         .unwrap();
     let down = report(ComponentStatus::MajorOutage, "");
     reports::record(&db, "db", &down, "ops", Some("k1"))
         .await
         .unwrap();
-    components::delete(&db, "db").await.unwrap();
+    components::delete(&db, "db", "ops").await.unwrap();
     assert!(matches!(
         reports::list(&db, "db", None, None, 10).await,
         Err(BoardError::ComponentNotFound(_))
     ));
     // Created again, it starts afresh: no reports, and the key is free again.
-    components::put(&db, "db", &update("Database"))
+    components::put(&db, "db", &update("Database"), "ops")
         .await
         .unwrap();
     assert!(
@@ -141,7 +143,9 @@ async fn deleting_a_component_deletes_its_reports() {
 async fn components_page_by_slug() {
     let (_app, db) = board().await;
     for slug in ["c", "a", "e", "b", "d"] {
-        components::put(&db, slug, &update(slug)).await.unwrap();
+        components::put(&db, slug, &update(slug), "ops")
+            .await
+            .unwrap();
     }
     let first: Vec<String> = components::list(&db, None, 2)
         .await
@@ -162,7 +166,9 @@ async fn components_page_by_slug() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_concurrent_reports_are_all_kept_and_the_latest_is_the_status() {
     let (_app, db) = board().await;
-    components::put(&db, "api", &update("API")).await.unwrap();
+    components::put(&db, "api", &update("API"), "ops")
+        .await
+        .unwrap();
     let tasks: Vec<_> = (0..50)
         .map(|i| {
             let db = db.clone();
@@ -202,7 +208,9 @@ async fn fifty_concurrent_reports_are_all_kept_and_the_latest_is_the_status() {
 #[tokio::test]
 async fn a_thousand_reports_page_newest_first_each_exactly_once() {
     let (_app, db) = board().await;
-    components::put(&db, "api", &update("API")).await.unwrap();
+    components::put(&db, "api", &update("API"), "ops")
+        .await
+        .unwrap();
     let mut ids = Vec::new();
     for i in 0..1000 {
         let status = ComponentStatus::ALL[i % 2];
@@ -235,7 +243,9 @@ async fn a_thousand_reports_page_newest_first_each_exactly_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_idempotency_key_sent_twice_at_once_records_one_report() {
     let (_app, db) = board().await;
-    components::put(&db, "api", &update("API")).await.unwrap();
+    components::put(&db, "api", &update("API"), "ops")
+        .await
+        .unwrap();
     let down = report(ComponentStatus::MajorOutage, "down");
     let (a, b) = tokio::join!(
         reports::record(&db, "api", &down, "checkout", Some("retry-1")),

@@ -15,7 +15,7 @@ use statusboard_server::grants;
 use statusboard_tests::app::TestApp;
 
 /// A token pair for `subject` with `scopes`, as `token issue` grants it.
-async fn pair(app: &TestApp, subject: &str, scopes: &[Scope]) -> TokenResponse {
+pub(crate) async fn pair(app: &TestApp, subject: &str, scopes: &[Scope]) -> TokenResponse {
     let keys = JwtKeys::from_settings(&app.settings);
     let scopes: Scopes = scopes.iter().copied().collect();
     let database = &app.server().context().database;
@@ -25,7 +25,7 @@ async fn pair(app: &TestApp, subject: &str, scopes: &[Scope]) -> TokenResponse {
     serde_json::from_value(serde_json::to_value(pair).unwrap()).unwrap()
 }
 
-async fn client_for(app: &TestApp, subject: &str, scopes: &[Scope]) -> Client {
+pub(crate) async fn client_for(app: &TestApp, subject: &str, scopes: &[Scope]) -> Client {
     let pair = pair(app, subject, scopes).await;
     Client::new(&app.base_url, Session::with_tokens(&pair).unwrap())
 }
@@ -34,7 +34,7 @@ fn anonymous(app: &TestApp) -> Client {
     Client::new(&app.base_url, Session::anonymous())
 }
 
-fn update(name: &str) -> ComponentUpdate {
+pub(crate) fn update(name: &str) -> ComponentUpdate {
     ComponentUpdate {
         name: name.parse().unwrap(),
         description: "The primary PostgreSQL cluster.".parse().unwrap(),

@@ -1,18 +1,20 @@
-//! The live board: over a raw WebSocket (tokio-tungstenite), the backlog window,
-//! `caught_up`, live reports, resuming with `after`, origins, `1001` on stop and a
-//! subscriber that does not read; through the Rust client, a report from another replica
-//! and a cut connection resumed; and the commit order that makes resuming exact.
+//! The live board: over a raw WebSocket (tokio-tungstenite) in API 3.0.0's messages, the
+//! backlog window, `caught_up`, live reports, resuming with `after`, origins, `1001` on stop;
+//! a subscriber that does not read; through the Rust client (the change log's messages), a
+//! report from another replica and a cut connection resumed; and the commit order that
+//! makes resuming exact. The change log's own messages: `live_changes.rs`.
 
 use std::time::Duration;
 
 use futures::StreamExt;
-use statusboard_api::{BoardEvent, ComponentStatus, ComponentUpdate, NewStatusReport};
+use statusboard_api::v3::BoardEvent;
+use statusboard_api::{ComponentStatus, ComponentUpdate, NewStatusReport};
 use statusboard_server::board::{components, reports};
 use statusboard_tests::app::TestApp;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-type Socket =
+pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn record(app: &TestApp, message: &str) -> i64 {
@@ -27,8 +29,15 @@ async fn record(app: &TestApp, message: &str) -> i64 {
         .id
 }
 
-async fn connect(app: &TestApp, query: &str, origin: Option<&str>) -> Result<Socket, String> {
-    let url = format!("ws://{}/api/v1/events{query}", app.addr);
+/// A raw subscriber speaking `version` (the latest when `None`), with `query` (`&after=…`).
+pub async fn connect_as(
+    app: &TestApp,
+    version: Option<&str>,
+    query: &str,
+    origin: Option<&str>,
+) -> Result<Socket, String> {
+    let version = version.map_or(String::new(), |v| format!("api-version={v}"));
+    let url = format!("ws://{}/api/v1/events?{version}{query}", app.addr);
     let mut request = url.into_client_request().unwrap();
     if let Some(origin) = origin {
         request
@@ -41,8 +50,13 @@ async fn connect(app: &TestApp, query: &str, origin: Option<&str>) -> Result<Soc
     }
 }
 
-/// The next message, within 5 s.
-async fn next(socket: &mut Socket) -> BoardEvent {
+/// A raw subscriber speaking API 3.0.0 (reports only), with `query` (`&after=…`).
+async fn connect(app: &TestApp, query: &str, origin: Option<&str>) -> Result<Socket, String> {
+    connect_as(app, Some("3.0.0"), query, origin).await
+}
+
+/// The next message, as `T`, within 5 s.
+pub async fn next_as<T: serde::de::DeserializeOwned>(socket: &mut Socket) -> T {
     loop {
         let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
             .await
@@ -53,6 +67,11 @@ async fn next(socket: &mut Socket) -> BoardEvent {
             return serde_json::from_str(&text).unwrap();
         }
     }
+}
+
+/// The next message in API 3.0.0's form, within 5 s.
+async fn next(socket: &mut Socket) -> BoardEvent {
+    next_as(socket).await
 }
 
 fn id(event: &BoardEvent) -> i64 {
@@ -68,7 +87,7 @@ async fn board() -> TestApp {
         name: "Database".to_owned(),
         description: String::new(),
     };
-    components::put(&app.server().context().database, "db", &update)
+    components::put(&app.server().context().database, "db", &update, "ops")
         .await
         .unwrap();
     app
@@ -80,7 +99,8 @@ async fn the_window_then_caught_up_then_live_reports_and_resuming_misses_nothing
     let old = record(&app, "old").await;
     // Out of the window: recorded two hours ago.
     app.execute_sql(&format!(
-        "UPDATE status_reports SET reported_at = now() - interval '2 hours' WHERE id = {old}"
+        "UPDATE status_reports SET reported_at = now() - interval '2 hours' WHERE id = {old}; \
+         UPDATE changes SET at = at - interval '2 hours'"
     ))
     .await;
     let recent = record(&app, "recent").await;
@@ -94,7 +114,7 @@ async fn the_window_then_caught_up_then_live_reports_and_resuming_misses_nothing
 
     // Resuming after the last id seen: what came meanwhile, once, then caught_up.
     let missed = record(&app, "missed").await;
-    let mut socket = connect(&app, &format!("?after={live}"), None)
+    let mut socket = connect(&app, &format!("&after={live}"), None)
         .await
         .unwrap();
     assert_eq!(id(&next(&mut socket).await), missed);
@@ -111,7 +131,7 @@ async fn a_backlog_longer_than_a_page_comes_whole_in_order() {
          SELECT 'db', 'operational', 'report ' || n, 'ops' FROM generate_series(1, 2500) n",
     )
     .await;
-    let mut socket = connect(&app, "?after=0", None).await.unwrap();
+    let mut socket = connect(&app, "&after=0", None).await.unwrap();
     let mut ids = Vec::new();
     loop {
         match next(&mut socket).await {
@@ -165,23 +185,33 @@ async fn through_the_rust_client_a_report_recorded_on_another_server_arrives() {
         .subscribe(None, statusboard_client::Retry::default())
         .await
         .unwrap();
-    assert_eq!(
-        subscription.next().await.unwrap(),
-        statusboard_client::BoardEvent::CaughtUp
+    let board = subscription.next().await.unwrap();
+    assert!(
+        matches!(&board, statusboard_client::BoardEvent::Board { components, .. } if components.len() == 1),
+        "{board:?}"
+    );
+    let caught_up = subscription.next().await.unwrap();
+    assert!(
+        matches!(caught_up, statusboard_client::BoardEvent::CaughtUp),
+        "{caught_up:?}"
     );
     let id = record(&second, "on the other replica").await;
     let received = tokio::time::timeout(Duration::from_secs(5), subscription.next())
         .await
         .expect("the report arrives within 5 s")
         .unwrap();
-    match received {
-        statusboard_client::BoardEvent::Report(report) => {
-            assert_eq!(report.id, id);
-            assert_eq!(report.message, "on the other replica");
+    match &received {
+        statusboard_client::BoardEvent::Report {
+            id: received_id,
+            message,
+            ..
+        } => {
+            assert_eq!(*received_id, id);
+            assert_eq!(message, "on the other replica");
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(subscription.last_report(), Some(id));
+    assert_eq!(subscription.last_change(), received.change());
     subscription.close().await;
 }
 
@@ -250,10 +280,13 @@ async fn through_the_rust_client_a_cut_connection_resumes_without_gap_or_repeat(
             .expect("the stream goes on")
             .unwrap();
         match event {
-            statusboard_client::BoardEvent::Report(report) => Some(report.id),
+            statusboard_client::BoardEvent::Report { id, .. } => Some(id),
             statusboard_client::BoardEvent::CaughtUp => None,
+            // The board: no report.
+            _ => Some(0),
         }
     };
+    assert_eq!(next().await, Some(0), "the board first");
     assert_eq!(next().await, None, "caught up with an empty window");
     let before = record(&app, "before the cut").await;
     assert_eq!(next().await, Some(before));
@@ -273,14 +306,18 @@ async fn a_subscriber_that_does_not_read_is_closed_instead_of_buffered() {
     let app = board().await;
     let mut socket = connect(&app, "", None).await.unwrap();
     assert_eq!(next(&mut socket).await, BoardEvent::CaughtUp);
+    // The 3.0.0 subscriber's reports come from the log, as every server's.
     // The hub knows where the reports stand once one has gone through it.
     let first = record(&app, "first").await;
     assert_eq!(id(&next(&mut socket).await), first);
     // 30,000 reports (of 2 kB each) at once, more than the hub's ring and the sockets hold,
     // while the subscriber reads nothing.
     app.execute_sql(
-        "INSERT INTO status_reports (component, status, message, reported_by) \
-         SELECT 'db', 'operational', repeat('x', 2000), 'ops' FROM generate_series(1, 30000)",
+        "INSERT INTO changes (kind, subject, data) \
+         SELECT 'report', 'ops', jsonb_build_object('id', 1000000 + n, 'component', 'db', \
+             'status', 'operational', 'message', repeat('x', 2000), 'reported_by', 'ops', \
+             'reported_at', '2026-12-01T00:00:00Z') \
+         FROM generate_series(1, 30000) n",
     )
     .await;
     record(&app, "announces them").await;

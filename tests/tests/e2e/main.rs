@@ -11,6 +11,7 @@ mod docs;
 mod grants;
 mod health;
 mod live;
+mod live_changes;
 mod ready;
 mod tls;
 mod versioning;

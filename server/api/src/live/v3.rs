@@ -1,11 +1,5 @@
-//! The live board's messages: what `GET /api/v1/events` (a WebSocket) sends, as JSON text
-//! frames, one [`BoardEvent`] each.
-//!
-//! The messages travel outside the OpenAPI document, so their JSON Schema
-//! ([`board_event_schema`]) is generated and checked in beside the documents, one file per
-//! API version that serves the channel (`openapi-events/events-<version>.schema.json`),
-//! and `cargo xtask openapi check` fails when it drifts; a released version's file never
-//! changes.
+//! The live board's messages in API 3.0.0, which streams status reports only and resumes
+//! after a report id. Kept as released: its subscribers get exactly these.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -33,14 +27,6 @@ pub struct EventsQuery {
     pub after: Option<i64>,
 }
 
-/// The JSON Schema of [`BoardEvent`], as checked in (pretty, with a final newline).
-pub fn board_event_schema() -> String {
-    let schema = schemars::schema_for!(BoardEvent);
-    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
-    text.push('\n');
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,6 +51,6 @@ mod tests {
         );
         let back: BoardEvent = serde_json::from_value(json).unwrap();
         assert_eq!(back, BoardEvent::Report(report));
-        assert!(board_event_schema().contains("caught_up"));
+        assert!(super::super::schema_text::<BoardEvent>().contains("caught_up"));
     }
 }

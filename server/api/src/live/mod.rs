@@ -1,0 +1,139 @@
+//! The live board's messages: what `GET /api/v1/events` (a WebSocket) sends, as JSON text
+//! frames, one [`BoardEvent`] each.
+//!
+//! The messages travel outside the OpenAPI document, so their JSON Schema
+//! ([`board_event_schema`]) is generated and checked in beside the documents, one file per
+//! API version that serves the channel (`openapi-events/events-<version>.schema.json`),
+//! and `cargo xtask openapi check` fails when it drifts; a released version's file never
+//! changes.
+//!
+//! From API 4.0.0 the live board streams the change log: a `board` message, the reports of
+//! the window, `caught_up`, then every change, each with its change id. API 3.0.0's
+//! messages ([`v3`]) stream reports only.
+
+pub mod v3;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::{Component, StatusReport};
+
+/// A message of the live board. Every message is a JSON object whose `type` says which;
+/// every change carries `change`, its id in the board's change log (changes come in
+/// increasing `change` order, each once).
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum BoardEvent {
+    /// The whole board as it is after the change `change`: every component, ordered by
+    /// slug. Sent first on a connection without `after`, and instead of a replay when
+    /// `after` is further behind than the server replays.
+    Board {
+        /// The last change the board reflects.
+        change: i64,
+        /// Every component, with its status.
+        components: Vec<Component>,
+    },
+    /// A component was created or updated (its name or description); the component as
+    /// `GET /api/v1/components/{slug}` shows it.
+    Component {
+        /// The change's id.
+        change: i64,
+        /// The component.
+        #[serde(flatten)]
+        component: Component,
+    },
+    /// A component was deleted, with its reports.
+    ComponentDeleted {
+        /// The change's id.
+        change: i64,
+        /// The deleted component's slug.
+        slug: String,
+    },
+    /// A status report was recorded (the component's status is now the report's); the
+    /// report as `GET /api/v1/components/{slug}/reports` shows it. After a `board`
+    /// message, the reports of the last `WS_INITIAL_HOURS` hours come as these, oldest
+    /// first, before `caught_up`.
+    Report {
+        /// The change's id.
+        change: i64,
+        /// The report.
+        #[serde(flatten)]
+        report: StatusReport,
+    },
+    /// The board and its backlog have been sent; what follows is live. Sent once per
+    /// connection.
+    CaughtUp,
+}
+
+impl BoardEvent {
+    /// The change id the message carries (`None` for `caught_up`): reconnect with
+    /// `after=<the last one received>`.
+    pub fn change(&self) -> Option<i64> {
+        match self {
+            Self::Board { change, .. }
+            | Self::Component { change, .. }
+            | Self::ComponentDeleted { change, .. }
+            | Self::Report { change, .. } => Some(*change),
+            Self::CaughtUp => None,
+        }
+    }
+}
+
+/// Where a subscription to the change log starts.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub struct ChangesQuery {
+    /// Resume after this change id (the last `change` received): every later change is
+    /// sent, and none twice. Without it, or when it is further behind than the server
+    /// replays (more than 10,000 changes, or older than the `WS_INITIAL_HOURS` window), the
+    /// server sends a fresh `board` message instead and goes on from there.
+    pub after: Option<i64>,
+}
+
+/// The JSON Schema of the live board's messages in API version `major` (3: [`v3`]'s,
+/// 4 on: [`BoardEvent`]'s), as checked in (pretty, with a final newline).
+pub fn board_event_schema(major: u64) -> String {
+    if major < 4 {
+        schema_text::<v3::BoardEvent>()
+    } else {
+        schema_text::<BoardEvent>()
+    }
+}
+
+/// `T`'s JSON Schema, pretty, with a final newline.
+fn schema_text<T: JsonSchema>() -> String {
+    let schema = schemars::schema_for!(T);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ComponentStatus;
+
+    #[test]
+    fn changes_are_tagged_objects_with_their_change_id() {
+        let report = StatusReport {
+            id: 7,
+            component: "db".to_owned(),
+            status: ComponentStatus::MajorOutage,
+            message: "down".to_owned(),
+            reported_by: "ops".to_owned(),
+            reported_at: "2026-11-29T09:00:00Z".parse().unwrap(),
+        };
+        let event = BoardEvent::Report { change: 12, report };
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["type"], "report");
+        assert_eq!(json["change"], 12);
+        assert_eq!(json["id"], 7);
+        let back: BoardEvent = serde_json::from_value(json).unwrap();
+        assert_eq!(back, event);
+        assert_eq!(back.change(), Some(12));
+        let deleted = r#"{"type":"component_deleted","change":3,"slug":"db"}"#;
+        let deleted: BoardEvent = serde_json::from_str(deleted).unwrap();
+        assert_eq!(deleted.change(), Some(3));
+        assert!(board_event_schema(4).contains("component_deleted"));
+        assert!(!board_event_schema(3).contains("component_deleted"));
+    }
+}

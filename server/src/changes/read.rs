@@ -1,0 +1,136 @@
+//! Reading the change log: the changes after an id in order ([`after`]), where a time
+//! window starts ([`first_since`]), the first change after an id ([`next_after`]). Every
+//! query is served by an index (the primary key, or `changes_at`).
+
+use chrono::{DateTime, Utc};
+use futures::{Stream, TryStreamExt};
+use tokio_postgres::Row;
+use tokio_postgres::types::Type;
+
+use super::Kind;
+use crate::database::{Database, DatabaseError};
+
+/// A change as the log holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Logged {
+    /// Its id: changes commit in id order.
+    pub id: i64,
+    /// Its kind, as stored (see [`Kind::as_str`]).
+    pub kind: String,
+    /// When it was made.
+    pub at: DateTime<Utc>,
+    /// What changed, as the API shows it.
+    pub data: serde_json::Value,
+}
+
+/// How many changes [`after`] reads at once.
+const PAGE: i64 = 1000;
+
+/// Which changes [`after`] reads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Range {
+    /// Those with an id above this.
+    pub after: i64,
+    /// And at most this, when given.
+    pub up_to: Option<i64>,
+    /// And of this kind only, when given.
+    pub kind: Option<Kind>,
+}
+
+/// The changes of `range` in id order, read [`PAGE`] at a time as the stream is consumed.
+pub fn after(
+    database: &Database,
+    range: Range,
+) -> impl Stream<Item = Result<Logged, DatabaseError>> + '_ {
+    // The state: the last id read, and whether the log has nothing after it.
+    futures::stream::try_unfold((range.after, false), move |(after, done)| async move {
+        if done {
+            return Ok::<_, DatabaseError>(None);
+        }
+        let page = page(database, Range { after, ..range }).await?;
+        let done = page.len() < PAGE as usize;
+        let last = page.last().map_or(after, |change| change.id);
+        Ok(Some((
+            futures::stream::iter(page.into_iter().map(Ok)),
+            (last, done),
+        )))
+    })
+    .try_flatten()
+}
+
+/// Up to [`PAGE`] changes of `range`, in id order.
+async fn page(database: &Database, range: Range) -> Result<Vec<Logged>, DatabaseError> {
+    let connection = database.connection().await?;
+    let kind = range.kind.map(Kind::as_str);
+    let rows = connection
+        .client()
+        .query_typed(
+            "SELECT id, kind, at, data::text FROM changes \
+             WHERE id > $1 AND ($2::int8 IS NULL OR id <= $2) \
+               AND ($3::text IS NULL OR kind = $3) \
+             ORDER BY id LIMIT $4",
+            &[
+                (&range.after, Type::INT8),
+                (&range.up_to, Type::INT8),
+                (&kind, Type::TEXT),
+                (&PAGE, Type::INT8),
+            ],
+        )
+        .await?;
+    rows.iter().map(logged_from).collect()
+}
+
+/// The id of the first change made at or after `since`, if any.
+pub async fn first_since(
+    database: &Database,
+    since: DateTime<Utc>,
+) -> Result<Option<i64>, DatabaseError> {
+    let connection = database.connection().await?;
+    let rows = connection
+        .client()
+        .query_typed(
+            "SELECT id FROM changes WHERE at >= $1 ORDER BY at, id LIMIT 1",
+            &[(&since, Type::TIMESTAMPTZ)],
+        )
+        .await?;
+    Ok(rows.first().map(|row| row.get(0)))
+}
+
+/// The first change after the id `after`: its id and time, if there is one.
+pub async fn next_after(
+    database: &Database,
+    after: i64,
+) -> Result<Option<(i64, DateTime<Utc>)>, DatabaseError> {
+    let connection = database.connection().await?;
+    let rows = connection
+        .client()
+        .query_typed(
+            "SELECT id, at FROM changes WHERE id > $1 ORDER BY id LIMIT 1",
+            &[(&after, Type::INT8)],
+        )
+        .await?;
+    Ok(rows.first().map(|row| (row.get(0), row.get(1))))
+}
+
+/// The greatest change id so far (0 before the first).
+pub async fn last_id(database: &Database) -> Result<i64, DatabaseError> {
+    let connection = database.connection().await?;
+    let rows = connection
+        .client()
+        .query_typed("SELECT COALESCE(max(id), 0) FROM changes", &[])
+        .await?;
+    Ok(rows.first().map_or(0, |row| row.get(0)))
+}
+
+/// A change from a row of `id, kind, at, data::text`.
+fn logged_from(row: &Row) -> Result<Logged, DatabaseError> {
+    let data: String = row.try_get(3)?;
+    Ok(Logged {
+        id: row.try_get(0)?,
+        kind: row.try_get(1)?,
+        at: row.try_get(2)?,
+        data: serde_json::from_str(&data).map_err(|e| DatabaseError::Unexpected {
+            what: format!("the data of change {}: {e}", row.get::<_, i64>(0)),
+        })?,
+    })
+}
