@@ -57,7 +57,7 @@ mod versions {
 
     api_versions!([
         // Newest first. To add a version, copy the line below, above itself, with the next
-        // major number and a name for the change, e.g. `(4, UPTIME_IN_HEALTH),`.
+        // major number and a name for the change, e.g. `(5, UPTIME_IN_HEALTH),`.
         (4, CHANGE_LOG),
         (3, LIVE),
         (2, BOARD),
