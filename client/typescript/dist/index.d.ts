@@ -111,13 +111,16 @@ export declare function items<T>(fetchPage: (pageToken: string | null) => Promis
     response: Response;
 }>): AsyncGenerator<T, void, undefined>;
 /** A message of the live board (`GET /api/v1/events`), generated from the JSON Schema
- * `openapi-events/events-<version>.schema.json`: a `report` (a [`StatusReport`] with
- * `type: "report"`) or `caught_up` (the backlog has been sent; what follows is live). */
+ * `openapi-events/events-<version>.schema.json`: `board` (every component, first),
+ * `component` (created or updated), `component_deleted`, `report` (a [`StatusReport`]),
+ * each with `change`, its id in the board's change log; or `caught_up` (the backlog has
+ * been sent; what follows is live). */
 export type BoardEvent = eventSchemas["schemas"]["BoardEvent"];
 /** How a [`subscribe`] subscription connects and reconnects. */
 export interface SubscribeOptions {
-    /** Start after this report id: every later report, none twice. Left out: the reports of
-     * the server's window (`WS_INITIAL_HOURS`). */
+    /** Start after this change id: every later change, none twice. Left out (or too far
+     * behind): a `board` message, then the reports of the server's window
+     * (`WS_INITIAL_HOURS`). */
     after?: number | null;
     /** How long to wait before the `attempt`-th reconnection in a row (1, 2, …), in ms;
      * 250 ms doubling up to 30 s by default. */
@@ -132,18 +135,18 @@ export interface SubscribeOptions {
     }) => void;
     /** The most messages held for a reader that has not taken them yet (10,000 by
      * default): past it the subscription closes its connection, and opens a new one after
-     * the last report held once the reader has taken half. Nothing is lost or repeated;
+     * the last change held once the reader has taken half. Nothing is lost or repeated;
      * a reader that stops reading costs no more memory than this. */
     maxQueued?: number;
     /** The `WebSocket` class; the global one by default (browsers, Node.js 22). */
     WebSocket?: typeof WebSocket;
 }
 /** A live board subscription: an async iterable of [`BoardEvent`]s for one reader, which
- * reconnects by itself, after the last report received, so that no report is missed or
+ * reconnects by itself, after the last change received, so that no change is missed or
  * repeated (a `caught_up` comes again after each reconnection). */
 export interface Subscription extends AsyncIterable<BoardEvent> {
-    /** Where a reconnection resumes: the id of the last report received, else `after`. */
-    readonly lastReport: number | null;
+    /** Where a reconnection resumes: the last change id received, else `after`. */
+    readonly lastChange: number | null;
     /** Closes the connection and ends the iteration. */
     close(): void;
 }

@@ -122,7 +122,7 @@ export function subscribe(baseUrl, options = {}) {
     let paused = false;
     let failure = null;
     let wake = null;
-    let lastReport = options.after ?? null;
+    let lastChange = options.after ?? null;
     let closed = false;
     let attempt = 0;
     let socket = null;
@@ -132,10 +132,10 @@ export function subscribe(baseUrl, options = {}) {
         wake = null;
     };
     const connect = () => {
-        if (lastReport === null)
+        if (lastChange === null)
             url.searchParams.delete("after");
         else
-            url.searchParams.set("after", String(lastReport));
+            url.searchParams.set("after", String(lastChange));
         let current;
         try {
             current = new Socket(url);
@@ -162,8 +162,8 @@ export function subscribe(baseUrl, options = {}) {
                 close();
                 return;
             }
-            if (event.type === "report")
-                lastReport = event.id;
+            if (event.type !== "caught_up")
+                lastChange = event.change;
             queue.push(event);
             notify();
             if (queue.length >= maxQueued) {
@@ -187,8 +187,8 @@ export function subscribe(baseUrl, options = {}) {
     };
     connect();
     return {
-        get lastReport() {
-            return lastReport;
+        get lastChange() {
+            return lastChange;
         },
         close,
         async *[Symbol.asyncIterator]() {

@@ -104,10 +104,10 @@ export async function declareOutage(accessToken: string, slug: string): Promise<
 
 import { type BoardEvent, type ComponentStatus, subscribe } from "../src/index.js";
 
-/** A dashboard kept live: every component's status from the reports of the server's window,
- * then each new one as it is recorded. `render` is called once the backlog has been applied
+/** A dashboard kept live: every component's status from the `board` message, then each
+ * change as it is committed. `render` is called once the backlog has been applied
  * (`caught_up`) and after each live report. The subscription reconnects by itself, after
- * the last report it received; `stop()` ends it. */
+ * the last change it received; `stop()` ends it. */
 export function watchBoard(
   render: (statuses: ReadonlyMap<string, ComponentStatus>) => void,
 ): { stop: () => void } {
@@ -119,7 +119,12 @@ export function watchBoard(
   (async () => {
     for await (const event of subscription) {
       const message: BoardEvent = event;
-      if (message.type === "report") statuses.set(message.component, message.status);
+      if (message.type === "board") {
+        statuses.clear();
+        for (const component of message.components) statuses.set(component.slug, component.status);
+      } else if (message.type === "report") statuses.set(message.component, message.status);
+      else if (message.type === "component") statuses.set(message.slug, message.status);
+      else if (message.type === "component_deleted") statuses.delete(message.slug);
       else live = true;
       if (live) render(statuses);
     }
