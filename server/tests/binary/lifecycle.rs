@@ -204,6 +204,8 @@ async fn sigterm_closes_live_board_subscribers_with_1001_and_exits_0() {
     let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/api/v1/events"))
         .await
         .unwrap();
+    let board = socket.next().await.unwrap().unwrap();
+    assert!(board.to_text().unwrap().starts_with(r#"{"type":"board""#));
     let caught_up = socket.next().await.unwrap().unwrap();
     assert_eq!(
         caught_up.into_text().unwrap().as_str(),

@@ -38,10 +38,11 @@ async fn a_subscriber_that_stops_reading_is_closed_and_memory_stays_bounded() {
     let sql = statusboard_tests::database::connect(&database).await;
     let insert = |count: u32, chars: u32| {
         format!(
-            "WITH added AS (INSERT INTO status_reports (component, status, message, reported_by) \
-             SELECT 'db', 'operational', repeat('x', {chars}), 'ops' \
+            "WITH added AS (INSERT INTO changes (kind, subject, data) \
+             SELECT 'report', 'ops', jsonb_build_object('component', 'db', \
+                 'message', repeat('x', {chars})) \
              FROM generate_series(1, {count}) RETURNING id) \
-             SELECT pg_notify('status_reports', max(id)::text) FROM added"
+             SELECT pg_notify('changes', max(id)::text) FROM added"
         )
     };
     sql.batch_execute("INSERT INTO components (slug, name) VALUES ('db', 'Database')")
@@ -51,6 +52,8 @@ async fn a_subscriber_that_stops_reading_is_closed_and_memory_stays_bounded() {
     let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/api/v1/events"))
         .await
         .unwrap();
+    let board = socket.next().await.unwrap().unwrap();
+    assert!(board.to_text().unwrap().starts_with(r#"{"type":"board""#));
     let caught_up = socket.next().await.unwrap().unwrap();
     assert_eq!(caught_up.to_text().unwrap(), r#"{"type":"caught_up"}"#);
     // One report read, so that the hub knows where the table stands.
