@@ -53,7 +53,7 @@ const phases = {
       check("health: 200 {status: ok}", response.status === 200 && data?.status === "ok",
         JSON.stringify(data));
       check("health: x-request-id readable", requestId(response) !== null, requestId(response));
-      check("health: answers in the client's version", API_VERSION === "3.0.0", API_VERSION);
+      check("health: answers in the client's version", API_VERSION === "4.0.0", API_VERSION);
     });
     await attempt("GET /api/v1/ready through the client", async () => {
       const { data, response } = await api.GET("/api/v1/ready");
@@ -200,8 +200,10 @@ const phases = {
       }
       slow.close();
       const inOrder = ids.every((id, i) => i === 0 || id > ids[i - 1]);
+      // `after: 0`: the log's first changes are older than the window (backdated), so the
+      // server starts with a board, then the window's 5 reports (not the 2-hour-old one).
       check("a slow reader with maxQueued 2: every report once, in order, over several connections",
-        ids.length === 6 && inOrder && slowSockets.length > 1,
+        ids.length === 5 && inOrder && slowSockets.length > 1,
         `ids ${JSON.stringify(ids)}, ${slowSockets.length} connections`);
     });
     await attempt("typed errors are readable", async () => {
