@@ -10,6 +10,10 @@ use dropshot::{ApiEndpointResponse, Body, HttpError, HttpResponse, HttpResponseO
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
+mod limits;
+
+pub use limits::Limits;
+
 /// How a component is doing: the status of its latest report (`operational` before its
 /// first).
 #[derive(Clone, Copy, Debug, Serialize, JsonSchema, PartialEq, Eq, Hash)]
@@ -252,90 +256,6 @@ impl HttpResponse for ComponentSaved {
         } else {
             http::StatusCode::OK
         }
-    }
-}
-
-/// The bounds of the board's fields, checked on the server.
-#[derive(Debug)]
-pub enum Limits {}
-
-impl Limits {
-    /// The longest slug.
-    pub const SLUG_MAX: usize = 63;
-    /// The longest name.
-    pub const NAME_MAX: usize = 200;
-    /// The longest description or message.
-    pub const TEXT_MAX: usize = 2000;
-    /// The longest `Idempotency-Key`.
-    pub const IDEMPOTENCY_KEY_MAX: usize = 255;
-
-    /// Whether `slug` is a valid slug: `^[a-z0-9][a-z0-9-]{0,62}$`.
-    pub fn slug(slug: &str) -> Result<(), String> {
-        let mut chars = slug.chars();
-        let first_ok = chars
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-        let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if first_ok && rest_ok && slug.len() <= Self::SLUG_MAX {
-            Ok(())
-        } else {
-            Err(format!(
-                "slug {slug:?} is invalid: expected lower-case letters, digits and `-`, \
-                 starting with a letter or digit, at most {} characters",
-                Self::SLUG_MAX
-            ))
-        }
-    }
-
-    /// The first field of `update` out of bounds, named.
-    pub fn component(update: &ComponentUpdate) -> Result<(), String> {
-        let name = update.name.chars().count();
-        if name == 0 || name > Self::NAME_MAX {
-            return Err(format!(
-                "name must have 1 to {} characters (it has {name})",
-                Self::NAME_MAX
-            ));
-        }
-        Self::storable("name", &update.name)?;
-        Self::text("description", &update.description)
-    }
-
-    /// The first field of `report` out of bounds, named.
-    pub fn report(report: &NewStatusReport) -> Result<(), String> {
-        Self::text("message", &report.message)
-    }
-
-    /// Whether `key` is a usable `Idempotency-Key`.
-    pub fn idempotency_key(key: &str) -> Result<(), String> {
-        let length = key.chars().count();
-        if length == 0 || length > Self::IDEMPOTENCY_KEY_MAX {
-            return Err(format!(
-                "Idempotency-Key must have 1 to {} characters (it has {length})",
-                Self::IDEMPOTENCY_KEY_MAX
-            ));
-        }
-        Ok(())
-    }
-
-    fn text(field: &str, text: &str) -> Result<(), String> {
-        let length = text.chars().count();
-        if length > Self::TEXT_MAX {
-            return Err(format!(
-                "{field} must have at most {} characters (it has {length})",
-                Self::TEXT_MAX
-            ));
-        }
-        Self::storable(field, text)
-    }
-
-    /// PostgreSQL's text cannot hold the NUL character (U+0000).
-    fn storable(field: &str, text: &str) -> Result<(), String> {
-        if text.contains('\0') {
-            return Err(format!(
-                "{field} must not contain the NUL character (U+0000)"
-            ));
-        }
-        Ok(())
     }
 }
 
