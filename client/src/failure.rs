@@ -136,15 +136,15 @@ pub(crate) async fn as_documented(
 pub(crate) const ERROR_BODIES: &[(&str, &str)] = &[("ready", "NotReady")];
 
 /// Whether `body` parses as the error body that `operation_id` declares (dropshot's
-/// [`types::Error`] unless [`ERROR_BODIES`] says otherwise).
+/// [`types::ApiError`] unless [`ERROR_BODIES`] says otherwise).
 fn is_declared_error_body(operation_id: &str, body: &[u8]) -> bool {
     let declared = ERROR_BODIES
         .iter()
         .find(|(operation, _)| *operation == operation_id)
-        .map_or("Error", |(_, schema)| *schema);
+        .map_or("ApiError", |(_, schema)| *schema);
     match declared {
         "NotReady" => serde_json::from_slice::<types::NotReady>(body).is_ok(),
-        _ => serde_json::from_slice::<types::Error>(body).is_ok(),
+        _ => serde_json::from_slice::<types::ApiError>(body).is_ok(),
     }
 }
 
@@ -173,7 +173,7 @@ mod tests {
     #[test]
     fn the_error_body_table_follows_the_document() {
         for (operation, schema) in declared_error_bodies() {
-            let expected = if schema == "Error" {
+            let expected = if schema == "ApiError" {
                 None
             } else {
                 Some(schema.as_str())

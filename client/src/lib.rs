@@ -15,7 +15,7 @@
 //! use futures::TryStreamExt;
 //! use statusboard_client::{Client, Session};
 //!
-//! # async fn example() -> Result<(), statusboard_client::Error<statusboard_client::types::Error>> {
+//! # async fn example() -> Result<(), statusboard_client::Error<statusboard_client::types::ApiError>> {
 //! let client = Client::new("https://statusboard.example.com", Session::anonymous());
 //! let components: Vec<_> = client.list_components_stream(None).try_collect().await?;
 //! for component in components {

@@ -18,7 +18,7 @@ use crate::{Client, Retry, types};
 mod events {
     #![allow(missing_docs, clippy::all)]
     typify::import_types!(
-        schema = "../openapi-events/events-4.0.0.schema.json",
+        schema = "../openapi-events/events-5.0.0.schema.json",
         replace = {
             Component = crate::types::Component,
             ComponentStatus = crate::types::ComponentStatus,
@@ -28,7 +28,7 @@ mod events {
 
 /// The schema [`BoardEvent`] is generated from (a test keeps it the client's version's).
 #[cfg(test)]
-const EVENTS_SCHEMA: &str = "../openapi-events/events-4.0.0.schema.json";
+const EVENTS_SCHEMA: &str = "../openapi-events/events-5.0.0.schema.json";
 
 pub use events::BoardEvent;
 
@@ -52,7 +52,7 @@ pub enum LiveError {
     /// The server could not be reached, or refused the subscription, for every attempt of
     /// the [`Retry`].
     #[error("cannot subscribe to the live board: {0}")]
-    Subscribe(#[from] Error<types::Error>),
+    Subscribe(#[from] Error<types::ApiError>),
     /// The server sent a message this client does not understand.
     #[error("unexpected live board message {0:?}: {1}")]
     Message(String, serde_json::Error),

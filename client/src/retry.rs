@@ -75,7 +75,7 @@ impl Client {
         slug: &str,
         report: &NewStatusReport,
         retry: &Retry,
-    ) -> Result<ResponseValue<StatusReport>, Error<types::Error>> {
+    ) -> Result<ResponseValue<StatusReport>, Error<types::ApiError>> {
         let key: types::CreateReportIdempotencyKey = uuid::Uuid::new_v4()
             .to_string()
             .parse()

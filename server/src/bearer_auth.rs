@@ -3,32 +3,61 @@
 //! An operation declares that it needs a token, and which scope, by taking
 //! [`statusboard_api::Bearer`] as a parameter (the document then shows the
 //! `Authorization` header and the scope). Its handler calls [`authorize`] first, inside
-//! `respond`, so that the `401`/`403` carries the same headers as any other answer:
+//! `respond`, so that the `401`/`403` carries the same headers as any other answer, and
+//! hands the [`Actor`] it gets to the write, which cannot run without one:
 //!
 //! ```ignore
-//! async fn put_component(rqctx: RequestContext<ApiContext>, auth: Bearer<ComponentsWrite>, …)
-//!     -> Result<ComponentSaved, HttpError> {
+//! async fn delete_component(rqctx: RequestContext<ApiContext>, auth: Bearer<ComponentsWrite>, …)
+//!     -> Answer<HttpResponseDeleted> {
 //!     respond(&rqctx, async {
-//!         let claims = authorize(rqctx.context(), &auth)?;
-//!         // … claims.sub is who asked
+//!         let actor = authorize(rqctx.context(), &auth)?;
+//!         components::delete(&rqctx.context().database, &slug, &actor).await?;
+//!         Ok(HttpResponseDeleted())
 //!     }).await
 //! }
 //! ```
 
-use dropshot::{ClientErrorStatusCode, HttpError};
-use statusboard_api::{Bearer, RequiredScope, Scope};
+use std::marker::PhantomData;
 
-use crate::auth::{AuthError, Claims, TokenType};
+use statusboard_api::{ApiError, Bearer, ErrorCode, RequiredScope, Scope};
+
+use crate::auth::{AuthError, TokenType};
 use crate::context::ApiContext;
 
-/// The verified claims of the request's access token, when it carries the operation's
+/// Who is writing, proved: the subject of a verified access token that carries the scope
+/// `S`. Only [`authorize`] makes one from a request, and every write to the board takes
+/// one, so a handler that skips the check does not compile. The subject is what the
+/// change log records as who made the change.
+#[derive(Debug)]
+pub struct Actor<S> {
+    subject: String,
+    scope: PhantomData<S>,
+}
+
+impl<S: RequiredScope> Actor<S> {
+    /// A write the server makes itself, under a fixed name (`github`, `scheduler`), and
+    /// tests; never one a request asks for (a request's writer comes from [`authorize`]).
+    pub fn internal(subject: &'static str) -> Self {
+        Self {
+            subject: subject.to_owned(),
+            scope: PhantomData,
+        }
+    }
+
+    /// The token's subject: who made the change.
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+}
+
+/// The writer of the request, when its access token is valid and carries the operation's
 /// scope. Otherwise the error to answer: `401` (`error_code: "Unauthorized"`,
 /// `WWW-Authenticate: Bearer`, with `error="invalid_request"` or `"invalid_token"` when a
 /// header came, RFC 6750) or `403` (see [`insufficient_scope`]).
 pub fn authorize<S: RequiredScope>(
     context: &ApiContext,
     bearer: &Bearer<S>,
-) -> Result<Claims, HttpError> {
+) -> Result<Actor<S>, ApiError> {
     let token = bearer_token(bearer.header())?;
     let claims = context.auth.verify(token, TokenType::Access)?;
     if claims
@@ -36,7 +65,10 @@ pub fn authorize<S: RequiredScope>(
         .split_whitespace()
         .any(|s| s == S::SCOPE.as_str())
     {
-        Ok(claims)
+        Ok(Actor {
+            subject: claims.sub,
+            scope: PhantomData,
+        })
     } else {
         Err(insufficient_scope(S::SCOPE, &claims.scope))
     }
@@ -45,10 +77,9 @@ pub fn authorize<S: RequiredScope>(
 /// The `403` for a token with the scopes `granted` but not `scope`
 /// (`error_code: "InsufficientScope"`, `WWW-Authenticate: Bearer
 /// error="insufficient_scope", scope="…"`, RFC 6750 section 3.1).
-fn insufficient_scope(scope: Scope, granted: &str) -> HttpError {
-    let mut error = HttpError::for_client_error(
-        Some("InsufficientScope".to_owned()),
-        ClientErrorStatusCode::FORBIDDEN,
+fn insufficient_scope(scope: Scope, granted: &str) -> ApiError {
+    let mut error = ApiError::new(
+        ErrorCode::InsufficientScope,
         format!(
             "this operation needs a token with the scope {scope}; this one has {}",
             if granted.is_empty() { "none" } else { granted }
@@ -86,18 +117,12 @@ mod tests {
     #[test]
     fn a_missing_scope_is_a_403_naming_it() {
         let error = insufficient_scope(Scope::ComponentsWrite, "reports:write");
-        assert_eq!(error.status_code.as_u16(), 403);
-        assert_eq!(error.error_code.as_deref(), Some("InsufficientScope"));
-        assert!(error.external_message.contains("components:write"));
-        assert!(
-            error
-                .external_message
-                .ends_with("this one has reports:write")
-        );
+        assert_eq!(error.status().as_u16(), 403);
+        assert_eq!(error.error_code, ErrorCode::InsufficientScope);
+        assert!(error.message.contains("components:write"));
+        assert!(error.message.ends_with("this one has reports:write"));
         let challenge = error
-            .headers
-            .as_deref()
-            .and_then(|h| h.get(http::header::WWW_AUTHENTICATE))
+            .header(http::header::WWW_AUTHENTICATE)
             .and_then(|v| v.to_str().ok());
         assert_eq!(
             challenge,

@@ -14,9 +14,10 @@
 //! entries as browsers serialise origins (the entries are normalised so at startup), as
 //! Starlette matches them.
 
-use dropshot::{Body, ClientErrorStatusCode, HttpError};
+use dropshot::Body;
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Response, StatusCode};
+use statusboard_api::{ApiError, ErrorCode};
 
 use crate::config::Origin;
 
@@ -83,15 +84,14 @@ impl Cors {
     /// Answers an `OPTIONS` request: a preflight from an allowed origin gets `200`, from
     /// a disallowed origin or for an unknown method `400`; an `OPTIONS` request that is
     /// not a preflight gets `405`, as the reference's framework answers it.
-    pub fn preflight(&self, request: &HeaderMap) -> Result<Response<Body>, HttpError> {
+    pub fn preflight(&self, request: &HeaderMap) -> Result<Response<Body>, ApiError> {
         let requested_method = request.get(header::ACCESS_CONTROL_REQUEST_METHOD);
         let (true, Some(requested_method)) =
             (request.contains_key(header::ORIGIN), requested_method)
         else {
-            return Err(HttpError::for_client_error(
-                None,
-                ClientErrorStatusCode::METHOD_NOT_ALLOWED,
-                "Method Not Allowed".to_owned(),
+            return Err(ApiError::new(
+                ErrorCode::MethodNotAllowed,
+                "Method Not Allowed",
             ));
         };
 
@@ -127,9 +127,10 @@ impl Cors {
                 format!("Disallowed CORS {}", failures.join(", ")),
             )
         };
-        response.status(status).body(Body::from(body)).map_err(|e| {
-            HttpError::for_internal_error(format!("building preflight response: {e}"))
-        })
+        response
+            .status(status)
+            .body(Body::from(body))
+            .map_err(|e| ApiError::internal(format!("building preflight response: {e}")))
     }
 }
 
@@ -252,6 +253,7 @@ mod tests {
         let error = cors()
             .preflight(&headers(&[("origin", "http://localhost:3000")]))
             .unwrap_err();
-        assert_eq!(error.status_code.as_u16(), 405);
+        assert_eq!(error.status().as_u16(), 405);
+        assert_eq!(error.error_code, ErrorCode::MethodNotAllowed);
     }
 }

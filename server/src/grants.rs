@@ -12,8 +12,7 @@
 //!   stolen refresh token stops working for the thief and for the rightful holder alike,
 //!   who must ask the operator for a new grant.
 
-use dropshot::{ClientErrorStatusCode, HttpError};
-use statusboard_api::{TokenKind, TokenResponse};
+use statusboard_api::{ApiError, ErrorCode, TokenKind, TokenResponse};
 
 use crate::auth::{AuthError, Claims, JwtKeys, Scopes, TokenType};
 use crate::database::{Database, DatabaseError, Transaction};
@@ -40,15 +39,11 @@ pub enum GrantError {
 
 /// `400 InvalidGrant` (OAuth 2.0's `invalid_grant`) for a refresh token that grants
 /// nothing; the database's errors as usual.
-impl From<GrantError> for HttpError {
+impl From<GrantError> for ApiError {
     fn from(error: GrantError) -> Self {
         match error {
             GrantError::Database(e) => e.into(),
-            other => HttpError::for_client_error(
-                Some("InvalidGrant".to_owned()),
-                ClientErrorStatusCode::BAD_REQUEST,
-                other.to_string(),
-            ),
+            other => ApiError::new(ErrorCode::InvalidGrant, other.to_string()),
         }
     }
 }

@@ -16,15 +16,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use dropshot::{
     ApiDescription, ApiEndpoint, ApiEndpointBodyContentType, ApiEndpointParameter,
-    ApiEndpointParameterLocation, ApiEndpointVersions, Body, ClientErrorStatusCode, ExtensionMode,
-    HttpError, Path, RequestContext, SharedExtractor,
+    ApiEndpointParameterLocation, ApiEndpointVersions, Body, ExtensionMode, Path, RequestContext,
+    SharedExtractor,
 };
 use http::header::{self, HeaderValue};
 use http::{Method, Response};
 use schemars::JsonSchema;
 use semver::Version;
 use serde::Deserialize;
-use statusboard_api::statusboard_api_mod;
+use statusboard_api::{Answer, Answered, ApiError, ErrorCode, statusboard_api_mod};
 
 use crate::allow::AllowedMethods;
 use crate::context::ApiContext;
@@ -205,30 +205,18 @@ fn operation_id(method: &Method, path: &str) -> String {
 }
 
 /// `OPTIONS`: a CORS preflight. Its answer has CORS headers of its own; an `OPTIONS` that
-/// is not a preflight is an ordinary `405`.
-async fn preflight(rqctx: RequestContext<ApiContext>) -> Result<Response<Body>, HttpError> {
-    let context = rqctx.context();
-    context
-        .cors
-        .preflight(rqctx.request.headers())
-        .map_err(|mut error| {
-            context
-                .cors
-                .apply(rqctx.request.headers(), error.headers_mut());
-            error
-        })
+/// is not a preflight is an ordinary `405`, with the headers of every answer.
+async fn preflight(rqctx: RequestContext<ApiContext>) -> Answer<Response<Body>> {
+    match rqctx.context().cors.preflight(rqctx.request.headers()) {
+        Ok(response) => Ok(Answered::new(Ok(response))),
+        Err(error) => respond(&rqctx, async { Err(error) }).await,
+    }
 }
 
 /// Any method a path does not answer: `405` with `Allow`.
-async fn method_not_allowed(
-    rqctx: RequestContext<ApiContext>,
-) -> Result<Response<Body>, HttpError> {
+async fn method_not_allowed(rqctx: RequestContext<ApiContext>) -> Answer<Response<Body>> {
     respond(&rqctx, async {
-        let mut error = HttpError::for_client_error(
-            None,
-            ClientErrorStatusCode::METHOD_NOT_ALLOWED,
-            "Method Not Allowed".to_owned(),
-        );
+        let mut error = ApiError::new(ErrorCode::MethodNotAllowed, "Method Not Allowed");
         let allowed = &rqctx.context().allowed_methods;
         let requested = rqctx.request.headers().get(versioning::VERSION_HEADER);
         // The router chose this endpoint, so the version is a supported one.

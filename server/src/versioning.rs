@@ -10,6 +10,7 @@ use dropshot::{Body, DynamicVersionPolicy, HttpError, VersionPolicy};
 use http::{HeaderName, Request};
 use semver::Version;
 use slog::Logger;
+use statusboard_api::{ErrorCode, http_error};
 
 /// The header that names the API version, as a header name.
 pub const VERSION_HEADER: HeaderName = HeaderName::from_static(statusboard_api::VERSION_HEADER);
@@ -82,8 +83,8 @@ impl SupportedVersions {
     fn named(&self, text: &str) -> Result<Version, HttpError> {
         match Version::parse(text.trim()) {
             Ok(version) if self.versions.contains(&version) => Ok(version),
-            _ => Err(HttpError::for_bad_request(
-                Some("UnsupportedApiVersion".to_owned()),
+            _ => Err(http_error(
+                ErrorCode::UnsupportedApiVersion,
                 format!(
                     "unsupported {VERSION_HEADER} {text:?}: this server supports {} (send one \
                      of them, or no {VERSION_HEADER} for the latest)",

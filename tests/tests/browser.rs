@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use statusboard_api::{ComponentStatus, ComponentUpdate, NewStatusReport};
 use statusboard_server::auth::{JwtKeys, Scope, Scopes};
+use statusboard_server::bearer_auth::Actor;
 use statusboard_server::board::{components, reports};
 use statusboard_server::config::{DatabaseUrl, Origin};
 use statusboard_server::grants;
@@ -55,14 +56,14 @@ async fn outside_the_window(app: &TestApp) {
         name: "Legacy".to_owned(),
         description: String::new(),
     };
-    components::put(database, "legacy", &update, "ops")
+    components::put(database, "legacy", &update, &Actor::internal("ops"))
         .await
         .unwrap();
     let report = NewStatusReport {
         status: ComponentStatus::MajorOutage,
         message: "two hours ago".to_owned(),
     };
-    let old = reports::record(database, "legacy", &report, "ops", None)
+    let old = reports::record(database, "legacy", &report, &Actor::internal("ops"), None)
         .await
         .unwrap();
     app.execute_sql(&format!(

@@ -50,7 +50,7 @@ export type Readiness = components["schemas"]["Readiness"];
 /** `GET /api/v1/ready`'s answer when it is not (`503`): `database` says why. */
 export type NotReady = components["schemas"]["NotReady"];
 /** The body of every other error answer: `request_id`, `message`, `error_code`. */
-export type ApiError = components["schemas"]["Error"];
+export type ApiError = components["schemas"]["ApiError"];
 /** A component of the board, with its current status. */
 export type Component = components["schemas"]["Component"];
 /** How a component is doing. */
@@ -60,16 +60,9 @@ export type StatusReport = components["schemas"]["StatusReport"];
 /** A token pair (`POST /api/v1/auth/refresh`, `statusboard-server token issue`). */
 export type TokenResponse = components["schemas"]["TokenResponse"];
 
-/** The `error_code`s the API answers with, besides dropshot's own (`Invalid…`). */
-export type ErrorCode =
-  | "ComponentNotFound"
-  | "DatabaseUnavailable"
-  | "IdempotencyKeyReused"
-  | "InsufficientScope"
-  | "InvalidGrant"
-  | "InvalidInput"
-  | "Unauthorized"
-  | "UnsupportedApiVersion";
+/** What went wrong, for code to test: every `error_code` the API answers with, generated
+ * from the document's `ErrorCode` (each one's meaning is in the document). */
+export type ErrorCode = components["schemas"]["ErrorCode"];
 
 /** The typed client: `api.GET(path, init)` and friends, as `openapi-fetch` defines them. */
 export type StatusboardClient = Client<paths>;

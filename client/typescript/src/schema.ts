@@ -166,6 +166,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description An error answer: what went wrong (`error_code`), a message for people, and the request's id to quote when reporting it. */
+        ApiError: {
+            /** @description What went wrong, for code to test. */
+            error_code: components["schemas"]["ErrorCode"];
+            /** @description What went wrong, for people. */
+            message: string;
+            /** @description The request's id (also in the `x-request-id` header). */
+            request_id: string;
+        };
         /** @description A part of the service whose status the board shows. */
         Component: {
             /** @description What it is (at most 2,000 characters). */
@@ -201,12 +210,8 @@ export interface components {
             /** @description Its name as people read it (1 to 200 characters). */
             name: string;
         };
-        /** @description Error information from a response. */
-        Error: {
-            error_code?: string;
-            message: string;
-            request_id: string;
-        };
+        /** @description What went wrong, for code to test. Every error answer of the API carries one; a new code comes with a new API version. */
+        ErrorCode: "InvalidRequest" | "InvalidInput" | "InvalidGrant" | "UnsupportedApiVersion" | "Unauthorized" | "InsufficientScope" | "OriginNotAllowed" | "ComponentNotFound" | "MethodNotAllowed" | "IdempotencyKeyReused" | "Internal" | "DatabaseUnavailable" | "TooManySubscribers";
         /** @description The answer of the liveness check. */
         Health: {
             /** @description Always `ok` when the service answers. */
@@ -299,13 +304,13 @@ export interface components {
         };
     };
     responses: {
-        /** @description Error */
-        Error: {
+        /** @description ApiError */
+        ApiError: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
             };
         };
         /** @description NotReady */
@@ -347,8 +352,8 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
-            "4XX": components["responses"]["Error"];
-            "5XX": components["responses"]["Error"];
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
         };
     };
     list_components: {
@@ -374,8 +379,8 @@ export interface operations {
                     "application/json": components["schemas"]["ComponentResultsPage"];
                 };
             };
-            "4XX": components["responses"]["Error"];
-            "5XX": components["responses"]["Error"];
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
         };
     };
     get_component: {
@@ -399,8 +404,8 @@ export interface operations {
                     "application/json": components["schemas"]["Component"];
                 };
             };
-            "4XX": components["responses"]["Error"];
-            "5XX": components["responses"]["Error"];
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
         };
     };
     put_component: {
@@ -431,8 +436,8 @@ export interface operations {
                     "application/json": components["schemas"]["Component"];
                 };
             };
-            "4XX": components["responses"]["Error"];
-            "5XX": components["responses"]["Error"];
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
         };
     };
     delete_component: {
@@ -457,8 +462,8 @@ export interface operations {
                 };
                 content?: never;
             };
-            "4XX": components["responses"]["Error"];
-            "5XX": components["responses"]["Error"];
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
         };
     };
     list_reports: {
@@ -489,8 +494,8 @@ export interface operations {
                     "application/json": components["schemas"]["StatusReportResultsPage"];
                 };
             };
-            "4XX": components["responses"]["Error"];
-            "5XX": components["responses"]["Error"];
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
         };
     };
     create_report: {
@@ -523,8 +528,8 @@ export interface operations {
                     "application/json": components["schemas"]["StatusReport"];
                 };
             };
-            "4XX": components["responses"]["Error"];
-            "5XX": components["responses"]["Error"];
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
         };
     };
     events: {
@@ -546,8 +551,8 @@ export interface operations {
                 };
                 content?: never;
             };
-            "4XX": components["responses"]["Error"];
-            "5XX": components["responses"]["Error"];
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
         };
     };
     health: {
@@ -568,8 +573,8 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            "4XX": components["responses"]["Error"];
-            "5XX": components["responses"]["Error"];
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
         };
     };
     ready: {
@@ -597,4 +602,4 @@ export interface operations {
 }
 
 /** The version of the API document these types were generated from. */
-export const apiVersion = "4.0.0";
+export const apiVersion = "5.0.0";

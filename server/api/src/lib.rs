@@ -22,13 +22,16 @@
 //! `versions = ..VERSION_<NAME>` (what the new version retires), and run
 //! `cargo xtask openapi generate`. Until it reaches `main`, a new version may change freely.
 
+mod answer;
 mod auth;
 mod board;
 mod deferred;
 mod document;
+mod error;
 mod live;
 mod readiness;
 
+pub use answer::{Answer, Answered, ErrorBody, LegacyAnswer, SwitchingToWebsocket};
 pub use auth::{
     Bearer, ComponentsWrite, RefreshRequest, ReportsWrite, RequiredScope, Scope, TokenKind,
     TokenResponse,
@@ -39,14 +42,14 @@ pub use board::{
 };
 pub use deferred::{Deferred, DeferredBody};
 use dropshot::{
-    Body, EmptyScanParams, Header, HttpError, HttpResponseCreated, HttpResponseDeleted,
-    HttpResponseHeaders, HttpResponseOk, PaginationParams, Path, Query, RequestContext,
-    ResultsPage, TypedBody, WebsocketEndpointResult, WebsocketUpgrade,
+    Body, EmptyScanParams, Header, HttpResponseCreated, HttpResponseDeleted, HttpResponseOk,
+    PaginationParams, Path, Query, RequestContext, ResultsPage, TypedBody, WebsocketUpgrade,
 };
+pub use error::{ApiError, ErrorCode, http_error};
 use http::Response;
 pub use live::v3::EventsQuery;
 pub use live::{BoardEvent, ChangesQuery, board_event_schema, v3};
-pub use readiness::{NotReady, NotReadyStatus, Readiness, ReadyResponse};
+pub use readiness::{NotReady, NotReadyStatus, Readiness};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -59,6 +62,7 @@ mod versions {
     api_versions!([
         // Newest first. To add a version, copy the line below, above itself, with the next
         // major number and a name for the change, e.g. `(5, UPTIME_IN_HEALTH),`.
+        (5, ERROR_CODES),
         (4, CHANGE_LOG),
         (3, LIVE),
         (2, BOARD),
@@ -111,10 +115,24 @@ pub trait StatusboardApi {
         path = "/api/v1/health",
         operation_id = "health",
         tags = ["system"],
+        versions = VERSION_ERROR_CODES..,
     }]
-    async fn health(
+    async fn health(rqctx: RequestContext<Self::Context>) -> Answer<HttpResponseOk<Health>>;
+
+    /// `health` as the versions before 5.0.0 describe it: the same answer, with
+    /// dropshot's `Error` schema for errors.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/health",
+        operation_id = "health",
+        tags = ["system"],
+        versions = ..VERSION_ERROR_CODES,
+    }]
+    async fn health_v4(
         rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseHeaders<HttpResponseOk<Health>>, HttpError>;
+    ) -> LegacyAnswer<HttpResponseOk<Health>> {
+        Ok(Self::health(rqctx).await?)
+    }
 
     /// Check that the service is ready to serve traffic.
     ///
@@ -130,7 +148,9 @@ pub trait StatusboardApi {
         operation_id = "ready",
         tags = ["system"],
     }]
-    async fn ready(rqctx: RequestContext<Self::Context>) -> Result<ReadyResponse, NotReady>;
+    async fn ready(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Answer<HttpResponseOk<Readiness>, NotReady>;
 
     /// The OpenAPI document of the latest API version (the checked-in
     /// `openapi/statusboard/statusboard-latest.json`).
@@ -141,9 +161,7 @@ pub trait StatusboardApi {
         tags = ["system"],
         unpublished = true,
     }]
-    async fn openapi_document(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<Response<Body>, HttpError>;
+    async fn openapi_document(rqctx: RequestContext<Self::Context>) -> Answer<Response<Body>>;
 
     /// Human-readable API documentation (Redoc), served without any CDN.
     #[endpoint {
@@ -153,7 +171,7 @@ pub trait StatusboardApi {
         tags = ["system"],
         unpublished = true,
     }]
-    async fn docs_page(rqctx: RequestContext<Self::Context>) -> Result<Response<Body>, HttpError>;
+    async fn docs_page(rqctx: RequestContext<Self::Context>) -> Answer<Response<Body>>;
 
     /// The Redoc script the docs page loads.
     #[endpoint {
@@ -163,9 +181,7 @@ pub trait StatusboardApi {
         tags = ["system"],
         unpublished = true,
     }]
-    async fn docs_script(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<Response<Body>, HttpError>;
+    async fn docs_script(rqctx: RequestContext<Self::Context>) -> Answer<Response<Body>>;
 
     /// List the components, ordered by slug, a page at a time.
     ///
@@ -176,12 +192,28 @@ pub trait StatusboardApi {
         path = "/api/v1/components",
         operation_id = "list_components",
         tags = ["components"],
-        versions = VERSION_BOARD..,
+        versions = VERSION_ERROR_CODES..,
     }]
     async fn list_components(
         rqctx: RequestContext<Self::Context>,
         query: Deferred<Query<PaginationParams<EmptyScanParams, ComponentsPage>>>,
-    ) -> Result<HttpResponseHeaders<HttpResponseOk<ResultsPage<Component>>>, HttpError>;
+    ) -> Answer<HttpResponseOk<ResultsPage<Component>>>;
+
+    /// `list_components` as the versions before 5.0.0 describe it: the same answer, with
+    /// dropshot's `Error` schema for errors.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/components",
+        operation_id = "list_components",
+        tags = ["components"],
+        versions = VERSION_BOARD..VERSION_ERROR_CODES,
+    }]
+    async fn list_components_v4(
+        rqctx: RequestContext<Self::Context>,
+        query: Deferred<Query<PaginationParams<EmptyScanParams, ComponentsPage>>>,
+    ) -> LegacyAnswer<HttpResponseOk<ResultsPage<Component>>> {
+        Ok(Self::list_components(rqctx, query).await?)
+    }
 
     /// Read one component, with its current status.
     ///
@@ -192,12 +224,28 @@ pub trait StatusboardApi {
         path = "/api/v1/components/{slug}",
         operation_id = "get_component",
         tags = ["components"],
-        versions = VERSION_BOARD..,
+        versions = VERSION_ERROR_CODES..,
     }]
     async fn get_component(
         rqctx: RequestContext<Self::Context>,
         path: Deferred<Path<ComponentPath>>,
-    ) -> Result<HttpResponseHeaders<HttpResponseOk<Component>>, HttpError>;
+    ) -> Answer<HttpResponseOk<Component>>;
+
+    /// `get_component` as the versions before 5.0.0 describe it: the same answer, with
+    /// dropshot's `Error` schema for errors.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/components/{slug}",
+        operation_id = "get_component",
+        tags = ["components"],
+        versions = VERSION_BOARD..VERSION_ERROR_CODES,
+    }]
+    async fn get_component_v4(
+        rqctx: RequestContext<Self::Context>,
+        path: Deferred<Path<ComponentPath>>,
+    ) -> LegacyAnswer<HttpResponseOk<Component>> {
+        Ok(Self::get_component(rqctx, path).await?)
+    }
 
     /// Create a component, or update its name and description.
     ///
@@ -211,14 +259,32 @@ pub trait StatusboardApi {
         path = "/api/v1/components/{slug}",
         operation_id = "put_component",
         tags = ["components"],
-        versions = VERSION_BOARD..,
+        versions = VERSION_ERROR_CODES..,
     }]
     async fn put_component(
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<ComponentsWrite>,
         path: Deferred<Path<ComponentPath>>,
         body: DeferredBody<TypedBody<ComponentUpdate>>,
-    ) -> Result<ComponentSaved, HttpError>;
+    ) -> Answer<ComponentSaved>;
+
+    /// `put_component` as the versions before 5.0.0 describe it: the same answer, with
+    /// dropshot's `Error` schema for errors.
+    #[endpoint {
+        method = PUT,
+        path = "/api/v1/components/{slug}",
+        operation_id = "put_component",
+        tags = ["components"],
+        versions = VERSION_BOARD..VERSION_ERROR_CODES,
+    }]
+    async fn put_component_v4(
+        rqctx: RequestContext<Self::Context>,
+        auth: Bearer<ComponentsWrite>,
+        path: Deferred<Path<ComponentPath>>,
+        body: DeferredBody<TypedBody<ComponentUpdate>>,
+    ) -> LegacyAnswer<ComponentSaved> {
+        Ok(Self::put_component(rqctx, auth, path, body).await?)
+    }
 
     /// Delete a component and all its reports.
     ///
@@ -229,13 +295,30 @@ pub trait StatusboardApi {
         path = "/api/v1/components/{slug}",
         operation_id = "delete_component",
         tags = ["components"],
-        versions = VERSION_BOARD..,
+        versions = VERSION_ERROR_CODES..,
     }]
     async fn delete_component(
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<ComponentsWrite>,
         path: Deferred<Path<ComponentPath>>,
-    ) -> Result<HttpResponseHeaders<HttpResponseDeleted>, HttpError>;
+    ) -> Answer<HttpResponseDeleted>;
+
+    /// `delete_component` as the versions before 5.0.0 describe it: the same answer, with
+    /// dropshot's `Error` schema for errors.
+    #[endpoint {
+        method = DELETE,
+        path = "/api/v1/components/{slug}",
+        operation_id = "delete_component",
+        tags = ["components"],
+        versions = VERSION_BOARD..VERSION_ERROR_CODES,
+    }]
+    async fn delete_component_v4(
+        rqctx: RequestContext<Self::Context>,
+        auth: Bearer<ComponentsWrite>,
+        path: Deferred<Path<ComponentPath>>,
+    ) -> LegacyAnswer<HttpResponseDeleted> {
+        Ok(Self::delete_component(rqctx, auth, path).await?)
+    }
 
     /// Record a status report for a component.
     ///
@@ -254,7 +337,7 @@ pub trait StatusboardApi {
         path = "/api/v1/components/{slug}/reports",
         operation_id = "create_report",
         tags = ["reports"],
-        versions = VERSION_BOARD..,
+        versions = VERSION_ERROR_CODES..,
     }]
     async fn create_report(
         rqctx: RequestContext<Self::Context>,
@@ -262,7 +345,26 @@ pub trait StatusboardApi {
         idempotency: Deferred<Header<IdempotencyKeyHeader>>,
         path: Deferred<Path<ComponentPath>>,
         body: DeferredBody<TypedBody<NewStatusReport>>,
-    ) -> Result<HttpResponseHeaders<HttpResponseCreated<StatusReport>>, HttpError>;
+    ) -> Answer<HttpResponseCreated<StatusReport>>;
+
+    /// `create_report` as the versions before 5.0.0 describe it: the same answer, with
+    /// dropshot's `Error` schema for errors.
+    #[endpoint {
+        method = POST,
+        path = "/api/v1/components/{slug}/reports",
+        operation_id = "create_report",
+        tags = ["reports"],
+        versions = VERSION_BOARD..VERSION_ERROR_CODES,
+    }]
+    async fn create_report_v4(
+        rqctx: RequestContext<Self::Context>,
+        auth: Bearer<ReportsWrite>,
+        idempotency: Deferred<Header<IdempotencyKeyHeader>>,
+        path: Deferred<Path<ComponentPath>>,
+        body: DeferredBody<TypedBody<NewStatusReport>>,
+    ) -> LegacyAnswer<HttpResponseCreated<StatusReport>> {
+        Ok(Self::create_report(rqctx, auth, idempotency, path, body).await?)
+    }
 
     /// List a component's status reports, newest first, a page at a time.
     ///
@@ -276,13 +378,30 @@ pub trait StatusboardApi {
         path = "/api/v1/components/{slug}/reports",
         operation_id = "list_reports",
         tags = ["reports"],
-        versions = VERSION_BOARD..,
+        versions = VERSION_ERROR_CODES..,
     }]
     async fn list_reports(
         rqctx: RequestContext<Self::Context>,
         path: Deferred<Path<ComponentPath>>,
         query: Deferred<Query<PaginationParams<ReportsScan, ReportsPage>>>,
-    ) -> Result<HttpResponseHeaders<HttpResponseOk<ResultsPage<StatusReport>>>, HttpError>;
+    ) -> Answer<HttpResponseOk<ResultsPage<StatusReport>>>;
+
+    /// `list_reports` as the versions before 5.0.0 describe it: the same answer, with
+    /// dropshot's `Error` schema for errors.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/components/{slug}/reports",
+        operation_id = "list_reports",
+        tags = ["reports"],
+        versions = VERSION_BOARD..VERSION_ERROR_CODES,
+    }]
+    async fn list_reports_v4(
+        rqctx: RequestContext<Self::Context>,
+        path: Deferred<Path<ComponentPath>>,
+        query: Deferred<Query<PaginationParams<ReportsScan, ReportsPage>>>,
+    ) -> LegacyAnswer<HttpResponseOk<ResultsPage<StatusReport>>> {
+        Ok(Self::list_reports(rqctx, path, query).await?)
+    }
 
     /// Watch the board live: status reports as they are recorded, over a WebSocket.
     ///
@@ -308,7 +427,7 @@ pub trait StatusboardApi {
         rqctx: RequestContext<Self::Context>,
         query: Deferred<Query<EventsQuery>>,
         upgrade: DeferredBody<WebsocketUpgrade>,
-    ) -> WebsocketEndpointResult;
+    ) -> LegacyAnswer<SwitchingToWebsocket>;
 
     /// Watch the board live: every change to it as it is committed, over a WebSocket.
     ///
@@ -339,13 +458,30 @@ pub trait StatusboardApi {
         path = "/api/v1/events",
         operation_id = "events",
         tags = ["events"],
-        versions = VERSION_CHANGE_LOG..,
+        versions = VERSION_ERROR_CODES..,
     }]
     async fn events(
         rqctx: RequestContext<Self::Context>,
         query: Deferred<Query<ChangesQuery>>,
         upgrade: DeferredBody<WebsocketUpgrade>,
-    ) -> WebsocketEndpointResult;
+    ) -> Answer<SwitchingToWebsocket>;
+
+    /// `events` as the versions before 5.0.0 describe it: the same answer, with
+    /// dropshot's `Error` schema for errors.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/events",
+        operation_id = "events",
+        tags = ["events"],
+        versions = VERSION_CHANGE_LOG..VERSION_ERROR_CODES,
+    }]
+    async fn events_v4(
+        rqctx: RequestContext<Self::Context>,
+        query: Deferred<Query<ChangesQuery>>,
+        upgrade: DeferredBody<WebsocketUpgrade>,
+    ) -> LegacyAnswer<SwitchingToWebsocket> {
+        Ok(Self::events(rqctx, query, upgrade).await?)
+    }
 
     /// Exchange a refresh token for a new token pair.
     ///
@@ -359,12 +495,28 @@ pub trait StatusboardApi {
         path = "/api/v1/auth/refresh",
         operation_id = "refresh_token",
         tags = ["auth"],
-        versions = VERSION_BOARD..,
+        versions = VERSION_ERROR_CODES..,
     }]
     async fn refresh_token(
         rqctx: RequestContext<Self::Context>,
         body: DeferredBody<TypedBody<RefreshRequest>>,
-    ) -> Result<HttpResponseHeaders<HttpResponseOk<TokenResponse>>, HttpError>;
+    ) -> Answer<HttpResponseOk<TokenResponse>>;
+
+    /// `refresh_token` as the versions before 5.0.0 describe it: the same answer, with
+    /// dropshot's `Error` schema for errors.
+    #[endpoint {
+        method = POST,
+        path = "/api/v1/auth/refresh",
+        operation_id = "refresh_token",
+        tags = ["auth"],
+        versions = VERSION_BOARD..VERSION_ERROR_CODES,
+    }]
+    async fn refresh_token_v4(
+        rqctx: RequestContext<Self::Context>,
+        body: DeferredBody<TypedBody<RefreshRequest>>,
+    ) -> LegacyAnswer<HttpResponseOk<TokenResponse>> {
+        Ok(Self::refresh_token(rqctx, body).await?)
+    }
 }
 
 /// The answer of the liveness check.

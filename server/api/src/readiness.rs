@@ -1,14 +1,12 @@
 //! The readiness check's answers: `200` with [`Readiness`], `503` with [`NotReady`].
 
-use dropshot::{
-    ApiEndpointResponse, Body, ErrorStatusCode, HttpError, HttpResponse, HttpResponseError,
-    HttpResponseOk,
-};
-use http::Response;
+use dropshot::{ErrorStatusCode, HttpError, HttpResponseError};
+use http::HeaderMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::HealthStatus;
+use crate::error::{ApiError, ErrorCode};
 
 /// The answer of the readiness check when the service is ready.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
@@ -20,7 +18,7 @@ pub struct Readiness {
 }
 
 /// The answer of the readiness check when the service is not ready (`503`).
-#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct NotReady {
     /// `unavailable`: the service cannot serve traffic now.
     pub status: NotReadyStatus,
@@ -35,6 +33,9 @@ pub struct NotReady {
     #[serde(skip)]
     #[schemars(skip)]
     status_code: Option<ErrorStatusCode>,
+    #[serde(skip)]
+    #[schemars(skip)]
+    headers: HeaderMap,
 }
 
 impl NotReady {
@@ -45,9 +46,15 @@ impl NotReady {
             message: format!("database unavailable: {why}"),
             database: why,
             request_id: request_id.to_owned(),
-            error_code: "DatabaseUnavailable".to_owned(),
+            error_code: ErrorCode::DatabaseUnavailable.as_str().to_owned(),
             status_code: None,
+            headers: HeaderMap::new(),
         }
+    }
+
+    /// The headers the answer carries.
+    pub fn headers_mut(&mut self) -> &mut HeaderMap {
+        &mut self.headers
     }
 }
 
@@ -59,13 +66,15 @@ impl std::fmt::Display for NotReady {
 
 impl From<HttpError> for NotReady {
     fn from(error: HttpError) -> Self {
+        let mut error = ApiError::from(error);
         Self {
             status: NotReadyStatus::Unavailable,
-            database: error.external_message.clone(),
+            database: error.message.clone(),
             request_id: String::new(),
-            error_code: error.error_code.unwrap_or_default(),
-            message: error.external_message,
-            status_code: Some(error.status_code),
+            error_code: error.error_code.as_str().to_owned(),
+            message: std::mem::take(&mut error.message),
+            status_code: Some(error.status()),
+            headers: std::mem::take(error.headers_mut()),
         }
     }
 }
@@ -83,60 +92,4 @@ impl HttpResponseError for NotReady {
 pub enum NotReadyStatus {
     /// The service cannot serve traffic now.
     Unavailable,
-}
-
-/// The readiness check's response: `200` with [`Readiness`] or `503` with [`NotReady`],
-/// with extra headers (CORS). The document describes the `200` here and the `503` as the
-/// endpoint's error type, [`NotReady`]; answering both from the success path lets the
-/// `503` carry headers, which dropshot's error path cannot.
-#[derive(Debug)]
-pub struct ReadyResponse {
-    result: Result<Readiness, NotReady>,
-    headers: http::HeaderMap,
-}
-
-impl ReadyResponse {
-    /// A response for `result`, with no extra headers yet.
-    pub fn new(result: Result<Readiness, NotReady>) -> Self {
-        Self {
-            result,
-            headers: http::HeaderMap::new(),
-        }
-    }
-
-    /// The extra headers to send.
-    pub fn headers_mut(&mut self) -> &mut http::HeaderMap {
-        &mut self.headers
-    }
-}
-
-impl HttpResponse for ReadyResponse {
-    fn to_result(self) -> Result<Response<Body>, HttpError> {
-        let (status, body) = match &self.result {
-            Ok(ready) => (http::StatusCode::OK, serde_json::to_vec(ready)),
-            Err(not_ready) => (
-                HttpResponseError::status_code(not_ready).as_status(),
-                serde_json::to_vec(not_ready),
-            ),
-        };
-        let body = body.map_err(|e| HttpError::for_internal_error(e.to_string()))?;
-        let mut response = Response::builder()
-            .status(status)
-            .header(http::header::CONTENT_TYPE, dropshot::CONTENT_TYPE_JSON)
-            .body(Body::from(body))
-            .map_err(|e| HttpError::for_internal_error(e.to_string()))?;
-        response.headers_mut().extend(self.headers);
-        Ok(response)
-    }
-
-    fn response_metadata() -> ApiEndpointResponse {
-        <HttpResponseOk<Readiness> as HttpResponse>::response_metadata()
-    }
-
-    fn status_code(&self) -> http::StatusCode {
-        match &self.result {
-            Ok(_) => http::StatusCode::OK,
-            Err(not_ready) => HttpResponseError::status_code(not_ready).as_status(),
-        }
-    }
 }

@@ -2,9 +2,9 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use dropshot::{ClientErrorStatusCode, HttpError};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use statusboard_api::{ApiError, ErrorCode};
 
 use crate::config::{Secret, Settings};
 
@@ -90,18 +90,12 @@ impl AuthError {
     }
 }
 
-impl From<AuthError> for HttpError {
+impl From<AuthError> for ApiError {
     fn from(error: AuthError) -> Self {
-        let mut http = HttpError::for_client_error(
-            Some("Unauthorized".to_owned()),
-            ClientErrorStatusCode::UNAUTHORIZED,
-            error.to_string(),
-        );
-        http.headers_mut().insert(
+        ApiError::new(ErrorCode::Unauthorized, error.to_string()).with_header(
             http::header::WWW_AUTHENTICATE,
             http::HeaderValue::from_static(error.challenge()),
-        );
-        http
+        )
     }
 }
 

@@ -1,21 +1,22 @@
 //! Components: created or updated by slug, read one or a page at a time, deleted with
 //! their reports.
 
-use statusboard_api::{Component, ComponentUpdate, Limits};
+use statusboard_api::{Component, ComponentUpdate, ComponentsWrite, Limits};
 
 use tokio_postgres::types::Type;
 
 use super::{BoardError, COMPONENT_COLUMNS, component_from};
+use crate::bearer_auth::Actor;
 use crate::changes::{self, Change, Kind};
 use crate::database::Database;
 
-/// Creates the component `slug`, or updates its name and description, for `subject`.
+/// Creates the component `slug`, or updates its name and description, for `actor`.
 /// Answers it, and whether it was created; the change goes to the log.
 pub async fn put(
     database: &Database,
     slug: &str,
     update: &ComponentUpdate,
-    subject: &str,
+    actor: &Actor<ComponentsWrite>,
 ) -> Result<(Component, bool), BoardError> {
     Limits::slug(slug).map_err(BoardError::Invalid)?;
     Limits::component(update).map_err(BoardError::Invalid)?;
@@ -35,7 +36,7 @@ pub async fn put(
     let component = component_from(&client.query_one(&sql, &[&slug]).await?)?;
     changes::append(
         transaction,
-        &Change::new(Kind::Component, subject, &component),
+        &Change::new(Kind::Component, actor.subject(), &component),
     )
     .await?;
     Ok((component, created))
@@ -80,9 +81,12 @@ pub fn list_sql() -> String {
     )
 }
 
-/// Deletes the component `slug` and its reports, for `subject`; the change goes to the
-/// log.
-pub async fn delete(database: &Database, slug: &str, subject: &str) -> Result<(), BoardError> {
+/// Deletes the component `slug` and its reports, for `actor`; the change goes to the log.
+pub async fn delete(
+    database: &Database,
+    slug: &str,
+    actor: &Actor<ComponentsWrite>,
+) -> Result<(), BoardError> {
     Limits::slug(slug).map_err(BoardError::Invalid)?;
     let transaction = database.connection().await?.begin().await?;
     let deleted = transaction
@@ -99,7 +103,7 @@ pub async fn delete(database: &Database, slug: &str, subject: &str) -> Result<()
     let data = serde_json::json!({ "slug": slug });
     changes::append(
         transaction,
-        &Change::new(Kind::ComponentDeleted, subject, &data),
+        &Change::new(Kind::ComponentDeleted, actor.subject(), &data),
     )
     .await?;
     Ok(())

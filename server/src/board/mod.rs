@@ -12,8 +12,7 @@
 pub mod components;
 pub mod reports;
 
-use dropshot::{ClientErrorStatusCode, HttpError};
-use statusboard_api::{Component, ComponentStatus};
+use statusboard_api::{ApiError, Component, ComponentStatus, ErrorCode};
 use tokio_postgres::Row;
 
 use crate::database::DatabaseError;
@@ -49,25 +48,20 @@ impl From<tokio_postgres::Error> for BoardError {
 
 /// The answer for each: `400 InvalidInput`, `404 ComponentNotFound`,
 /// `422 IdempotencyKeyReused`, the database's errors as usual, `500` for the unexpected.
-impl From<BoardError> for HttpError {
+impl From<BoardError> for ApiError {
     fn from(error: BoardError) -> Self {
-        let (code, status) = match &error {
-            BoardError::Invalid(_) => ("InvalidInput", ClientErrorStatusCode::BAD_REQUEST),
-            BoardError::ComponentNotFound(_) => {
-                ("ComponentNotFound", ClientErrorStatusCode::NOT_FOUND)
-            }
-            BoardError::IdempotencyKeyReused(_) => (
-                "IdempotencyKeyReused",
-                ClientErrorStatusCode::UNPROCESSABLE_ENTITY,
-            ),
+        let code = match &error {
+            BoardError::Invalid(_) => ErrorCode::InvalidInput,
+            BoardError::ComponentNotFound(_) => ErrorCode::ComponentNotFound,
+            BoardError::IdempotencyKeyReused(_) => ErrorCode::IdempotencyKeyReused,
             BoardError::Database(_) | BoardError::Unexpected(_) => {
                 return match error {
                     BoardError::Database(e) => e.into(),
-                    other => HttpError::for_internal_error(other.to_string()),
+                    other => ApiError::internal(other.to_string()),
                 };
             }
         };
-        HttpError::for_client_error(Some(code.to_owned()), status, error.to_string())
+        ApiError::new(code, error.to_string())
     }
 }
 

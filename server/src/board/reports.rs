@@ -3,12 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use futures::{Stream, TryStreamExt};
-use statusboard_api::{Limits, NewStatusReport, StatusReport};
+use statusboard_api::{Limits, NewStatusReport, ReportsWrite, StatusReport};
 use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{ToSql, Type};
 
 use super::{BoardError, status_from};
+use crate::bearer_auth::Actor;
 use crate::database::Database;
 
 /// How long an `Idempotency-Key` keeps answering its first report.
@@ -54,7 +55,7 @@ pub const RECORD_SQL: &str = concat!(
     FROM recorded r, change"
 );
 
-/// Records `report` for the component `slug`, reported by `subject`. With an
+/// Records `report` for the component `slug`, reported by `actor`. With an
 /// `idempotency_key`, the same key from the same subject within 24 hours answers the report
 /// it first recorded and records nothing (the same key with another report is
 /// [`BoardError::IdempotencyKeyReused`]); requests racing with one key record one report.
@@ -62,7 +63,7 @@ pub async fn record(
     database: &Database,
     slug: &str,
     report: &NewStatusReport,
-    subject: &str,
+    actor: &Actor<ReportsWrite>,
     idempotency_key: Option<&str>,
 ) -> Result<StatusReport, BoardError> {
     Limits::slug(slug).map_err(BoardError::Invalid)?;
@@ -74,7 +75,7 @@ pub async fn record(
         slug,
         status: report.status.as_str(),
         message: &report.message,
-        subject,
+        subject: actor.subject(),
         idempotency_key,
     };
     let connection = database.connection().await?;
@@ -97,7 +98,7 @@ pub async fn record(
         transaction.rollback().await?;
         return Err(BoardError::ComponentNotFound(slug.to_owned()));
     }
-    match claim_key(transaction.client(), subject, key, &request).await? {
+    match claim_key(transaction.client(), parameters.subject, key, &request).await? {
         Some(first) => {
             transaction.commit().await?;
             Ok(first)

@@ -1,7 +1,7 @@
 //! Why a database operation failed, and what HTTP status that becomes.
 
 use deadpool_postgres::PoolError;
-use dropshot::{ErrorStatusCode, HttpError};
+use statusboard_api::{ApiError, ErrorCode};
 use tokio_postgres::error::SqlState;
 
 /// A database failure.
@@ -106,17 +106,13 @@ fn describe(error: &tokio_postgres::Error) -> String {
         .map_or_else(|| error.to_string(), |cause| format!("{error}: {cause}"))
 }
 
-impl From<DatabaseError> for HttpError {
+impl From<DatabaseError> for ApiError {
     fn from(error: DatabaseError) -> Self {
         match error {
-            DatabaseError::Unavailable { .. } => HttpError {
-                status_code: ErrorStatusCode::SERVICE_UNAVAILABLE,
-                error_code: Some("DatabaseUnavailable".to_owned()),
-                external_message: error.to_string(),
-                internal_message: error.to_string(),
-                headers: None,
-            },
-            other => HttpError::for_internal_error(other.to_string()),
+            DatabaseError::Unavailable { .. } => {
+                ApiError::new(ErrorCode::DatabaseUnavailable, error.to_string())
+            }
+            other => ApiError::internal(other.to_string()),
         }
     }
 }

@@ -1,36 +1,37 @@
-//! The implementation of [`StatusboardApi`]: the trait's methods hand each request to the
-//! module of its resource, whose function runs the work inside
-//! [`respond`](crate::respond::respond), the one wrapper that gives every answer its common
-//! headers and metrics.
+//! The implementation of [`StatusboardApi`]: each endpoint's handler, written once, here.
 //!
-//! | module | endpoints |
-//! |---|---|
-//! | [`system`] | health, readiness, the OpenAPI document and docs page |
-//! | [`components`] | list, read, create or update, delete components |
-//! | [`reports`] | record and list a component's status reports |
-//! | [`auth`] | refresh a token pair |
-//! | [`events`] | the live board (a WebSocket) |
+//! A handler runs its work inside [`respond`], the one wrapper that turns its result into
+//! the answer (an error too goes out with the common headers), and hands the work to the
+//! module that owns it: [`crate::board`] for components and reports, [`crate::grants`]
+//! for tokens, [`events`] for the live board, [`crate::docs`] for the docs. A write first
+//! gets its [`Actor`](crate::bearer_auth::Actor) from
+//! [`authorize`], which the board's writes require.
+//!
+//! The operations of the versions before 5.0.0 are the trait's own (`…_v4`): they answer
+//! the same, described with dropshot's `Error` schema.
 
-pub mod auth;
-pub mod components;
 pub mod events;
-pub mod reports;
-pub mod system;
 
 use dropshot::{
-    Body, EmptyScanParams, Header, HttpError, HttpResponseCreated, HttpResponseDeleted,
-    HttpResponseHeaders, HttpResponseOk, PaginationParams, Path, Query, RequestContext,
-    ResultsPage, TypedBody, WebsocketEndpointResult, WebsocketUpgrade,
+    EmptyScanParams, Header, HttpResponseCreated, HttpResponseDeleted, HttpResponseOk,
+    PaginationParams, Path, Query, RequestContext, ResultsPage, TypedBody, WebsocketUpgrade,
+    WhichPage,
 };
 use http::Response;
 use statusboard_api::{
-    Bearer, ChangesQuery, Component, ComponentPath, ComponentSaved, ComponentUpdate,
-    ComponentsPage, ComponentsWrite, Deferred, DeferredBody, EventsQuery, Health,
-    IdempotencyKeyHeader, NewStatusReport, NotReady, ReadyResponse, RefreshRequest, ReportsPage,
-    ReportsScan, ReportsWrite, StatusReport, StatusboardApi, TokenResponse,
+    Answer, ApiError, Bearer, ChangesQuery, Component, ComponentPath, ComponentSaved,
+    ComponentUpdate, ComponentsPage, ComponentsWrite, Deferred, DeferredBody, EventsQuery, Health,
+    HealthStatus, IdempotencyKeyHeader, LegacyAnswer, NewStatusReport, NotReady, Readiness,
+    RefreshRequest, ReportsPage, ReportsScan, ReportsWrite, StatusReport, StatusboardApi,
+    SwitchingToWebsocket, TokenResponse,
 };
 
+use crate::bearer_auth::authorize;
+use crate::board::{components, reports};
 use crate::context::ApiContext;
+use crate::live::backlog::Protocol;
+use crate::respond::respond;
+use crate::{docs, grants};
 
 /// The most items a page holds, whatever `limit` asks (dropshot's own bound is 10,000,
 /// which would let a few anonymous requests build hundreds of megabytes).
@@ -41,7 +42,7 @@ pub const MAX_PAGE_ITEMS: u32 = 1000;
 fn page_limit<S, P>(
     rqctx: &RequestContext<ApiContext>,
     params: &PaginationParams<S, P>,
-) -> Result<u32, HttpError>
+) -> Result<u32, ApiError>
 where
     S: serde::de::DeserializeOwned,
     P: serde::de::DeserializeOwned + serde::Serialize,
@@ -56,42 +57,79 @@ pub enum StatusboardImpl {}
 impl StatusboardApi for StatusboardImpl {
     type Context = ApiContext;
 
-    async fn health(
-        rqctx: RequestContext<ApiContext>,
-    ) -> Result<HttpResponseHeaders<HttpResponseOk<Health>>, HttpError> {
-        system::health(rqctx).await
+    async fn health(rqctx: RequestContext<ApiContext>) -> Answer<HttpResponseOk<Health>> {
+        respond(&rqctx, async {
+            Ok::<_, ApiError>(HttpResponseOk(Health {
+                status: HealthStatus::Ok,
+            }))
+        })
+        .await
     }
 
-    async fn ready(rqctx: RequestContext<ApiContext>) -> Result<ReadyResponse, NotReady> {
-        system::ready(rqctx).await
+    async fn ready(
+        rqctx: RequestContext<ApiContext>,
+    ) -> Answer<HttpResponseOk<Readiness>, NotReady> {
+        respond(&rqctx, async {
+            match rqctx.context().check_ready().await {
+                Ok(()) => Ok(HttpResponseOk(Readiness {
+                    status: HealthStatus::Ok,
+                    database: HealthStatus::Ok,
+                })),
+                Err(e) => Err(NotReady::database_unavailable(
+                    &rqctx.request_id,
+                    e.reason(),
+                )),
+            }
+        })
+        .await
     }
 
     async fn openapi_document(
         rqctx: RequestContext<ApiContext>,
-    ) -> Result<Response<Body>, HttpError> {
-        system::openapi_document(rqctx).await
+    ) -> Answer<Response<dropshot::Body>> {
+        respond(&rqctx, async { Ok(docs::openapi_response()?) }).await
     }
 
-    async fn docs_page(rqctx: RequestContext<ApiContext>) -> Result<Response<Body>, HttpError> {
-        system::docs_page(rqctx).await
+    async fn docs_page(rqctx: RequestContext<ApiContext>) -> Answer<Response<dropshot::Body>> {
+        respond(&rqctx, async { Ok(docs::page_response()?) }).await
     }
 
-    async fn docs_script(rqctx: RequestContext<ApiContext>) -> Result<Response<Body>, HttpError> {
-        system::docs_script(rqctx).await
+    async fn docs_script(rqctx: RequestContext<ApiContext>) -> Answer<Response<dropshot::Body>> {
+        respond(&rqctx, async { Ok(docs::redoc_response()?) }).await
     }
 
     async fn list_components(
         rqctx: RequestContext<ApiContext>,
         query: Deferred<Query<PaginationParams<EmptyScanParams, ComponentsPage>>>,
-    ) -> Result<HttpResponseHeaders<HttpResponseOk<ResultsPage<Component>>>, HttpError> {
-        components::list(rqctx, query).await
+    ) -> Answer<HttpResponseOk<ResultsPage<Component>>> {
+        respond(&rqctx, async {
+            let params = query.get()?.into_inner();
+            let limit = page_limit(&rqctx, &params)?;
+            let after = match &params.page {
+                WhichPage::First(_) => None,
+                WhichPage::Next(page) => Some(page.after.as_str()),
+            };
+            let items = components::list(&rqctx.context().database, after, limit).await?;
+            let page = ResultsPage::new(items, &EmptyScanParams {}, |last: &Component, _| {
+                ComponentsPage {
+                    after: last.slug.clone(),
+                }
+            })?;
+            Ok(HttpResponseOk(page))
+        })
+        .await
     }
 
     async fn get_component(
         rqctx: RequestContext<ApiContext>,
         path: Deferred<Path<ComponentPath>>,
-    ) -> Result<HttpResponseHeaders<HttpResponseOk<Component>>, HttpError> {
-        components::get(rqctx, path).await
+    ) -> Answer<HttpResponseOk<Component>> {
+        respond(&rqctx, async {
+            let slug = path.get()?.into_inner().slug;
+            let component = components::get(&rqctx.context().database, &slug).await?;
+            Ok(HttpResponseOk(component))
+        })
+        .await
     }
 
     async fn put_component(
@@ -99,16 +137,32 @@ impl StatusboardApi for StatusboardImpl {
         auth: Bearer<ComponentsWrite>,
         path: Deferred<Path<ComponentPath>>,
         body: DeferredBody<TypedBody<ComponentUpdate>>,
-    ) -> Result<ComponentSaved, HttpError> {
-        components::put(rqctx, auth, path, body).await
+    ) -> Answer<ComponentSaved> {
+        respond(&rqctx, async {
+            let context = rqctx.context();
+            let actor = authorize(context, &auth)?;
+            let slug = path.get()?.into_inner().slug;
+            let update = body.get()?.into_inner();
+            let (component, created) =
+                components::put(&context.database, &slug, &update, &actor).await?;
+            Ok(ComponentSaved::new(component, created))
+        })
+        .await
     }
 
     async fn delete_component(
         rqctx: RequestContext<ApiContext>,
         auth: Bearer<ComponentsWrite>,
         path: Deferred<Path<ComponentPath>>,
-    ) -> Result<HttpResponseHeaders<HttpResponseDeleted>, HttpError> {
-        components::delete(rqctx, auth, path).await
+    ) -> Answer<HttpResponseDeleted> {
+        respond(&rqctx, async {
+            let context = rqctx.context();
+            let actor = authorize(context, &auth)?;
+            let slug = path.get()?.into_inner().slug;
+            components::delete(&context.database, &slug, &actor).await?;
+            Ok(HttpResponseDeleted())
+        })
+        .await
     }
 
     async fn create_report(
@@ -117,38 +171,85 @@ impl StatusboardApi for StatusboardImpl {
         idempotency: Deferred<Header<IdempotencyKeyHeader>>,
         path: Deferred<Path<ComponentPath>>,
         body: DeferredBody<TypedBody<NewStatusReport>>,
-    ) -> Result<HttpResponseHeaders<HttpResponseCreated<StatusReport>>, HttpError> {
-        reports::create(rqctx, auth, idempotency, path, body).await
+    ) -> Answer<HttpResponseCreated<StatusReport>> {
+        respond(&rqctx, async {
+            let context = rqctx.context();
+            let actor = authorize(context, &auth)?;
+            let key = idempotency.get()?.into_inner().idempotency_key;
+            let slug = path.get()?.into_inner().slug;
+            let report = body.get()?.into_inner();
+            let recorded =
+                reports::record(&context.database, &slug, &report, &actor, key.as_deref()).await?;
+            Ok(HttpResponseCreated(recorded))
+        })
+        .await
     }
 
     async fn list_reports(
         rqctx: RequestContext<ApiContext>,
         path: Deferred<Path<ComponentPath>>,
         query: Deferred<Query<PaginationParams<ReportsScan, ReportsPage>>>,
-    ) -> Result<HttpResponseHeaders<HttpResponseOk<ResultsPage<StatusReport>>>, HttpError> {
-        reports::list(rqctx, path, query).await
-    }
-
-    async fn refresh_token(
-        rqctx: RequestContext<ApiContext>,
-        body: DeferredBody<TypedBody<RefreshRequest>>,
-    ) -> Result<HttpResponseHeaders<HttpResponseOk<TokenResponse>>, HttpError> {
-        auth::refresh(rqctx, body).await
+    ) -> Answer<HttpResponseOk<ResultsPage<StatusReport>>> {
+        respond(&rqctx, async {
+            let params = query.get()?.into_inner();
+            let limit = page_limit(&rqctx, &params)?;
+            let (scan, after) = match params.page {
+                WhichPage::First(scan) => (scan, None),
+                WhichPage::Next(page) => (
+                    ReportsScan { since: page.since },
+                    Some((page.reported_at, page.id)),
+                ),
+            };
+            let slug = path.get()?.into_inner().slug;
+            let database = &rqctx.context().database;
+            let items = reports::list(database, &slug, scan.since, after, limit).await?;
+            let page = ResultsPage::new(items, &scan, |last: &StatusReport, scan| ReportsPage {
+                since: scan.since,
+                reported_at: last.reported_at,
+                id: last.id,
+            })?;
+            Ok(HttpResponseOk(page))
+        })
+        .await
     }
 
     async fn events_v3(
         rqctx: RequestContext<ApiContext>,
         query: Deferred<Query<EventsQuery>>,
         upgrade: DeferredBody<WebsocketUpgrade>,
-    ) -> WebsocketEndpointResult {
-        events::events_v3(rqctx, query, upgrade).await
+    ) -> LegacyAnswer<SwitchingToWebsocket> {
+        let after = query.get().map(|query| query.into_inner().after);
+        Ok(respond(
+            &rqctx,
+            events::serve(&rqctx, Protocol::Reports, after, upgrade),
+        )
+        .await?)
     }
 
     async fn events(
         rqctx: RequestContext<ApiContext>,
         query: Deferred<Query<ChangesQuery>>,
         upgrade: DeferredBody<WebsocketUpgrade>,
-    ) -> WebsocketEndpointResult {
-        events::events(rqctx, query, upgrade).await
+    ) -> Answer<SwitchingToWebsocket> {
+        let after = query.get().map(|query| query.into_inner().after);
+        respond(
+            &rqctx,
+            events::serve(&rqctx, Protocol::Changes, after, upgrade),
+        )
+        .await
+    }
+
+    async fn refresh_token(
+        rqctx: RequestContext<ApiContext>,
+        body: DeferredBody<TypedBody<RefreshRequest>>,
+    ) -> Answer<HttpResponseOk<TokenResponse>> {
+        respond(&rqctx, async {
+            let context = rqctx.context();
+            let request = body.get()?.into_inner();
+            let pair =
+                grants::refresh(&context.database, &context.auth, &request.refresh_token).await?;
+            Ok(HttpResponseOk(pair))
+        })
+        .await
     }
 }

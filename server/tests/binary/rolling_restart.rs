@@ -186,6 +186,7 @@ async fn live_board(
     tokio::task::JoinHandle<Vec<i64>>,
 ) {
     use statusboard_api::{ComponentStatus, ComponentUpdate, NewStatusReport};
+    use statusboard_server::bearer_auth::Actor;
     use statusboard_server::board::{components, reports};
     use statusboard_server::config::{DatabaseUrl, Settings};
     use statusboard_server::database::Database;
@@ -196,7 +197,7 @@ async fn live_board(
         name: "API".to_owned(),
         description: String::new(),
     };
-    components::put(&database, "api", &update, "ops")
+    components::put(&database, "api", &update, &Actor::internal("ops"))
         .await
         .unwrap();
     let client = statusboard_client::Client::new(
@@ -239,7 +240,14 @@ async fn live_board(
         };
         let mut recorded = Vec::new();
         while !stop.load(Ordering::Relaxed) {
-            let saved = reports::record(&database, "api", &report, "restarter", None).await;
+            let saved = reports::record(
+                &database,
+                "api",
+                &report,
+                &Actor::internal("restarter"),
+                None,
+            )
+            .await;
             recorded.push(saved.unwrap().id);
             tokio::time::sleep(Duration::from_millis(20)).await;
         }

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use statusboard_api::{ComponentStatus, ComponentUpdate, NewStatusReport};
+use statusboard_server::bearer_auth::Actor;
 use statusboard_server::board::{BoardError, components, reports};
 use statusboard_server::database::Database;
 use statusboard_tests::app::TestApp;
@@ -31,14 +32,16 @@ async fn board() -> (TestApp, Database) {
 #[tokio::test]
 async fn a_component_is_created_then_updated_and_operational_until_a_report() {
     let (_app, db) = board().await;
-    let (created, was_new) = components::put(&db, "db", &update("Database"), "ops")
-        .await
-        .unwrap();
+    let (created, was_new) =
+        components::put(&db, "db", &update("Database"), &Actor::internal("ops"))
+            .await
+            .unwrap();
     assert!(was_new);
     assert_eq!(created.status, ComponentStatus::Operational);
-    let (updated, was_new) = components::put(&db, "db", &update("Main database"), "ops")
-        .await
-        .unwrap();
+    let (updated, was_new) =
+        components::put(&db, "db", &update("Main database"), &Actor::internal("ops"))
+            .await
+            .unwrap();
     assert!(!was_new);
     assert_eq!(updated.name, "Main database");
     assert!(updated.updated_at > created.updated_at);
@@ -47,7 +50,7 @@ async fn a_component_is_created_then_updated_and_operational_until_a_report() {
         &db,
         "db",
         &report(ComponentStatus::MajorOutage, "down"),
-        "ops",
+        &Actor::internal("ops"),
         None,
     )
     .await
@@ -62,7 +65,7 @@ async fn a_component_is_created_then_updated_and_operational_until_a_report() {
 async fn bad_input_is_refused_naming_the_field_and_nothing_is_written() {
     let (_app, db) = board().await;
     for (slug, name, field) in [("Bad_Slug", "x", "slug"), ("db", "", "name")] {
-        let err = components::put(&db, slug, &update(name), "ops")
+        let err = components::put(&db, slug, &update(name), &Actor::internal("ops"))
             .await
             .unwrap_err();
         assert!(
@@ -72,11 +75,11 @@ async fn bad_input_is_refused_naming_the_field_and_nothing_is_written() {
     }
     assert!(components::list(&db, None, 10).await.unwrap().is_empty());
 
-    components::put(&db, "db", &update("Database"), "ops")
+    components::put(&db, "db", &update("Database"), &Actor::internal("ops"))
         .await
         .unwrap();
     let long = report(ComponentStatus::Operational, &"x".repeat(2001));
-    let err = reports::record(&db, "db", &long, "ops", None)
+    let err = reports::record(&db, "db", &long, &Actor::internal("ops"), None)
         .await
         .unwrap_err();
     assert!(
@@ -96,10 +99,12 @@ async fn an_unknown_component_is_not_found_everywhere() {
     let (_app, db) = board().await;
     let not_found = |r: Result<_, BoardError>| matches!(r, Err(BoardError::ComponentNotFound(s)) if s == "nope");
     assert!(not_found(components::get(&db, "nope").await.map(|_| ())));
-    assert!(not_found(components::delete(&db, "nope", "ops").await));
+    assert!(not_found(
+        components::delete(&db, "nope", &Actor::internal("ops")).await
+    ));
     let down = report(ComponentStatus::MajorOutage, "");
     assert!(not_found(
-        reports::record(&db, "nope", &down, "ops", None)
+        reports::record(&db, "nope", &down, &Actor::internal("ops"), None)
             .await
             .map(|_| ())
     ));
@@ -111,20 +116,22 @@ async fn an_unknown_component_is_not_found_everywhere() {
 #[tokio::test]
 async fn deleting_a_component_deletes_its_reports() {
     let (_app, db) = board().await;
-    components::put(&db, "db", &update("Database"), "ops")
+    components::put(&db, "db", &update("Database"), &Actor::internal("ops"))
         .await
         .unwrap();
     let down = report(ComponentStatus::MajorOutage, "");
-    reports::record(&db, "db", &down, "ops", Some("k1"))
+    reports::record(&db, "db", &down, &Actor::internal("ops"), Some("k1"))
         .await
         .unwrap();
-    components::delete(&db, "db", "ops").await.unwrap();
+    components::delete(&db, "db", &Actor::internal("ops"))
+        .await
+        .unwrap();
     assert!(matches!(
         reports::list(&db, "db", None, None, 10).await,
         Err(BoardError::ComponentNotFound(_))
     ));
     // Created again, it starts afresh: no reports, and the key is free again.
-    components::put(&db, "db", &update("Database"), "ops")
+    components::put(&db, "db", &update("Database"), &Actor::internal("ops"))
         .await
         .unwrap();
     assert!(
@@ -134,7 +141,7 @@ async fn deleting_a_component_deletes_its_reports() {
             .is_empty()
     );
     let again = report(ComponentStatus::Operational, "back");
-    reports::record(&db, "db", &again, "ops", Some("k1"))
+    reports::record(&db, "db", &again, &Actor::internal("ops"), Some("k1"))
         .await
         .unwrap();
 }
@@ -143,7 +150,7 @@ async fn deleting_a_component_deletes_its_reports() {
 async fn components_page_by_slug() {
     let (_app, db) = board().await;
     for slug in ["c", "a", "e", "b", "d"] {
-        components::put(&db, slug, &update(slug), "ops")
+        components::put(&db, slug, &update(slug), &Actor::internal("ops"))
             .await
             .unwrap();
     }
@@ -166,7 +173,7 @@ async fn components_page_by_slug() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_concurrent_reports_are_all_kept_and_the_latest_is_the_status() {
     let (_app, db) = board().await;
-    components::put(&db, "api", &update("API"), "ops")
+    components::put(&db, "api", &update("API"), &Actor::internal("ops"))
         .await
         .unwrap();
     let tasks: Vec<_> = (0..50)
@@ -178,7 +185,7 @@ async fn fifty_concurrent_reports_are_all_kept_and_the_latest_is_the_status() {
                     &db,
                     "api",
                     &report(status, &format!("report {i}")),
-                    "ops",
+                    &Actor::internal("ops"),
                     None,
                 )
                 .await
@@ -208,15 +215,21 @@ async fn fifty_concurrent_reports_are_all_kept_and_the_latest_is_the_status() {
 #[tokio::test]
 async fn a_thousand_reports_page_newest_first_each_exactly_once() {
     let (_app, db) = board().await;
-    components::put(&db, "api", &update("API"), "ops")
+    components::put(&db, "api", &update("API"), &Actor::internal("ops"))
         .await
         .unwrap();
     let mut ids = Vec::new();
     for i in 0..1000 {
         let status = ComponentStatus::ALL[i % 2];
-        let r = reports::record(&db, "api", &report(status, ""), "ops", None)
-            .await
-            .unwrap();
+        let r = reports::record(
+            &db,
+            "api",
+            &report(status, ""),
+            &Actor::internal("ops"),
+            None,
+        )
+        .await
+        .unwrap();
         ids.push(r.id);
     }
     let mut seen = Vec::new();
@@ -243,13 +256,14 @@ async fn a_thousand_reports_page_newest_first_each_exactly_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_idempotency_key_sent_twice_at_once_records_one_report() {
     let (_app, db) = board().await;
-    components::put(&db, "api", &update("API"), "ops")
+    components::put(&db, "api", &update("API"), &Actor::internal("ops"))
         .await
         .unwrap();
     let down = report(ComponentStatus::MajorOutage, "down");
+    let checkout = Actor::internal("checkout");
     let (a, b) = tokio::join!(
-        reports::record(&db, "api", &down, "checkout", Some("retry-1")),
-        reports::record(&db, "api", &down, "checkout", Some("retry-1")),
+        reports::record(&db, "api", &down, &checkout, Some("retry-1")),
+        reports::record(&db, "api", &down, &checkout, Some("retry-1")),
     );
     assert_eq!(a.unwrap(), b.unwrap(), "the same report answers both");
     assert_eq!(
@@ -262,14 +276,27 @@ async fn one_idempotency_key_sent_twice_at_once_records_one_report() {
 
     // Another body with the key: refused; another subject's key is its own.
     let other = report(ComponentStatus::Operational, "up");
-    let reused = reports::record(&db, "api", &other, "checkout", Some("retry-1")).await;
+    let reused = reports::record(
+        &db,
+        "api",
+        &other,
+        &Actor::internal("checkout"),
+        Some("retry-1"),
+    )
+    .await;
     assert!(
         matches!(reused, Err(BoardError::IdempotencyKeyReused(_))),
         "{reused:?}"
     );
-    reports::record(&db, "api", &other, "billing", Some("retry-1"))
-        .await
-        .unwrap();
+    reports::record(
+        &db,
+        "api",
+        &other,
+        &Actor::internal("billing"),
+        Some("retry-1"),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         reports::list(&db, "api", None, None, 10)
             .await

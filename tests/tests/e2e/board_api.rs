@@ -50,13 +50,10 @@ fn report(status: ComponentStatus, message: &str) -> NewStatusReport {
 
 /// The status and `error_code` of a failed call.
 fn failure<T: std::fmt::Debug>(
-    result: Result<T, Error<statusboard_client::types::Error>>,
+    result: Result<T, Error<statusboard_client::types::ApiError>>,
 ) -> (u16, String) {
     match result.unwrap_err() {
-        Error::ErrorResponse(answer) => (
-            answer.status().as_u16(),
-            answer.error_code.clone().unwrap_or_default(),
-        ),
+        Error::ErrorResponse(answer) => (answer.status().as_u16(), answer.error_code.to_string()),
         other => panic!("not an error answer: {other:?}"),
     }
 }
@@ -312,7 +309,10 @@ async fn tokens_401_with_a_challenge_and_403_without_the_scope() {
         panic!("{forbidden:?}")
     };
     assert_eq!(answer.status(), 403);
-    assert_eq!(answer.error_code.as_deref(), Some("InsufficientScope"));
+    assert_eq!(
+        answer.error_code,
+        statusboard_client::types::ErrorCode::InsufficientScope
+    );
     assert_eq!(
         answer.headers()["www-authenticate"],
         "Bearer error=\"insufficient_scope\", scope=\"components:write\""

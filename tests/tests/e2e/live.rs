@@ -9,6 +9,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use statusboard_api::v3::BoardEvent;
 use statusboard_api::{ComponentStatus, ComponentUpdate, NewStatusReport};
+use statusboard_server::bearer_auth::Actor;
 use statusboard_server::board::{components, reports};
 use statusboard_tests::app::TestApp;
 use tokio_tungstenite::tungstenite::Message;
@@ -23,7 +24,7 @@ async fn record(app: &TestApp, message: &str) -> i64 {
         status: ComponentStatus::DegradedPerformance,
         message: message.to_owned(),
     };
-    reports::record(database, "db", &report, "ops", None)
+    reports::record(database, "db", &report, &Actor::internal("ops"), None)
         .await
         .unwrap()
         .id
@@ -87,9 +88,14 @@ async fn board() -> TestApp {
         name: "Database".to_owned(),
         description: String::new(),
     };
-    components::put(&app.server().context().database, "db", &update, "ops")
-        .await
-        .unwrap();
+    components::put(
+        &app.server().context().database,
+        "db",
+        &update,
+        &Actor::internal("ops"),
+    )
+    .await
+    .unwrap();
     app
 }
 

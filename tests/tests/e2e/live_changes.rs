@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use statusboard_api::{BoardEvent, Scope};
+use statusboard_server::bearer_auth::Actor;
 use statusboard_server::board::components;
 use statusboard_server::changes::{self, read};
 use statusboard_tests::app::TestApp;
@@ -228,16 +229,18 @@ async fn behind_a_stalled_session_holding_the_log_writes_fail_fast_then_recover(
     };
     let error = tokio::time::timeout(
         Duration::from_secs(10),
-        components::put(db, "db", &update, "ops"),
+        components::put(db, "db", &update, &Actor::internal("ops")),
     )
     .await
     .expect("the write gives up within lock_timeout instead of waiting")
     .unwrap_err();
     let waited = started.elapsed();
-    let http = dropshot::HttpError::from(error);
-    assert_eq!(http.status_code.as_u16(), 503, "{}", http.internal_message);
+    let answer = statusboard_api::ApiError::from(error);
+    assert_eq!(answer.status().as_u16(), 503, "{answer}");
     assert!(waited < Duration::from_secs(4), "waited {waited:?}");
 
     holding.rollback().await.unwrap();
-    components::put(db, "db", &update, "ops").await.unwrap();
+    components::put(db, "db", &update, &Actor::internal("ops"))
+        .await
+        .unwrap();
 }

@@ -8,6 +8,7 @@ mod board_api;
 mod cors;
 mod database;
 mod docs;
+mod error_codes;
 mod grants;
 mod health;
 mod live;
