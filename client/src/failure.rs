@@ -190,10 +190,13 @@ mod tests {
     }
 
     #[test]
-    fn a_dropshot_error_is_declared_for_health_but_not_for_ready() {
-        let body = br#"{"request_id":"r1","message":"Not Found","error_code":"NotFound"}"#;
+    fn an_api_error_is_declared_for_health_but_not_for_ready() {
+        let body = br#"{"request_id":"r1","message":"no","error_code":"ComponentNotFound"}"#;
         assert!(is_declared_error_body("health", body));
         assert!(!is_declared_error_body("ready", body));
+        // A code this client's document does not list (a newer server's) is no `ApiError`.
+        let unknown = br#"{"request_id":"r1","message":"no","error_code":"Teapot"}"#;
+        assert!(!is_declared_error_body("health", unknown));
         assert!(!is_declared_error_body(
             "health",
             b"<html>503 Service Unavailable</html>"

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use statusboard_api::{ComponentStatus, ComponentUpdate, NewStatusReport};
+use statusboard_api::{ComponentStatus, ComponentUpdate, NewStatusReport, Slug};
 use statusboard_server::auth::{JwtKeys, Scope, Scopes};
 use statusboard_server::bearer_auth::Actor;
 use statusboard_server::board::{components, reports};
@@ -56,16 +56,27 @@ async fn outside_the_window(app: &TestApp) {
         name: "Legacy".to_owned(),
         description: String::new(),
     };
-    components::put(database, "legacy", &update, &Actor::internal("ops"))
-        .await
-        .unwrap();
+    components::put(
+        database,
+        &Slug::parse("legacy").unwrap(),
+        &update,
+        &Actor::internal("ops"),
+    )
+    .await
+    .unwrap();
     let report = NewStatusReport {
         status: ComponentStatus::MajorOutage,
         message: "two hours ago".to_owned(),
     };
-    let old = reports::record(database, "legacy", &report, &Actor::internal("ops"), None)
-        .await
-        .unwrap();
+    let old = reports::record(
+        database,
+        &Slug::parse("legacy").unwrap(),
+        &report,
+        &Actor::internal("ops"),
+        None,
+    )
+    .await
+    .unwrap();
     app.execute_sql(&format!(
         "UPDATE status_reports SET reported_at = now() - interval '2 hours' WHERE id = {}; \
          UPDATE changes SET at = at - interval '2 hours'",
@@ -112,7 +123,7 @@ async fn the_typescript_client_in_headless_chromium() {
     run("up", app.base_url.clone()).await.unwrap();
     // The page posted five reports (two while subscribed to the live board); the foreign
     // origin's write never reached the server.
-    let recorded = reports::list(&database, "browser", None, None, 100)
+    let recorded = reports::list(&database, &Slug::parse("browser").unwrap(), None, None, 100)
         .await
         .unwrap();
     assert_eq!(recorded.len(), 5, "{recorded:?}");

@@ -38,7 +38,8 @@ pub use auth::{
 };
 pub use board::{
     Component, ComponentPath, ComponentSaved, ComponentStatus, ComponentUpdate, ComponentsPage,
-    IdempotencyKeyHeader, Limits, NewStatusReport, ReportsPage, ReportsScan, StatusReport,
+    IdempotencyKeyHeader, InvalidSlug, Limits, NewStatusReport, ReportsPage, ReportsScan, Slug,
+    StatusReport,
 };
 pub use deferred::{Deferred, DeferredBody};
 use dropshot::{

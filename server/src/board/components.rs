@@ -1,7 +1,7 @@
 //! Components: created or updated by slug, read one or a page at a time, deleted with
 //! their reports.
 
-use statusboard_api::{Component, ComponentUpdate, ComponentsWrite, Limits};
+use statusboard_api::{Component, ComponentUpdate, ComponentsWrite, Limits, Slug};
 
 use tokio_postgres::types::Type;
 
@@ -14,11 +14,11 @@ use crate::database::Database;
 /// Answers it, and whether it was created; the change goes to the log.
 pub async fn put(
     database: &Database,
-    slug: &str,
+    slug: &Slug,
     update: &ComponentUpdate,
     actor: &Actor<ComponentsWrite>,
 ) -> Result<(Component, bool), BoardError> {
-    Limits::slug(slug).map_err(BoardError::Invalid)?;
+    let slug = slug.as_str();
     Limits::component(update).map_err(BoardError::Invalid)?;
     let transaction = database.connection().await?.begin().await?;
     let client = transaction.client();
@@ -43,8 +43,8 @@ pub async fn put(
 }
 
 /// The component `slug`.
-pub async fn get(database: &Database, slug: &str) -> Result<Component, BoardError> {
-    Limits::slug(slug).map_err(BoardError::Invalid)?;
+pub async fn get(database: &Database, slug: &Slug) -> Result<Component, BoardError> {
+    let slug = slug.as_str();
     let connection = database.connection().await?;
     let sql = format!("SELECT {COMPONENT_COLUMNS} WHERE c.slug = $1");
     let rows = connection
@@ -84,10 +84,10 @@ pub fn list_sql() -> String {
 /// Deletes the component `slug` and its reports, for `actor`; the change goes to the log.
 pub async fn delete(
     database: &Database,
-    slug: &str,
+    slug: &Slug,
     actor: &Actor<ComponentsWrite>,
 ) -> Result<(), BoardError> {
-    Limits::slug(slug).map_err(BoardError::Invalid)?;
+    let slug = slug.as_str();
     let transaction = database.connection().await?.begin().await?;
     let deleted = transaction
         .client()

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use futures::{Stream, TryStreamExt};
-use statusboard_api::{Limits, NewStatusReport, ReportsWrite, StatusReport};
+use statusboard_api::{Limits, NewStatusReport, ReportsWrite, Slug, StatusReport};
 use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{ToSql, Type};
@@ -61,12 +61,12 @@ pub const RECORD_SQL: &str = concat!(
 /// [`BoardError::IdempotencyKeyReused`]); requests racing with one key record one report.
 pub async fn record(
     database: &Database,
-    slug: &str,
+    slug: &Slug,
     report: &NewStatusReport,
     actor: &Actor<ReportsWrite>,
     idempotency_key: Option<&str>,
 ) -> Result<StatusReport, BoardError> {
-    Limits::slug(slug).map_err(BoardError::Invalid)?;
+    let slug = slug.as_str();
     Limits::report(report).map_err(BoardError::Invalid)?;
     if let Some(key) = idempotency_key {
         Limits::idempotency_key(key).map_err(BoardError::Invalid)?;
@@ -202,12 +202,12 @@ async fn claim_key(
 /// when given.
 pub async fn list(
     database: &Database,
-    slug: &str,
+    slug: &Slug,
     since: Option<DateTime<Utc>>,
     after: Option<(DateTime<Utc>, i64)>,
     limit: u32,
 ) -> Result<Vec<StatusReport>, BoardError> {
-    Limits::slug(slug).map_err(BoardError::Invalid)?;
+    let slug = slug.as_str();
     let connection = database.connection().await?;
     let client = connection.client();
     let (after_at, after_id) = after.unzip();

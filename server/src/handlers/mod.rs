@@ -125,7 +125,7 @@ impl StatusboardApi for StatusboardImpl {
         path: Deferred<Path<ComponentPath>>,
     ) -> Answer<HttpResponseOk<Component>> {
         respond(&rqctx, async {
-            let slug = path.get()?.into_inner().slug;
+            let slug = path.get()?.into_inner().slug()?;
             let component = components::get(&rqctx.context().database, &slug).await?;
             Ok(HttpResponseOk(component))
         })
@@ -141,7 +141,7 @@ impl StatusboardApi for StatusboardImpl {
         respond(&rqctx, async {
             let context = rqctx.context();
             let actor = authorize(context, &auth)?;
-            let slug = path.get()?.into_inner().slug;
+            let slug = path.get()?.into_inner().slug()?;
             let update = body.get()?.into_inner();
             let (component, created) =
                 components::put(&context.database, &slug, &update, &actor).await?;
@@ -158,7 +158,7 @@ impl StatusboardApi for StatusboardImpl {
         respond(&rqctx, async {
             let context = rqctx.context();
             let actor = authorize(context, &auth)?;
-            let slug = path.get()?.into_inner().slug;
+            let slug = path.get()?.into_inner().slug()?;
             components::delete(&context.database, &slug, &actor).await?;
             Ok(HttpResponseDeleted())
         })
@@ -176,7 +176,7 @@ impl StatusboardApi for StatusboardImpl {
             let context = rqctx.context();
             let actor = authorize(context, &auth)?;
             let key = idempotency.get()?.into_inner().idempotency_key;
-            let slug = path.get()?.into_inner().slug;
+            let slug = path.get()?.into_inner().slug()?;
             let report = body.get()?.into_inner();
             let recorded =
                 reports::record(&context.database, &slug, &report, &actor, key.as_deref()).await?;
@@ -200,7 +200,7 @@ impl StatusboardApi for StatusboardImpl {
                     Some((page.reported_at, page.id)),
                 ),
             };
-            let slug = path.get()?.into_inner().slug;
+            let slug = path.get()?.into_inner().slug()?;
             let database = &rqctx.context().database;
             let items = reports::list(database, &slug, scan.since, after, limit).await?;
             let page = ResultsPage::new(items, &scan, |last: &StatusReport, scan| ReportsPage {

@@ -185,7 +185,7 @@ async fn live_board(
     tokio::task::JoinHandle<(Vec<i64>, usize)>,
     tokio::task::JoinHandle<Vec<i64>>,
 ) {
-    use statusboard_api::{ComponentStatus, ComponentUpdate, NewStatusReport};
+    use statusboard_api::{ComponentStatus, ComponentUpdate, NewStatusReport, Slug};
     use statusboard_server::bearer_auth::Actor;
     use statusboard_server::board::{components, reports};
     use statusboard_server::config::{DatabaseUrl, Settings};
@@ -197,7 +197,8 @@ async fn live_board(
         name: "API".to_owned(),
         description: String::new(),
     };
-    components::put(&database, "api", &update, &Actor::internal("ops"))
+    let api = Slug::parse("api").unwrap();
+    components::put(&database, &api, &update, &Actor::internal("ops"))
         .await
         .unwrap();
     let client = statusboard_client::Client::new(
@@ -242,7 +243,7 @@ async fn live_board(
         while !stop.load(Ordering::Relaxed) {
             let saved = reports::record(
                 &database,
-                "api",
+                &api,
                 &report,
                 &Actor::internal("restarter"),
                 None,

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use statusboard_api::{ComponentStatus, ComponentUpdate, NewStatusReport};
+use statusboard_api::{ComponentStatus, ComponentUpdate, NewStatusReport, Slug};
+
+use crate::slug;
 use statusboard_server::bearer_auth::Actor;
 use statusboard_server::board::{BoardError, components, reports};
 use statusboard_server::database::Database;
@@ -32,30 +34,38 @@ async fn board() -> (TestApp, Database) {
 #[tokio::test]
 async fn a_component_is_created_then_updated_and_operational_until_a_report() {
     let (_app, db) = board().await;
-    let (created, was_new) =
-        components::put(&db, "db", &update("Database"), &Actor::internal("ops"))
-            .await
-            .unwrap();
+    let (created, was_new) = components::put(
+        &db,
+        &slug("db"),
+        &update("Database"),
+        &Actor::internal("ops"),
+    )
+    .await
+    .unwrap();
     assert!(was_new);
     assert_eq!(created.status, ComponentStatus::Operational);
-    let (updated, was_new) =
-        components::put(&db, "db", &update("Main database"), &Actor::internal("ops"))
-            .await
-            .unwrap();
+    let (updated, was_new) = components::put(
+        &db,
+        &slug("db"),
+        &update("Main database"),
+        &Actor::internal("ops"),
+    )
+    .await
+    .unwrap();
     assert!(!was_new);
     assert_eq!(updated.name, "Main database");
     assert!(updated.updated_at > created.updated_at);
 
     let recorded = reports::record(
         &db,
-        "db",
+        &slug("db"),
         &report(ComponentStatus::MajorOutage, "down"),
         &Actor::internal("ops"),
         None,
     )
     .await
     .unwrap();
-    let component = components::get(&db, "db").await.unwrap();
+    let component = components::get(&db, &slug("db")).await.unwrap();
     assert_eq!(component.status, ComponentStatus::MajorOutage);
     assert_eq!(component.updated_at, recorded.reported_at);
     assert_eq!(recorded.reported_by, "ops");
@@ -64,22 +74,26 @@ async fn a_component_is_created_then_updated_and_operational_until_a_report() {
 #[tokio::test]
 async fn bad_input_is_refused_naming_the_field_and_nothing_is_written() {
     let (_app, db) = board().await;
-    for (slug, name, field) in [("Bad_Slug", "x", "slug"), ("db", "", "name")] {
-        let err = components::put(&db, slug, &update(name), &Actor::internal("ops"))
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(&err, BoardError::Invalid(m) if m.starts_with(field)),
-            "{err}"
-        );
-    }
+    assert!(Slug::parse("Bad_Slug").is_err());
+    let err = components::put(&db, &slug("db"), &update(""), &Actor::internal("ops"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, BoardError::Invalid(m) if m.starts_with("name")),
+        "{err}"
+    );
     assert!(components::list(&db, None, 10).await.unwrap().is_empty());
 
-    components::put(&db, "db", &update("Database"), &Actor::internal("ops"))
-        .await
-        .unwrap();
+    components::put(
+        &db,
+        &slug("db"),
+        &update("Database"),
+        &Actor::internal("ops"),
+    )
+    .await
+    .unwrap();
     let long = report(ComponentStatus::Operational, &"x".repeat(2001));
-    let err = reports::record(&db, "db", &long, &Actor::internal("ops"), None)
+    let err = reports::record(&db, &slug("db"), &long, &Actor::internal("ops"), None)
         .await
         .unwrap_err();
     assert!(
@@ -87,7 +101,7 @@ async fn bad_input_is_refused_naming_the_field_and_nothing_is_written() {
         "{err}"
     );
     assert!(
-        reports::list(&db, "db", None, None, 10)
+        reports::list(&db, &slug("db"), None, None, 10)
             .await
             .unwrap()
             .is_empty()
@@ -98,59 +112,79 @@ async fn bad_input_is_refused_naming_the_field_and_nothing_is_written() {
 async fn an_unknown_component_is_not_found_everywhere() {
     let (_app, db) = board().await;
     let not_found = |r: Result<_, BoardError>| matches!(r, Err(BoardError::ComponentNotFound(s)) if s == "nope");
-    assert!(not_found(components::get(&db, "nope").await.map(|_| ())));
     assert!(not_found(
-        components::delete(&db, "nope", &Actor::internal("ops")).await
+        components::get(&db, &slug("nope")).await.map(|_| ())
+    ));
+    assert!(not_found(
+        components::delete(&db, &slug("nope"), &Actor::internal("ops")).await
     ));
     let down = report(ComponentStatus::MajorOutage, "");
     assert!(not_found(
-        reports::record(&db, "nope", &down, &Actor::internal("ops"), None)
+        reports::record(&db, &slug("nope"), &down, &Actor::internal("ops"), None)
             .await
             .map(|_| ())
     ));
     assert!(not_found(
-        reports::list(&db, "nope", None, None, 10).await.map(|_| ())
+        reports::list(&db, &slug("nope"), None, None, 10)
+            .await
+            .map(|_| ())
     ));
 }
 
 #[tokio::test]
 async fn deleting_a_component_deletes_its_reports() {
     let (_app, db) = board().await;
-    components::put(&db, "db", &update("Database"), &Actor::internal("ops"))
-        .await
-        .unwrap();
+    components::put(
+        &db,
+        &slug("db"),
+        &update("Database"),
+        &Actor::internal("ops"),
+    )
+    .await
+    .unwrap();
     let down = report(ComponentStatus::MajorOutage, "");
-    reports::record(&db, "db", &down, &Actor::internal("ops"), Some("k1"))
+    reports::record(&db, &slug("db"), &down, &Actor::internal("ops"), Some("k1"))
         .await
         .unwrap();
-    components::delete(&db, "db", &Actor::internal("ops"))
+    components::delete(&db, &slug("db"), &Actor::internal("ops"))
         .await
         .unwrap();
     assert!(matches!(
-        reports::list(&db, "db", None, None, 10).await,
+        reports::list(&db, &slug("db"), None, None, 10).await,
         Err(BoardError::ComponentNotFound(_))
     ));
     // Created again, it starts afresh: no reports, and the key is free again.
-    components::put(&db, "db", &update("Database"), &Actor::internal("ops"))
-        .await
-        .unwrap();
+    components::put(
+        &db,
+        &slug("db"),
+        &update("Database"),
+        &Actor::internal("ops"),
+    )
+    .await
+    .unwrap();
     assert!(
-        reports::list(&db, "db", None, None, 10)
+        reports::list(&db, &slug("db"), None, None, 10)
             .await
             .unwrap()
             .is_empty()
     );
     let again = report(ComponentStatus::Operational, "back");
-    reports::record(&db, "db", &again, &Actor::internal("ops"), Some("k1"))
-        .await
-        .unwrap();
+    reports::record(
+        &db,
+        &slug("db"),
+        &again,
+        &Actor::internal("ops"),
+        Some("k1"),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
 async fn components_page_by_slug() {
     let (_app, db) = board().await;
-    for slug in ["c", "a", "e", "b", "d"] {
-        components::put(&db, slug, &update(slug), &Actor::internal("ops"))
+    for name in ["c", "a", "e", "b", "d"] {
+        components::put(&db, &slug(name), &update(name), &Actor::internal("ops"))
             .await
             .unwrap();
     }
@@ -173,7 +207,7 @@ async fn components_page_by_slug() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_concurrent_reports_are_all_kept_and_the_latest_is_the_status() {
     let (_app, db) = board().await;
-    components::put(&db, "api", &update("API"), &Actor::internal("ops"))
+    components::put(&db, &slug("api"), &update("API"), &Actor::internal("ops"))
         .await
         .unwrap();
     let tasks: Vec<_> = (0..50)
@@ -183,7 +217,7 @@ async fn fifty_concurrent_reports_are_all_kept_and_the_latest_is_the_status() {
                 let status = ComponentStatus::ALL[i % ComponentStatus::ALL.len()];
                 reports::record(
                     &db,
-                    "api",
+                    &slug("api"),
                     &report(status, &format!("report {i}")),
                     &Actor::internal("ops"),
                     None,
@@ -197,7 +231,9 @@ async fn fifty_concurrent_reports_are_all_kept_and_the_latest_is_the_status() {
     for task in tasks {
         recorded.push(task.await.unwrap());
     }
-    let listed = reports::list(&db, "api", None, None, 100).await.unwrap();
+    let listed = reports::list(&db, &slug("api"), None, None, 100)
+        .await
+        .unwrap();
     assert_eq!(listed.len(), 50);
     let messages: BTreeSet<&str> = listed.iter().map(|r| r.message.as_str()).collect();
     assert_eq!(messages.len(), 50, "each report once");
@@ -207,7 +243,7 @@ async fn fifty_concurrent_reports_are_all_kept_and_the_latest_is_the_status() {
         .unwrap();
     assert_eq!(listed[0], *latest, "newest first");
     assert_eq!(
-        components::get(&db, "api").await.unwrap().status,
+        components::get(&db, &slug("api")).await.unwrap().status,
         latest.status
     );
 }
@@ -215,7 +251,7 @@ async fn fifty_concurrent_reports_are_all_kept_and_the_latest_is_the_status() {
 #[tokio::test]
 async fn a_thousand_reports_page_newest_first_each_exactly_once() {
     let (_app, db) = board().await;
-    components::put(&db, "api", &update("API"), &Actor::internal("ops"))
+    components::put(&db, &slug("api"), &update("API"), &Actor::internal("ops"))
         .await
         .unwrap();
     let mut ids = Vec::new();
@@ -223,7 +259,7 @@ async fn a_thousand_reports_page_newest_first_each_exactly_once() {
         let status = ComponentStatus::ALL[i % 2];
         let r = reports::record(
             &db,
-            "api",
+            &slug("api"),
             &report(status, ""),
             &Actor::internal("ops"),
             None,
@@ -235,7 +271,9 @@ async fn a_thousand_reports_page_newest_first_each_exactly_once() {
     let mut seen = Vec::new();
     let mut after = None;
     loop {
-        let page = reports::list(&db, "api", None, after, 100).await.unwrap();
+        let page = reports::list(&db, &slug("api"), None, after, 100)
+            .await
+            .unwrap();
         let Some(last) = page.last() else { break };
         after = Some((last.reported_at, last.id));
         seen.extend(page.iter().map(|r| r.id));
@@ -245,9 +283,11 @@ async fn a_thousand_reports_page_newest_first_each_exactly_once() {
     assert_eq!(seen, ids);
 
     // `since` keeps the newest only.
-    let all = reports::list(&db, "api", None, None, 1000).await.unwrap();
+    let all = reports::list(&db, &slug("api"), None, None, 1000)
+        .await
+        .unwrap();
     let since = all[9].reported_at;
-    let recent = reports::list(&db, "api", Some(since), None, 1000)
+    let recent = reports::list(&db, &slug("api"), Some(since), None, 1000)
         .await
         .unwrap();
     assert!(recent.len() >= 10 && recent.iter().all(|r| r.reported_at >= since));
@@ -256,18 +296,19 @@ async fn a_thousand_reports_page_newest_first_each_exactly_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_idempotency_key_sent_twice_at_once_records_one_report() {
     let (_app, db) = board().await;
-    components::put(&db, "api", &update("API"), &Actor::internal("ops"))
+    components::put(&db, &slug("api"), &update("API"), &Actor::internal("ops"))
         .await
         .unwrap();
     let down = report(ComponentStatus::MajorOutage, "down");
     let checkout = Actor::internal("checkout");
+    let api = slug("api");
     let (a, b) = tokio::join!(
-        reports::record(&db, "api", &down, &checkout, Some("retry-1")),
-        reports::record(&db, "api", &down, &checkout, Some("retry-1")),
+        reports::record(&db, &api, &down, &checkout, Some("retry-1")),
+        reports::record(&db, &api, &down, &checkout, Some("retry-1")),
     );
     assert_eq!(a.unwrap(), b.unwrap(), "the same report answers both");
     assert_eq!(
-        reports::list(&db, "api", None, None, 10)
+        reports::list(&db, &slug("api"), None, None, 10)
             .await
             .unwrap()
             .len(),
@@ -278,7 +319,7 @@ async fn one_idempotency_key_sent_twice_at_once_records_one_report() {
     let other = report(ComponentStatus::Operational, "up");
     let reused = reports::record(
         &db,
-        "api",
+        &slug("api"),
         &other,
         &Actor::internal("checkout"),
         Some("retry-1"),
@@ -290,7 +331,7 @@ async fn one_idempotency_key_sent_twice_at_once_records_one_report() {
     );
     reports::record(
         &db,
-        "api",
+        &slug("api"),
         &other,
         &Actor::internal("billing"),
         Some("retry-1"),
@@ -298,7 +339,7 @@ async fn one_idempotency_key_sent_twice_at_once_records_one_report() {
     .await
     .unwrap();
     assert_eq!(
-        reports::list(&db, "api", None, None, 10)
+        reports::list(&db, &slug("api"), None, None, 10)
             .await
             .unwrap()
             .len(),

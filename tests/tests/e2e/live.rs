@@ -10,6 +10,8 @@ use futures::StreamExt;
 use statusboard_api::v3::BoardEvent;
 use statusboard_api::{ComponentStatus, ComponentUpdate, NewStatusReport};
 use statusboard_server::bearer_auth::Actor;
+
+use crate::slug;
 use statusboard_server::board::{components, reports};
 use statusboard_tests::app::TestApp;
 use tokio_tungstenite::tungstenite::Message;
@@ -24,10 +26,16 @@ async fn record(app: &TestApp, message: &str) -> i64 {
         status: ComponentStatus::DegradedPerformance,
         message: message.to_owned(),
     };
-    reports::record(database, "db", &report, &Actor::internal("ops"), None)
-        .await
-        .unwrap()
-        .id
+    reports::record(
+        database,
+        &slug("db"),
+        &report,
+        &Actor::internal("ops"),
+        None,
+    )
+    .await
+    .unwrap()
+    .id
 }
 
 /// A raw subscriber speaking `version` (the latest when `None`), with `query` (`&after=…`).
@@ -90,7 +98,7 @@ async fn board() -> TestApp {
     };
     components::put(
         &app.server().context().database,
-        "db",
+        &slug("db"),
         &update,
         &Actor::internal("ops"),
     )

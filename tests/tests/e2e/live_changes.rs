@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use statusboard_api::{BoardEvent, Scope};
 use statusboard_server::bearer_auth::Actor;
+
+use crate::slug;
 use statusboard_server::board::components;
 use statusboard_server::changes::{self, read};
 use statusboard_tests::app::TestApp;
@@ -229,7 +231,7 @@ async fn behind_a_stalled_session_holding_the_log_writes_fail_fast_then_recover(
     };
     let error = tokio::time::timeout(
         Duration::from_secs(10),
-        components::put(db, "db", &update, &Actor::internal("ops")),
+        components::put(db, &slug("db"), &update, &Actor::internal("ops")),
     )
     .await
     .expect("the write gives up within lock_timeout instead of waiting")
@@ -240,7 +242,7 @@ async fn behind_a_stalled_session_holding_the_log_writes_fail_fast_then_recover(
     assert!(waited < Duration::from_secs(4), "waited {waited:?}");
 
     holding.rollback().await.unwrap();
-    components::put(db, "db", &update, &Actor::internal("ops"))
+    components::put(db, &slug("db"), &update, &Actor::internal("ops"))
         .await
         .unwrap();
 }

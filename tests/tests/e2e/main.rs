@@ -19,6 +19,11 @@ mod versioning;
 
 use statusboard_tests::app::TestApp;
 
+/// `text` as a slug, for the server's own functions.
+fn slug(text: &str) -> statusboard_api::Slug {
+    statusboard_api::Slug::parse(text).unwrap()
+}
+
 /// The generated client pointed at a test server.
 fn client(app: &TestApp) -> statusboard_client::Client {
     statusboard_client::Client::new(&app.base_url, statusboard_client::Session::anonymous())

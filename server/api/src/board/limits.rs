@@ -7,32 +7,12 @@ use super::*;
 pub enum Limits {}
 
 impl Limits {
-    /// The longest slug.
-    pub const SLUG_MAX: usize = 63;
     /// The longest name.
     pub const NAME_MAX: usize = 200;
     /// The longest description or message.
     pub const TEXT_MAX: usize = 2000;
     /// The longest `Idempotency-Key`.
     pub const IDEMPOTENCY_KEY_MAX: usize = 255;
-
-    /// Whether `slug` is a valid slug: `^[a-z0-9][a-z0-9-]{0,62}$`.
-    pub fn slug(slug: &str) -> Result<(), String> {
-        let mut chars = slug.chars();
-        let first_ok = chars
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-        let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if first_ok && rest_ok && slug.len() <= Self::SLUG_MAX {
-            Ok(())
-        } else {
-            Err(format!(
-                "slug {slug:?} is invalid: expected lower-case letters, digits and `-`, \
-                 starting with a letter or digit, at most {} characters",
-                Self::SLUG_MAX
-            ))
-        }
-    }
 
     /// The first field of `update` out of bounds, named.
     pub fn component(update: &ComponentUpdate) -> Result<(), String> {
