@@ -13,6 +13,8 @@
 //! All of it is derived from the trait's endpoints: a new endpoint needs nothing here.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::sync::Arc;
 
 use dropshot::{
     ApiDescription, ApiEndpoint, ApiEndpointBodyContentType, ApiEndpointParameter,
@@ -58,74 +60,109 @@ fn with_every_answer(
     let mut api = build()?;
     // Dropshot lets a description be walked only once it is a router: walk a second copy.
     let declared = build()?.into_router();
-
-    // For each version, alone: the paths it serves, each with its `HEAD` (the `GET`'s
-    // handler again; WebSocket channels aside), its `OPTIONS`, and a `405` for every method
-    // it does not serve. A path that a version does not serve stays a `404` there.
     let versions = versions_oldest_first();
-    let mut allowed = AllowedMethods::default();
-    for (i, version) in versions.iter().enumerate() {
-        // Path template → the methods this version serves there; the WebSocket paths.
-        let mut served: BTreeMap<String, BTreeSet<Method>> = BTreeMap::new();
-        let mut websockets: BTreeSet<String> = BTreeSet::new();
+
+    // What each version serves: every path's methods (and whether it is a WebSocket), and
+    // the handler of its `GET`.
+    let mut shapes: Vec<BTreeMap<String, Shape>> = Vec::new();
+    let mut gets: Vec<BTreeMap<String, &ApiEndpoint<ApiContext>>> = Vec::new();
+    for version in &versions {
+        let (mut shape, mut get) = (BTreeMap::<String, Shape>::new(), BTreeMap::new());
         for (path, method, endpoint) in declared.endpoints(Some(version)) {
             let method =
                 Method::from_bytes(method.as_bytes()).map_err(|e| format!("{path}: {e}"))?;
-            if matches!(endpoint.extension_mode, ExtensionMode::Websocket) {
-                websockets.insert(path.clone());
-            } else if method == Method::GET {
-                let mut head = ApiEndpoint::new(
-                    operation_id(&Method::HEAD, &path),
-                    method_not_allowed, // a stand-in: replaced by the GET's handler below
-                    Method::HEAD,
-                    dropshot::CONTENT_TYPE_JSON,
-                    &path,
-                    only(&versions, i)?,
-                );
-                head.handler = endpoint.handler.clone();
-                register(&mut api, head)?;
+            let websocket = matches!(endpoint.extension_mode, ExtensionMode::Websocket);
+            let entry = shape.entry(path.clone()).or_default();
+            entry.websocket |= websocket;
+            if method == Method::GET && !websocket {
+                get.insert(path.clone(), endpoint);
             }
-            served.entry(path).or_default().insert(method);
+            entry.methods.insert(method);
         }
+        shapes.push(shape);
+        gets.push(get);
+    }
 
-        for (path, methods) in served {
-            // A WebSocket's `GET` has no `HEAD`: nothing can be upgraded without a body.
-            let websocket = websockets.contains(&path);
-            let mut allow: Vec<&str> = methods.iter().map(Method::as_str).collect();
-            if methods.contains(&Method::GET) && !websocket {
-                allow.push(Method::HEAD.as_str());
-            }
-            allow.push(Method::OPTIONS.as_str());
-            allow.sort_unstable();
+    // Each path's `OPTIONS` and `405`s, once per run of versions that serve it alike (a
+    // path that a version does not serve stays a `404` there); its `HEAD`, the `GET`'s
+    // handler again, once per run of versions with the same `GET` handler.
+    let paths: BTreeSet<&String> = shapes.iter().flat_map(BTreeMap::keys).collect();
+    let mut allowed = AllowedMethods::default();
+    for path in paths {
+        for (run, shape) in runs(versions.len(), |i| shapes[i].get(path), |a, b| a == b) {
+            let allow = shape.allow();
             let allow = HeaderValue::from_str(&allow.join(", "))
                 .map_err(|e| format!("Allow header for {path}: {e}"))?;
-
             let preflight = ApiEndpoint::new(
-                operation_id(&Method::OPTIONS, &path),
+                operation_id(&Method::OPTIONS, path),
                 preflight,
                 Method::OPTIONS,
                 dropshot::CONTENT_TYPE_JSON,
-                &path,
-                only(&versions, i)?,
+                path,
+                range(&versions, &run)?,
             );
             register(&mut api, preflight)?;
-            let head = websocket.then_some(&Method::HEAD);
-            for method in METHODS.iter().chain(head).filter(|m| !methods.contains(m)) {
-                let operation_id = operation_id(method, &path);
-                allowed.insert(operation_id.clone(), version.clone(), allow.clone());
+            // A WebSocket's `GET` has no `HEAD`: nothing can be upgraded without a body.
+            let head = shape.websocket.then_some(&Method::HEAD);
+            for method in METHODS.iter().chain(head) {
+                if shape.methods.contains(method) {
+                    continue;
+                }
+                let operation_id = operation_id(method, path);
+                for version in &versions[run.clone()] {
+                    allowed.insert(operation_id.clone(), version.clone(), allow.clone());
+                }
                 let not_allowed = ApiEndpoint::new(
                     operation_id,
                     method_not_allowed,
                     method.clone(),
                     dropshot::CONTENT_TYPE_JSON,
-                    &path,
-                    only(&versions, i)?,
+                    path,
+                    range(&versions, &run)?,
                 );
                 register(&mut api, not_allowed)?;
             }
         }
+        let same_handler = |a: &&ApiEndpoint<ApiContext>, b: &&ApiEndpoint<ApiContext>| {
+            Arc::ptr_eq(&a.handler, &b.handler)
+        };
+        for (run, get) in runs(versions.len(), |i| gets[i].get(path), same_handler) {
+            let mut head = ApiEndpoint::new(
+                operation_id(&Method::HEAD, path),
+                method_not_allowed, // a stand-in: replaced by the GET's handler below
+                Method::HEAD,
+                dropshot::CONTENT_TYPE_JSON,
+                path,
+                range(&versions, &run)?,
+            );
+            head.handler = get.handler.clone();
+            register(&mut api, head)?;
+        }
     }
     Ok((api, allowed))
+}
+
+/// What a version serves at a path.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Shape {
+    /// The methods it answers.
+    methods: BTreeSet<Method>,
+    /// Whether its `GET` is a WebSocket.
+    websocket: bool,
+}
+
+impl Shape {
+    /// The `Allow` header's methods: those served, `HEAD` with a `GET` that is no
+    /// WebSocket, and `OPTIONS`.
+    fn allow(&self) -> Vec<&str> {
+        let mut allow: Vec<&str> = self.methods.iter().map(Method::as_str).collect();
+        if self.methods.contains(&Method::GET) && !self.websocket {
+            allow.push(Method::HEAD.as_str());
+        }
+        allow.push(Method::OPTIONS.as_str());
+        allow.sort_unstable();
+        allow
+    }
 }
 
 /// The supported API versions, oldest first.
@@ -138,12 +175,35 @@ fn versions_oldest_first() -> Vec<Version> {
     versions
 }
 
-/// The range holding `versions[i]` alone, among the supported `versions` (oldest first).
-fn only(versions: &[Version], i: usize) -> Result<ApiEndpointVersions, String> {
-    match versions.get(i + 1) {
-        Some(next) => ApiEndpointVersions::from_until(versions[i].clone(), next.clone())
-            .map_err(str::to_owned),
-        None => Ok(ApiEndpointVersions::from(versions[i].clone())),
+/// The runs of consecutive versions (indexes into the `count` versions, oldest first)
+/// over which `at(i)` is present and the same (by `same`), each with its value.
+fn runs<'a, T: 'a>(
+    count: usize,
+    at: impl Fn(usize) -> Option<&'a T>,
+    same: impl Fn(&T, &T) -> bool,
+) -> Vec<(Range<usize>, &'a T)> {
+    let mut runs = Vec::new();
+    let mut start: Option<(usize, &T)> = None;
+    for i in 0..=count {
+        let here = if i < count { at(i) } else { None };
+        if matches!((start, here), (Some((_, a)), Some(b)) if same(a, b)) {
+            continue;
+        }
+        if let Some((first, value)) = start.take() {
+            runs.push((first..i, value));
+        }
+        start = here.map(|value| (i, value));
+    }
+    runs
+}
+
+/// The range of the versions `run` of `versions` (oldest first): open-ended when it runs
+/// to the newest.
+fn range(versions: &[Version], run: &Range<usize>) -> Result<ApiEndpointVersions, String> {
+    let first = versions[run.start].clone();
+    match versions.get(run.end) {
+        Some(next) => ApiEndpointVersions::from_until(first, next.clone()).map_err(str::to_owned),
+        None => Ok(ApiEndpointVersions::from(first)),
     }
 }
 
@@ -218,9 +278,11 @@ async fn method_not_allowed(rqctx: RequestContext<ApiContext>) -> Answer<Respons
     respond(&rqctx, async {
         let mut error = ApiError::new(ErrorCode::MethodNotAllowed, "Method Not Allowed");
         let allowed = &rqctx.context().allowed_methods;
-        let requested = rqctx.request.headers().get(versioning::VERSION_HEADER);
         // The router chose this endpoint, so the version is a supported one.
-        let version = versioning::supported().select(requested).ok();
+        let request = &rqctx.request;
+        let version = versioning::supported()
+            .for_parts(request.headers(), request.uri())
+            .ok();
         if let Some(allow) = version.and_then(|v| allowed.get(&rqctx.endpoint.operation_id, &v)) {
             error.headers_mut().insert(header::ALLOW, allow.clone());
         }
@@ -261,47 +323,94 @@ mod tests {
         Ok(())
     }
 
-    /// Every path gets its `OPTIONS`, its `HEAD` for a `GET`, and a `405` endpoint for
-    /// every other method, a path with variables too; the `Allow` header lists what it serves.
-    #[test]
-    fn a_path_with_a_variable_gets_every_answer() -> Result<(), String> {
+    /// The methods registered at `/things/{name}` when `GET` is served by every version
+    /// and `PUT` from `put_from` on (every version when `None`): each method's count,
+    /// sorted.
+    fn registered(
+        put_from: Option<Version>,
+    ) -> Result<(Vec<(String, usize)>, AllowedMethods), String> {
         let build = || {
             let mut api = ApiDescription::new();
-            for (method, id) in [(Method::GET, "get_thing"), (Method::PUT, "put_thing")] {
+            for (method, id, versions) in [
+                (Method::GET, "get_thing", ApiEndpointVersions::All),
+                (
+                    Method::PUT,
+                    "put_thing",
+                    put_from
+                        .clone()
+                        .map_or(ApiEndpointVersions::All, ApiEndpointVersions::from),
+                ),
+            ] {
                 let endpoint = ApiEndpoint::new(
                     id.to_owned(),
                     method_not_allowed,
                     method,
                     dropshot::CONTENT_TYPE_JSON,
                     "/things/{name}",
-                    ApiEndpointVersions::All,
+                    versions,
                 );
                 register(&mut api, endpoint.visible(true))?;
             }
             Ok(api)
         };
         let (api, allowed) = with_every_answer(build)?;
-        let versions = versions_oldest_first();
-        let mut methods: Vec<String> = api
-            .into_router()
-            .endpoints(None)
-            .map(|(path, method, _)| {
-                assert_eq!(path, "/things/{name}");
-                method
-            })
-            .collect();
-        methods.sort();
-        // Each version has its own: a `HEAD` running its `GET`, an `OPTIONS`, `405`s.
-        for method in ["HEAD", "OPTIONS", "DELETE"] {
-            let count = methods.iter().filter(|m| *m == method).count();
-            assert_eq!(count, versions.len(), "{method}");
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for (path, method, _) in api.into_router().endpoints(None) {
+            assert_eq!(path, "/things/{name}");
+            *counts.entry(method).or_default() += 1;
         }
-        methods.dedup();
-        let expected = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"];
-        assert_eq!(methods, expected);
-        let allow = allowed.get("delete_things_name", &versions[0]);
+        Ok((counts.into_iter().collect(), allowed))
+    }
+
+    /// Every path gets its `OPTIONS`, its `HEAD` for a `GET`, and a `405` endpoint for
+    /// every other method, a path with variables too, once for all the versions that serve
+    /// it alike; the `Allow` header lists what it serves.
+    #[test]
+    fn a_path_served_alike_by_every_version_gets_every_answer_once() -> Result<(), String> {
+        let (counts, allowed) = registered(None)?;
+        let once = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"];
+        let expected: Vec<(String, usize)> = once.iter().map(|m| ((*m).to_owned(), 1)).collect();
+        assert_eq!(counts, expected);
+        let versions = versions_oldest_first();
+        for version in &versions {
+            let allow = allowed.get("delete_things_name", version);
+            assert_eq!(
+                allow,
+                Some(&HeaderValue::from_static("GET, HEAD, OPTIONS, PUT"))
+            );
+        }
+        Ok(())
+    }
+
+    /// A path whose methods change in a version gets its `OPTIONS` and `405`s once before
+    /// and once from that version; its `HEAD`, whose `GET` did not change, once.
+    #[test]
+    fn a_change_of_methods_starts_a_second_range() -> Result<(), String> {
+        let versions = versions_oldest_first();
+        let newest = versions.last().unwrap().clone();
+        let (counts, allowed) = registered(Some(newest.clone()))?;
+        let expected = [
+            ("DELETE", 2),
+            ("GET", 1),
+            ("HEAD", 1),
+            ("OPTIONS", 2),
+            ("PATCH", 2),
+            ("POST", 2),
+            ("PUT", 2),
+        ];
+        let expected: Vec<(String, usize)> = expected
+            .iter()
+            .map(|(m, n)| ((*m).to_owned(), *n))
+            .collect();
+        assert_eq!(counts, expected, "PUT: the trait's, and a 405 before it");
+        let before = allowed.get("delete_things_name", &versions[0]);
         assert_eq!(
-            allow,
+            before,
+            Some(&HeaderValue::from_static("GET, HEAD, OPTIONS"))
+        );
+        let after = allowed.get("delete_things_name", &newest);
+        assert_eq!(
+            after,
             Some(&HeaderValue::from_static("GET, HEAD, OPTIONS, PUT"))
         );
         Ok(())

@@ -67,10 +67,20 @@ impl SupportedVersions {
     /// The version for a request: its header's, else its query parameter's, else the
     /// latest.
     pub fn for_request<B>(&self, request: &Request<B>) -> Result<Version, HttpError> {
-        if let Some(header) = request.headers().get(VERSION_HEADER) {
+        self.for_parts(request.headers(), request.uri())
+    }
+
+    /// The version for a request with these `headers` and `uri`, as [`Self::for_request`]
+    /// reads it (for a handler, which sees the request's parts).
+    pub fn for_parts(
+        &self,
+        headers: &http::HeaderMap,
+        uri: &http::Uri,
+    ) -> Result<Version, HttpError> {
+        if let Some(header) = headers.get(VERSION_HEADER) {
             return self.select(Some(header));
         }
-        let query = request.uri().query().unwrap_or_default();
+        let query = uri.query().unwrap_or_default();
         let parameter = url::form_urlencoded::parse(query.as_bytes())
             .find(|(name, _)| name == VERSION_HEADER.as_str());
         match parameter {
