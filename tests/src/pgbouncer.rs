@@ -18,6 +18,7 @@ use std::time::Duration;
 use crate::os::{free_loopback_port, send_signal};
 use crate::poll;
 use crate::postgres::{ClusterError, user};
+use crate::watchdog::Watchdog;
 
 /// Where Debian's package installs it.
 const BINARY: &str = "/usr/sbin/pgbouncer";
@@ -28,7 +29,7 @@ pub struct PgBouncer {
     port: u16,
     dir: PathBuf,
     process: Option<Child>,
-    watchdog: Option<Child>,
+    watchdog: Option<Watchdog>,
 }
 
 impl PgBouncer {
@@ -98,7 +99,8 @@ impl PgBouncer {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| ClusterError::new(format!("starting pgbouncer: {e}")))?;
-        let watchdog = watchdog(process.id(), &dir)?;
+        let watchdog = Watchdog::spawn(process.id(), "INT", Some(&dir))
+            .map_err(|e| ClusterError::new(format!("starting the cleanup watchdog: {e}")))?;
         let mut bouncer = Self {
             port,
             dir,
@@ -147,10 +149,7 @@ impl PgBouncer {
                 let _ = process.wait();
             }
         }
-        if let Some(mut watchdog) = self.watchdog.take() {
-            let _ = watchdog.kill();
-            let _ = watchdog.wait();
-        }
+        self.watchdog = None;
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -159,23 +158,4 @@ impl Drop for PgBouncer {
     fn drop(&mut self) {
         self.stop();
     }
-}
-
-/// A shell process that stops PgBouncer and removes its directory once this process is
-/// gone; bounded like every loop here (a day).
-fn watchdog(pid: u32, dir: &Path) -> Result<Child, ClusterError> {
-    let script = format!(
-        "i=0; while kill -0 {parent} 2>/dev/null && [ $i -lt 172800 ]; do sleep 0.5; \
-         i=$((i+1)); done; kill -INT {pid} 2>/dev/null; sleep 1; kill -KILL {pid} 2>/dev/null; \
-         rm -rf '{dir}'",
-        parent = std::process::id(),
-        dir = dir.display()
-    );
-    Command::new("sh")
-        .args(["-c", &script])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| ClusterError::new(format!("starting the cleanup watchdog: {e}")))
 }

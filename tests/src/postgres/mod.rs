@@ -21,6 +21,7 @@ use std::net::{TcpListener, TcpStream};
 
 use crate::os::{free_loopback_port, send_signal};
 use crate::poll;
+use crate::watchdog::Watchdog;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -63,7 +64,7 @@ pub struct Cluster {
     port: u16,
     run_as: Option<(u32, u32)>,
     postgres: Option<Child>,
-    watchdog: Option<Child>,
+    watchdog: Option<Watchdog>,
 }
 
 impl Cluster {
@@ -145,10 +146,7 @@ impl Cluster {
             let _ = postgres.kill();
             let _ = postgres.wait();
         }
-        if let Some(mut watchdog) = self.watchdog.take() {
-            let _ = watchdog.kill();
-            let _ = watchdog.wait();
-        }
+        self.watchdog = None;
         Ok(())
     }
 
@@ -272,32 +270,10 @@ impl Cluster {
             .map_err(|e| error(format!("starting postgres: {e}")))?;
         let pid = postgres.id();
         self.postgres = Some(postgres);
-        self.watchdog = Some(self.spawn_watchdog(pid)?);
+        let watchdog = Watchdog::spawn(pid, "QUIT", self.temp_root.as_deref())
+            .map_err(|e| error(format!("starting the cleanup watchdog: {e}")))?;
+        self.watchdog = Some(watchdog);
         self.wait_until_ready(&log_path, earlier_runs)
-    }
-
-    /// A shell process that stops PostgreSQL (and removes a temporary directory) once
-    /// this process is gone. Its loop is bounded (a day) like every loop here.
-    fn spawn_watchdog(&self, postgres_pid: u32) -> Result<Child, ClusterError> {
-        let remove = self
-            .temp_root
-            .as_ref()
-            .map(|root| format!("rm -rf '{}'", root.display()))
-            .unwrap_or_default();
-        let script = format!(
-            "i=0; while kill -0 {parent} 2>/dev/null && [ $i -lt 172800 ]; do sleep 0.5; \
-             i=$((i+1)); done; kill -QUIT {postgres_pid} 2>/dev/null; j=0; \
-             while kill -0 {postgres_pid} 2>/dev/null && [ $j -lt 100 ]; do sleep 0.1; \
-             j=$((j+1)); done; {remove}",
-            parent = std::process::id()
-        );
-        Command::new("sh")
-            .args(["-c", &script])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| error(format!("starting the cleanup watchdog: {e}")))
     }
 
     /// Waits until PostgreSQL says it accepts connections and its port does (no
