@@ -7,6 +7,7 @@
 //! * [`pgbouncer`]: a throwaway PgBouncer in transaction pooling mode.
 //! * [`poll`]: waiting for a condition until a deadline.
 //! * [`postgres`]: throwaway PostgreSQL clusters (also used by `cargo xtask dev`).
+//! * [`proxy`]: a TCP proxy that cuts its connections on demand.
 //! * [`watchdog`]: stopping those helpers once this process is gone, however it ends.
 //!
 //! The tests themselves live in `tests/e2e/` and drive the server through the generated
@@ -18,4 +19,5 @@ pub mod os;
 pub mod pgbouncer;
 pub mod poll;
 pub mod postgres;
+pub mod proxy;
 pub mod watchdog;

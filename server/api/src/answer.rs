@@ -11,7 +11,7 @@ use http::{HeaderMap, Response, StatusCode};
 use serde::Serialize;
 
 use crate::error::ApiError;
-use crate::readiness::NotReady;
+use crate::system::NotReady;
 
 /// An endpoint's result: always `Ok` from the server's handlers, whose errors are inside
 /// the [`Answered`]; the error type is what the document shows for `4XX` and `5XX`.

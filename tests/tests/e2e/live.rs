@@ -14,6 +14,7 @@ use statusboard_server::bearer_auth::Actor;
 use crate::slug;
 use statusboard_server::board::{components, reports};
 use statusboard_tests::app::TestApp;
+use statusboard_tests::proxy::Proxy;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
@@ -227,51 +228,6 @@ async fn through_the_rust_client_a_report_recorded_on_another_server_arrives() {
     }
     assert_eq!(subscription.last_change(), received.change());
     subscription.close().await;
-}
-
-/// A TCP proxy in front of a server, as a load balancer would be: [`Proxy::cut`] drops
-/// every connection through it, and it keeps accepting new ones.
-struct Proxy {
-    addr: std::net::SocketAddr,
-    connections: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
-    accepting: tokio::task::JoinHandle<()>,
-}
-
-impl Proxy {
-    async fn start(target: std::net::SocketAddr) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let connections = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let held = connections.clone();
-        let accepting = tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
-                let relay = tokio::spawn(async move {
-                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                    }
-                });
-                held.lock().unwrap().push(relay);
-            }
-        });
-        Self {
-            addr,
-            connections,
-            accepting,
-        }
-    }
-
-    fn cut(&self) {
-        for relay in self.connections.lock().unwrap().drain(..) {
-            relay.abort();
-        }
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        self.cut();
-        self.accepting.abort();
-    }
 }
 
 #[tokio::test]

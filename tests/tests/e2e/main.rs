@@ -15,6 +15,7 @@ mod live;
 mod live_changes;
 mod ready;
 mod tls;
+mod tokens_api;
 mod versioning;
 
 use statusboard_tests::app::TestApp;

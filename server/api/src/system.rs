@@ -1,11 +1,11 @@
-//! The readiness check's answers: `200` with [`Readiness`], `503` with [`NotReady`].
+//! The `system` endpoints' answers: the liveness check's [`Health`], the readiness check's
+//! `200` with [`Readiness`] and `503` with [`NotReady`].
 
 use dropshot::{ErrorStatusCode, HttpError, HttpResponseError};
 use http::HeaderMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::HealthStatus;
 use crate::error::{ApiError, ErrorCode};
 
 /// The answer of the readiness check when the service is ready.
@@ -92,4 +92,19 @@ impl HttpResponseError for NotReady {
 pub enum NotReadyStatus {
     /// The service cannot serve traffic now.
     Unavailable,
+}
+
+/// The answer of the liveness check.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub struct Health {
+    /// Always `ok` when the service answers.
+    pub status: HealthStatus,
+}
+
+/// The state of the service or one of its parts.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum HealthStatus {
+    /// Working.
+    Ok,
 }
