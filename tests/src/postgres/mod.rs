@@ -65,6 +65,8 @@ pub struct Cluster {
     run_as: Option<(u32, u32)>,
     postgres: Option<Child>,
     watchdog: Option<Watchdog>,
+    /// Whether commits reach the disk (`fsync`, `synchronous_commit`); off by default.
+    durable: bool,
 }
 
 impl Cluster {
@@ -111,6 +113,7 @@ impl Cluster {
             run_as,
             postgres: None,
             watchdog: None,
+            durable: false,
         };
         cluster.init()?;
         cluster.start_postgres()?;
@@ -188,6 +191,14 @@ impl Cluster {
         self.restart()
     }
 
+    /// Restarts PostgreSQL with commits that reach the disk (`durable`: `fsync`,
+    /// `synchronous_commit` and `full_page_writes` on, as in production) or without (the
+    /// default, for tests), on the same port and data.
+    pub fn set_durable(&mut self, durable: bool) -> Result<(), ClusterError> {
+        self.durable = durable;
+        self.restart()
+    }
+
     /// Starts PostgreSQL again after [`Cluster::stop`], on the same port.
     pub fn restart(&mut self) -> Result<(), ClusterError> {
         self.stop()?;
@@ -261,8 +272,26 @@ impl Cluster {
             .arg("-k")
             .arg(&self.data_dir)
             .args(["-c", "listen_addresses=127.0.0.1"])
-            .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
-            .args(["-c", "full_page_writes=off", "-c", "max_connections=300"])
+            .args(if self.durable {
+                [
+                    "-c",
+                    "fsync=on",
+                    "-c",
+                    "synchronous_commit=on",
+                    "-c",
+                    "full_page_writes=on",
+                ]
+            } else {
+                [
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "synchronous_commit=off",
+                    "-c",
+                    "full_page_writes=off",
+                ]
+            })
+            .args(["-c", "max_connections=300"])
             .args(["-c", "shared_buffers=32MB"])
             .stdout(log)
             .stderr(log_err)

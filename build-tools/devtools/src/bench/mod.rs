@@ -17,7 +17,9 @@
 //! 6. The live board with 1,000 and 10,000 subscribers: delivery delays and memory per
 //!    subscriber (see [`live`]).
 //!
-//! Everything each server printed is under `target/release/bench/`.
+//! Everything each server printed is under `target/release/bench/`. PostgreSQL runs
+//! without durability as in the tests, unless `--durable` (commits to disk, as in
+//! production: what write throughput is compared with).
 
 mod board;
 mod database;
@@ -42,6 +44,9 @@ pub struct Options {
     rotations: usize,
     /// `--only board|live`: only that part.
     only: Option<Part>,
+    /// `--durable`: PostgreSQL commits to disk (`fsync`, `synchronous_commit`), as in
+    /// production; off by default, as in the tests.
+    durable: bool,
 }
 
 /// A part of the bench that runs alone.
@@ -59,9 +64,14 @@ fn parse_options(args: &[&str]) -> Result<Options> {
         connections: 32,
         rotations: 5,
         only: None,
+        durable: false,
     };
     let mut args = args.iter();
     while let Some(flag) = args.next() {
+        if *flag == "--durable" {
+            options.durable = true;
+            continue;
+        }
         let value = args
             .next()
             .with_context(|| format!("{flag} needs a value"))?;
@@ -116,7 +126,10 @@ pub fn run(args: &[&str]) -> Result<()> {
     let out_dir = release.join("bench");
     std::fs::create_dir_all(&out_dir)?;
 
-    let cluster = Cluster::start(DataDir::Temporary, None)?;
+    let mut cluster = Cluster::start(DataDir::Temporary, None)?;
+    if options.durable {
+        cluster.set_durable(true)?;
+    }
     if options.only == Some(Part::Live) {
         return live::measure(&cluster, &release, &out_dir, pin);
     }
