@@ -31,7 +31,7 @@ use crate::board::{components, reports};
 use crate::context::ApiContext;
 use crate::live::backlog::Protocol;
 use crate::respond::respond;
-use crate::{docs, grants};
+use crate::{docs, grants, versioning};
 
 /// The most items a page holds, whatever `limit` asks (dropshot's own bound is 10,000,
 /// which would let a few anonymous requests build hundreds of megabytes).
@@ -232,11 +232,13 @@ impl StatusboardApi for StatusboardImpl {
         upgrade: DeferredBody<WebsocketUpgrade>,
     ) -> Answer<SwitchingToWebsocket> {
         let after = query.get().map(|query| query.into_inner().after);
-        respond(
-            &rqctx,
-            events::serve(&rqctx, Protocol::Changes, after, upgrade),
-        )
-        .await
+        let request = &rqctx.request;
+        // The router chose this endpoint, so the version is a supported one.
+        let major = versioning::supported()
+            .for_parts(request.headers(), request.uri())
+            .map_or(u64::MAX, |version| version.major);
+        let protocol = Protocol::Changes { major };
+        respond(&rqctx, events::serve(&rqctx, protocol, after, upgrade)).await
     }
 
     async fn refresh_token(

@@ -30,8 +30,12 @@ pub const MAX_REPLAY: i64 = 10_000;
 pub enum Protocol {
     /// API 3.0.0: reports only, resumed after a report id.
     Reports,
-    /// API 4.0.0 on: the change log, resumed after a change id.
-    Changes,
+    /// API 4.0.0 on: the change log, resumed after a change id; a subscriber of the major
+    /// version `major` gets the kinds of changes that version knows ([`Kind::since`]).
+    Changes {
+        /// The subscriber's major API version.
+        major: u64,
+    },
 }
 
 /// Where a subscription starts.
@@ -75,7 +79,7 @@ pub fn backlog(database: &Database, start: Start) -> BoxStream<'_, Result<Item, 
                 .map_err(Ended::from)
                 .boxed()
         }
-        Protocol::Changes => stream::once(changes(database, start.after, since))
+        Protocol::Changes { major } => stream::once(changes(database, start.after, since, major))
             .try_flatten()
             .boxed(),
     }
@@ -86,6 +90,7 @@ async fn changes(
     database: &Database,
     after: Option<i64>,
     since: Option<DateTime<Utc>>,
+    major: u64,
 ) -> Result<BoxStream<'_, Result<Item, Ended>>, Ended> {
     if let Some(after) = after
         && resumes(database, after, since).await?
@@ -94,7 +99,7 @@ async fn changes(
             after,
             ..Range::default()
         };
-        return Ok(published(read::after(database, range)));
+        return Ok(published(read::after(database, range), major));
     }
     let (last, components) = components::board(database).await?;
     let board = BoardEvent::Board {
@@ -112,7 +117,7 @@ async fn changes(
         up_to: Some(last),
         kind: Some(Kind::Report),
     };
-    let window = published(read::after(database, range));
+    let window = published(read::after(database, range), major);
     Ok(stream::once(async { Ok(board) }).chain(window).boxed())
 }
 
@@ -130,17 +135,22 @@ async fn resumes(
     })
 }
 
-/// The changes' messages as the live board sends them.
+/// The changes' messages as the live board sends them to a subscriber of API version
+/// `major` (the kinds it does not know left out).
 fn published<'a>(
     changes: impl futures::Stream<Item = Result<read::Logged, crate::database::DatabaseError>>
     + Send
     + 'a,
+    major: u64,
 ) -> BoxStream<'a, Result<Item, Ended>> {
     changes
-        .map_ok(|change| {
-            let published = Published::new(&change);
-            (published.change, published.frame)
-        })
         .map_err(Ended::from)
+        .try_filter_map(move |change| {
+            let published = Published::new(&change);
+            let item = published
+                .frame_for(major)
+                .map(|frame| (published.change, frame.clone()));
+            std::future::ready(Ok(item))
+        })
         .boxed()
 }

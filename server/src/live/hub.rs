@@ -28,6 +28,19 @@ pub struct Published {
     pub frame: Utf8Bytes,
     /// For a report: its id and its API 3.0.0 message (`{"type": "report", …report}`).
     pub report: Option<(i64, Utf8Bytes)>,
+    /// The major API version from which subscribers get it ([`Kind::since`]); `None` for a
+    /// kind this server does not know, which none of its subscribers gets.
+    pub since: Option<u64>,
+}
+
+impl Published {
+    /// Its message for a subscriber of the change log in API version `major`, if that
+    /// version's subscribers get it.
+    pub fn frame_for(&self, major: u64) -> Option<&Utf8Bytes> {
+        self.since
+            .is_some_and(|since| since <= major)
+            .then_some(&self.frame)
+    }
 }
 
 impl Published {
@@ -44,6 +57,7 @@ impl Published {
             change: change.id,
             frame: message(&change.kind, Some(change.id), &change.data).into(),
             report,
+            since: Kind::parse(&change.kind).map(Kind::since),
         }
     }
 }
@@ -173,5 +187,33 @@ impl Hub {
             let _ = self.changes.send(Arc::new(Published::new(&change)));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn logged(kind: &str) -> Logged {
+        Logged {
+            id: 7,
+            kind: kind.to_owned(),
+            at: chrono::Utc::now(),
+            data: serde_json::json!({"slug": "db"}),
+        }
+    }
+
+    #[test]
+    fn a_kind_reaches_the_versions_that_know_it_and_an_unknown_kind_none() {
+        let deleted = Published::new(&logged("component_deleted"));
+        assert_eq!(deleted.frame_for(3), None);
+        let frame = deleted.frame_for(4).expect("4.0.0 knows component_deleted");
+        let message: serde_json::Value = serde_json::from_str(frame.as_str()).unwrap();
+        let expected = serde_json::json!({"type": "component_deleted", "change": 7, "slug": "db"});
+        assert_eq!(message, expected);
+        assert!(deleted.frame_for(5).is_some());
+        // Written by a newer replica during a rolling upgrade: no subscriber here gets it.
+        let newer = Published::new(&logged("incident"));
+        assert_eq!(newer.frame_for(u64::MAX), None);
     }
 }

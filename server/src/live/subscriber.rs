@@ -69,7 +69,9 @@ pub async fn serve(
             received = live.recv() => match received {
                 Ok(published) => {
                     let message = match start.protocol {
-                        Protocol::Changes => Some((published.change, &published.frame)),
+                        Protocol::Changes { major } => {
+                            published.frame_for(major).map(|frame| (published.change, frame))
+                        }
                         Protocol::Reports => published.report.as_ref().map(|(id, frame)| (*id, frame)),
                     };
                     if let Some((position, frame)) = message && position > last {
