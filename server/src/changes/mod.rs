@@ -48,23 +48,6 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// Every kind.
-    pub const ALL: [Kind; 3] = [Kind::Component, Kind::ComponentDeleted, Kind::Report];
-
-    /// The kind stored as `text`, if this server knows it (a newer replica may write kinds
-    /// this one does not).
-    pub fn parse(text: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|kind| kind.as_str() == text)
-    }
-
-    /// The major API version whose live board first sends this kind's messages: a
-    /// subscriber of an older version never sees them (its messages do not change).
-    pub fn since(self) -> u64 {
-        match self {
-            Self::Component | Self::ComponentDeleted | Self::Report => 4,
-        }
-    }
-
     /// The kind as the log stores it, and as the live board's messages name it (`type`).
     pub fn as_str(self) -> &'static str {
         match self {

@@ -31,7 +31,8 @@ pub enum Protocol {
     /// API 3.0.0: reports only, resumed after a report id.
     Reports,
     /// API 4.0.0 on: the change log, resumed after a change id; a subscriber of the major
-    /// version `major` gets the kinds of changes that version knows ([`Kind::since`]).
+    /// version `major` gets the kinds of changes that version knows
+    /// ([`BoardEvent::since`]).
     Changes {
         /// The subscriber's major API version.
         major: u64,

@@ -9,6 +9,8 @@ use tokio::sync::{broadcast, watch};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use crate::changes::read::{self, Logged};
+use statusboard_api::BoardEvent;
+
 use crate::changes::{self, Kind};
 use crate::database::{Database, DatabaseError};
 
@@ -28,8 +30,8 @@ pub struct Published {
     pub frame: Utf8Bytes,
     /// For a report: its id and its API 3.0.0 message (`{"type": "report", …report}`).
     pub report: Option<(i64, Utf8Bytes)>,
-    /// The major API version from which subscribers get it ([`Kind::since`]); `None` for a
-    /// kind this server does not know, which none of its subscribers gets.
+    /// The major API version from which subscribers get it ([`BoardEvent::since`]); `None`
+    /// for a kind this server does not know, which none of its subscribers gets.
     pub since: Option<u64>,
 }
 
@@ -57,7 +59,7 @@ impl Published {
             change: change.id,
             frame: message(&change.kind, Some(change.id), &change.data).into(),
             report,
-            since: Kind::parse(&change.kind).map(Kind::since),
+            since: BoardEvent::since(&change.kind),
         }
     }
 }

@@ -66,6 +66,17 @@ pub enum BoardEvent {
 }
 
 impl BoardEvent {
+    /// The major API version from which the live board sends messages of type `kind` (a
+    /// subscriber of an older version never gets them, so its messages do not change);
+    /// `None` for a type this API does not have (one a newer server writes). A kind of
+    /// change is the `type` of its message.
+    pub fn since(kind: &str) -> Option<u64> {
+        match kind {
+            "board" | "component" | "component_deleted" | "report" | "caught_up" => Some(4),
+            _ => None,
+        }
+    }
+
     /// The change id the message carries (`None` for `caught_up`): reconnect with
     /// `after=<the last one received>`.
     pub fn change(&self) -> Option<i64> {
@@ -90,21 +101,45 @@ pub struct ChangesQuery {
 }
 
 /// The JSON Schema of the live board's messages in API version `major` (3: [`v3`]'s,
-/// 4 on: [`BoardEvent`]'s), as checked in (pretty, with a final newline).
+/// 4 on: [`BoardEvent`]'s, with the messages that version has, see [`BoardEvent::since`]),
+/// as checked in (pretty, with a final newline).
 pub fn board_event_schema(major: u64) -> String {
-    if major < 4 {
-        schema_text::<v3::BoardEvent>()
+    let mut schema = if major < 4 {
+        schemars::schema_for!(v3::BoardEvent)
     } else {
-        schema_text::<BoardEvent>()
+        schemars::schema_for!(BoardEvent)
+    };
+    if major >= 4
+        && let Some(variants) = schema
+            .schema
+            .subschemas
+            .as_mut()
+            .and_then(|s| s.one_of.as_mut())
+    {
+        variants.retain(|variant| {
+            message_type(variant)
+                .is_none_or(|kind| BoardEvent::since(&kind).is_some_and(|since| since <= major))
+        });
     }
-}
-
-/// `T`'s JSON Schema, pretty, with a final newline.
-fn schema_text<T: JsonSchema>() -> String {
-    let schema = schemars::schema_for!(T);
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// The `type` a variant's schema fixes, if it fixes one.
+fn message_type(variant: &schemars::schema::Schema) -> Option<String> {
+    let schemars::schema::Schema::Object(object) = variant else {
+        return None;
+    };
+    let tag = object.object.as_ref()?.properties.get("type")?;
+    let schemars::schema::Schema::Object(tag) = tag else {
+        return None;
+    };
+    tag.enum_values
+        .as_ref()?
+        .first()?
+        .as_str()
+        .map(str::to_owned)
 }
 
 #[cfg(test)]
@@ -135,5 +170,17 @@ mod tests {
         assert_eq!(deleted.change(), Some(3));
         assert!(board_event_schema(4).contains("component_deleted"));
         assert!(!board_event_schema(3).contains("component_deleted"));
+    }
+
+    #[test]
+    fn every_message_type_of_the_schema_has_its_version() {
+        let schema = schemars::schema_for!(BoardEvent);
+        let variants = schema.schema.subschemas.unwrap().one_of.unwrap();
+        assert_eq!(variants.len(), 5);
+        for variant in &variants {
+            let kind = message_type(variant).expect("every message fixes its type");
+            assert_eq!(BoardEvent::since(&kind), Some(4), "{kind}");
+        }
+        assert_eq!(BoardEvent::since("incident"), None);
     }
 }
