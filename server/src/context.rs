@@ -65,17 +65,13 @@ impl ApiContext {
     /// schema is up to date.
     pub async fn check_ready(&self) -> Result<(), DatabaseError> {
         if self.is_draining() {
-            return Err(DatabaseError::Unavailable {
-                reason: "the server is shutting down".to_owned(),
-            });
+            return Err(DatabaseError::unavailable("the server is shutting down"));
         }
         self.database.ping().await?;
         if self.migrated.load(Ordering::Acquire) {
             Ok(())
         } else {
-            Err(DatabaseError::Unavailable {
-                reason: "migrations are not applied yet".to_owned(),
-            })
+            Err(DatabaseError::unavailable("migrations are not applied yet"))
         }
     }
 }

@@ -25,8 +25,10 @@ use crate::config::Origin;
 pub const ALLOW_METHODS: &str = "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT";
 /// How long a browser may cache a preflight answer, in seconds.
 pub const MAX_AGE: &str = "600";
-/// The response headers scripts of an allowed origin may read besides the simple ones.
-pub const EXPOSE_HEADERS: &str = "x-request-id";
+/// The response headers scripts of an allowed origin may read besides the simple ones:
+/// the request's id, where a created resource is, the challenge of a `401`/`403`, and how
+/// long to wait after a `503`.
+pub const EXPOSE_HEADERS: &str = "x-request-id, location, www-authenticate, retry-after";
 /// The `Vary` header of an actual answer: it depends on the request's `Origin` (CORS) and
 /// on its `api-version` (which version of the API answers).
 pub const VARY: &str = "Origin, api-version";
@@ -166,7 +168,7 @@ mod tests {
             "http://localhost:3000"
         );
         assert_eq!(response["access-control-allow-credentials"], "true");
-        assert_eq!(response["access-control-expose-headers"], "x-request-id");
+        assert_eq!(response["access-control-expose-headers"], EXPOSE_HEADERS);
         assert_eq!(response["vary"], VARY);
     }
 

@@ -80,14 +80,22 @@ impl TestApp {
         } else {
             (logging::discard(), None)
         };
-        let server = Server::start(&settings, &log).expect("the test server starts");
+        let mut app = Self::spawn_logging(settings, &log);
+        app._log_guard = guard;
+        app
+    }
+
+    /// Starts a server with `settings` that logs to `log` (a [`crate::log_capture`]'s, to
+    /// read what it logged), without waiting for its database.
+    pub fn spawn_logging(settings: Settings, log: &slog::Logger) -> Self {
+        let server = Server::start(&settings, log).expect("the test server starts");
         let addr = server.local_addr();
         Self {
             base_url: format!("http://{addr}"),
             addr,
             settings,
             server: Some(server),
-            _log_guard: guard,
+            _log_guard: None,
         }
     }
 

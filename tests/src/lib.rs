@@ -3,6 +3,7 @@
 //! * [`app`]: a real statusboard server on an ephemeral loopback port, one per test.
 //! * [`database`]: a fresh database per test, on `DATABASE_URL`'s server or a throwaway
 //!   cluster.
+//! * [`log_capture`]: a server's log lines kept for the test to read.
 //! * [`os`]: free loopback ports and signals, also for the project's tools.
 //! * [`pgbouncer`]: a throwaway PgBouncer in transaction pooling mode.
 //! * [`poll`]: waiting for a condition until a deadline.
@@ -15,6 +16,7 @@
 
 pub mod app;
 pub mod database;
+pub mod log_capture;
 pub mod os;
 pub mod pgbouncer;
 pub mod poll;

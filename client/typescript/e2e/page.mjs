@@ -82,6 +82,8 @@ const phases = {
       });
       check("PUT component with a token (preflighted): 201", saved.response.status === 201
         && saved.data?.slug === "browser", `${saved.response.status} ${JSON.stringify(saved.data)}`);
+      check("PUT component: its Location readable", saved.response.headers.get("location")
+        === "/api/v1/components/browser", saved.response.headers.get("location"));
       const statuses = ["degraded_performance", "partial_outage", "major_outage"];
       for (const status of statuses) {
         const key = `browser-${status}`;
@@ -218,8 +220,10 @@ const phases = {
       const anonymous = await api.DELETE("/api/v1/components/{slug}",
         { params: { path: { slug: "browser" } } });
       check("DELETE without a token: a readable 401 with its challenge",
-        anonymous.response.status === 401 && anonymous.error?.error_code === "Unauthorized",
-        `${anonymous.response.status} ${JSON.stringify(anonymous.error)}`);
+        anonymous.response.status === 401 && anonymous.error?.error_code === "Unauthorized"
+        && anonymous.response.headers.get("www-authenticate") === "Bearer",
+        `${anonymous.response.status} ${JSON.stringify(anonymous.error)} `
+        + `${anonymous.response.headers.get("www-authenticate")}`);
       const malformed = await fetch(`${base}/api/v1/components/browser/reports`, {
         method: "POST", credentials: "include",
         headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },

@@ -10,8 +10,11 @@ pub enum DatabaseError {
     /// PostgreSQL cannot be reached, or did not answer in time. Becomes `503`.
     #[error("database unavailable: {reason}")]
     Unavailable {
-        /// What failed, for logs and the `503` body.
+        /// What failed, in full (PostgreSQL's or the driver's own words), for the logs.
         reason: String,
+        /// What failed, as anyone may be told: no PostgreSQL text (which can name hosts,
+        /// users and `pg_hba.conf` rules), the SQLSTATE class at most.
+        shown: String,
     },
     /// A statement failed. Becomes `500`, unless the connection was lost (`503`).
     #[error("database query failed: {}", describe(.0))]
@@ -34,15 +37,29 @@ pub enum DatabaseError {
 }
 
 impl DatabaseError {
+    /// Unavailable for `reason`, a text of this server's own that anyone may read.
+    pub fn unavailable(reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        Self::Unavailable {
+            shown: reason.clone(),
+            reason,
+        }
+    }
+
     /// A failed checkout: whatever happened while connecting (refused, timed out, TLS,
     /// authentication), the database is unavailable to this server.
     pub(super) fn from_pool(error: PoolError) -> Self {
-        let reason = match error {
-            PoolError::Backend(e) => describe(&e),
-            PoolError::Closed => "the pool is closed (the server is stopping)".to_owned(),
-            other => other.to_string(),
-        };
-        Self::Unavailable { reason }
+        match error {
+            PoolError::Backend(e) => Self::Unavailable {
+                reason: describe(&e),
+                shown: shown(&e),
+            },
+            PoolError::Closed => Self::unavailable("the pool is closed (the server is stopping)"),
+            other => Self::Unavailable {
+                reason: other.to_string(),
+                shown: "no connection in time".to_owned(),
+            },
+        }
     }
 
     /// The kind of failure, as the metrics count it.
@@ -57,11 +74,14 @@ impl DatabaseError {
         }
     }
 
-    /// What went wrong, without the "database unavailable" prefix.
-    pub fn reason(&self) -> String {
+    /// What went wrong, as anyone may be told (without the "database unavailable" prefix):
+    /// none of PostgreSQL's own words, which go to the logs through `Display`.
+    pub fn shown(&self) -> String {
         match self {
-            Self::Unavailable { reason } => reason.clone(),
-            other => other.to_string(),
+            Self::Unavailable { shown, .. } => shown.clone(),
+            Self::Unexpected { .. } | Self::Migration(_) => "an unexpected fault".to_owned(),
+            Self::Query(error) => shown(error),
+            Self::Pool(_) | Self::Tls(_) => "the server's database settings".to_owned(),
         }
     }
 
@@ -88,9 +108,24 @@ impl From<tokio_postgres::Error> for DatabaseError {
         if error.is_closed() || connection_lost || timed_out || error.code().is_none() {
             return Self::Unavailable {
                 reason: describe(&error),
+                shown: shown(&error),
             };
         }
         Self::Query(error)
+    }
+}
+
+/// A driver error as anyone may be told: its SQLSTATE's class (`28`: invalid
+/// authorization), or that the server could not be reached or answered no more; never
+/// the text, which names hosts, users and configuration.
+fn shown(error: &tokio_postgres::Error) -> String {
+    match error.code() {
+        Some(code) => {
+            let class = code.code().get(..2).unwrap_or_default();
+            format!("the database answered with an error of SQLSTATE class {class}")
+        }
+        None if error.is_closed() => "the connection to the database was lost".to_owned(),
+        None => "the database cannot be reached".to_owned(),
     }
 }
 
@@ -109,9 +144,11 @@ fn describe(error: &tokio_postgres::Error) -> String {
 impl From<DatabaseError> for ApiError {
     fn from(error: DatabaseError) -> Self {
         match error {
-            DatabaseError::Unavailable { .. } => {
-                ApiError::new(ErrorCode::DatabaseUnavailable, error.to_string())
-            }
+            DatabaseError::Unavailable { .. } => ApiError::new(
+                ErrorCode::DatabaseUnavailable,
+                format!("database unavailable: {}", error.shown()),
+            )
+            .logging(error.to_string()),
             other => ApiError::internal(other.to_string()),
         }
     }

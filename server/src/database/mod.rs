@@ -202,7 +202,7 @@ impl Database {
             .await
             .unwrap_or_else(|_| {
                 let reason = format!("{what} within {} s", self.timeout.as_secs());
-                Err(DatabaseError::Unavailable { reason })
+                Err(DatabaseError::unavailable(reason))
             });
         if let Err(e) = &result {
             crate::metrics::database_error(e.kind());

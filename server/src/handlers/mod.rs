@@ -75,10 +75,11 @@ impl StatusboardApi for StatusboardImpl {
                     status: HealthStatus::Ok,
                     database: HealthStatus::Ok,
                 })),
-                Err(e) => Err(NotReady::database_unavailable(
-                    &rqctx.request_id,
-                    e.reason(),
-                )),
+                Err(e) => {
+                    // The whole story for the operator; the client learns what it may.
+                    slog::warn!(rqctx.log, "not ready"; "error" => %e);
+                    Err(NotReady::database_unavailable(&rqctx.request_id, e.shown()))
+                }
             }
         })
         .await

@@ -79,9 +79,7 @@ async fn err_rolls_back() {
         .transaction(async |tx| {
             tx.execute("INSERT INTO notes (body) VALUES ('discarded')", &[])
                 .await?;
-            Err(DatabaseError::Unavailable {
-                reason: "the handler gave up".into(),
-            })
+            Err(DatabaseError::unavailable("the handler gave up"))
         })
         .await;
     drop(connection);

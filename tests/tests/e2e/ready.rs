@@ -48,7 +48,7 @@ async fn the_server_starts_and_stays_alive_without_a_database() {
     };
     assert_eq!(body.status, NotReadyStatus::Unavailable);
     assert!(
-        body.database.contains("error connecting"),
+        body.database.contains("cannot be reached"),
         "{}",
         body.database
     );
@@ -79,7 +79,7 @@ async fn the_server_starts_and_stays_alive_without_a_database() {
         body["database"]
             .as_str()
             .unwrap()
-            .contains("error connecting"),
+            .contains("cannot be reached"),
         "{body}"
     );
 }
@@ -233,5 +233,35 @@ async fn a_database_outage_under_load_never_hangs_a_request_nor_fails_health() {
     assert!(
         total.ready_ok > 0 && total.ready_unavailable > 0,
         "{total:?}"
+    );
+}
+
+/// A PostgreSQL that refuses the server (here: a role it does not have) tells the server
+/// why in words that name users and hosts: those go to the log, never to a client.
+#[tokio::test]
+async fn a_refusing_database_s_words_reach_the_log_and_no_client() {
+    let mut url =
+        url::Url::parse(&statusboard_tests::database::fresh_database_url().await).unwrap();
+    url.set_username("intruder_marker").unwrap();
+    let database =
+        statusboard_server::config::DatabaseUrl::parse("DATABASE_URL", url.as_str()).unwrap();
+    let captured = statusboard_tests::log_capture::CapturedLog::default();
+    let app = TestApp::spawn_logging(TestApp::settings(database), &captured.logger());
+    let http = reqwest::Client::new();
+    for path in [
+        "/api/v1/ready",
+        "/api/v1/components",
+        "/api/v1/components/db",
+    ] {
+        let response = http.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 503, "{path}");
+        let body = response.text().await.unwrap();
+        assert!(!body.contains("intruder_marker"), "{path}: {body}");
+        assert!(body.contains("SQLSTATE class 28"), "{path}: {body}");
+    }
+    let lines = captured.lines();
+    assert!(
+        lines.iter().any(|line| line.contains("intruder_marker")),
+        "the log says who was refused: {lines:#?}"
     );
 }
