@@ -10,7 +10,7 @@ use dropshot::{Body, DynamicVersionPolicy, HttpError, VersionPolicy};
 use http::{HeaderName, Request};
 use semver::Version;
 use slog::Logger;
-use statusboard_api::{ErrorCode, http_error};
+use statusboard_api::{ErrorCode, echo, http_error};
 
 /// The header that names the API version, as a header name.
 pub const VERSION_HEADER: HeaderName = HeaderName::from_static(statusboard_api::VERSION_HEADER);
@@ -96,8 +96,9 @@ impl SupportedVersions {
             _ => Err(http_error(
                 ErrorCode::UnsupportedApiVersion,
                 format!(
-                    "unsupported {VERSION_HEADER} {text:?}: this server supports {} (send one \
-                     of them, or no {VERSION_HEADER} for the latest)",
+                    "unsupported {VERSION_HEADER} {}: this server supports {} (send one of \
+                     them, or no {VERSION_HEADER} for the latest)",
+                    echo(text),
                     self.listed,
                 ),
             )),

@@ -5,14 +5,18 @@
 //! and contract fuzzing know them) and checked by [`Limits::check`] on the server, which
 //! names the first field out of bounds.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use dropshot::{ApiEndpointResponse, Body, HttpError, HttpResponse, HttpResponseOk};
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::error::{ApiError, ErrorCode, echo};
+
+mod idempotency;
 mod limits;
 mod slug;
 
+pub use idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 pub use limits::Limits;
 pub use slug::{InvalidSlug, Slug};
 
@@ -166,6 +170,14 @@ pub struct ReportsScan {
     pub since: Option<DateTime<Utc>>,
 }
 
+impl ComponentsPage {
+    /// The slug to start after: `400` naming `page_token` when the token holds none (a
+    /// forged one).
+    pub fn after(&self) -> Result<Slug, ApiError> {
+        Slug::parse(&self.after).map_err(|_| forged_page_token())
+    }
+}
+
 /// Where a page of reports starts (inside `page_token`): after the previous page's last
 /// report, with the first page's `since`.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -178,6 +190,27 @@ pub struct ReportsPage {
     pub id: i64,
 }
 
+impl ReportsPage {
+    /// The page, checked: `400` naming `page_token` when its times are out of what the
+    /// server stores (a forged token: years 1 to 9999 only).
+    pub fn checked(self) -> Result<Self, ApiError> {
+        let storable = |time: &DateTime<Utc>| (1..=9999).contains(&time.year());
+        if storable(&self.reported_at) && self.since.as_ref().is_none_or(storable) {
+            Ok(self)
+        } else {
+            Err(forged_page_token())
+        }
+    }
+}
+
+/// The `400` for a `page_token` this server did not issue.
+fn forged_page_token() -> ApiError {
+    ApiError::new(
+        ErrorCode::InvalidRequest,
+        "page_token is not one this server issued: start again from the first page",
+    )
+}
+
 /// `since` read as RFC 3339; an error names the field.
 fn rfc3339<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<DateTime<Utc>>, D::Error> {
     let Some(text) = Option::<String>::deserialize(deserializer)? else {
@@ -187,21 +220,10 @@ fn rfc3339<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<DateTime
         .map(|time| Some(time.with_timezone(&Utc)))
         .map_err(|e| {
             serde::de::Error::custom(format!(
-                "since {text:?} is not an RFC 3339 time such as 2026-11-29T09:00:00Z: {e}"
+                "since {} is not an RFC 3339 time such as 2026-11-29T09:00:00Z: {e}",
+                echo(&text)
             ))
         })
-}
-
-/// The `Idempotency-Key` request header (IETF httpapi draft).
-#[derive(Clone, Debug, Deserialize, JsonSchema)]
-pub struct IdempotencyKeyHeader {
-    /// A key the client chose for this report (1 to 255 characters), e.g. a UUID. The same
-    /// key from the same token subject within 24 hours answers the first report again
-    /// and records nothing; with a different report it is `422`. Send a new key for each
-    /// new report and the same key when retrying one.
-    #[serde(rename = "Idempotency-Key")]
-    #[schemars(length(min = 1, max = 255))]
-    pub idempotency_key: Option<String>,
 }
 
 /// The answer of `PUT /api/v1/components/{slug}`: the component, `201 Created` (with

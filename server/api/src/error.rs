@@ -263,6 +263,16 @@ pub fn http_error(code: ErrorCode, message: String) -> HttpError {
     }
 }
 
+/// `text` as an answer may echo it back: quoted, cut to its first 64 characters.
+pub fn echo(text: &str) -> String {
+    const SHOWN: usize = 64;
+    let mut shown: String = text.chars().take(SHOWN).collect();
+    if shown.len() < text.len() {
+        shown.push('…');
+    }
+    format!("{shown:?}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,6 +301,14 @@ mod tests {
 
         let named = ApiError::from(http_error(ErrorCode::UnsupportedApiVersion, "no".into()));
         assert_eq!(named.error_code, ErrorCode::UnsupportedApiVersion);
+    }
+
+    #[test]
+    fn an_echo_is_cut_short() {
+        assert_eq!(echo("db"), "\"db\"");
+        let long = echo(&"x".repeat(100_000));
+        assert!(long.len() < 80, "{long}");
+        assert!(long.ends_with("…\""), "{long}");
     }
 
     #[test]

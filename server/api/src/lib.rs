@@ -38,15 +38,15 @@ pub use auth::{
 };
 pub use board::{
     Component, ComponentPath, ComponentSaved, ComponentStatus, ComponentUpdate, ComponentsPage,
-    IdempotencyKeyHeader, InvalidSlug, Limits, NewStatusReport, ReportsPage, ReportsScan, Slug,
-    StatusReport,
+    IdempotencyKey, IdempotencyKeyHeader, InvalidSlug, Limits, NewStatusReport, ReportsPage,
+    ReportsScan, Slug, StatusReport,
 };
 pub use deferred::{Deferred, DeferredBody};
 use dropshot::{
-    Body, EmptyScanParams, Header, HttpResponseCreated, HttpResponseDeleted, HttpResponseOk,
+    Body, EmptyScanParams, HttpResponseCreated, HttpResponseDeleted, HttpResponseOk,
     PaginationParams, Path, Query, RequestContext, ResultsPage, TypedBody, WebsocketUpgrade,
 };
-pub use error::{ApiError, ErrorCode, http_error};
+pub use error::{ApiError, ErrorCode, echo, http_error};
 use http::Response;
 pub use live::v3::EventsQuery;
 pub use live::{BoardEvent, ChangesQuery, board_event_schema, v3};
@@ -341,7 +341,7 @@ pub trait StatusboardApi {
     async fn create_report(
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<ReportsWrite>,
-        idempotency: Deferred<Header<IdempotencyKeyHeader>>,
+        idempotency: IdempotencyKey,
         path: Deferred<Path<ComponentPath>>,
         body: DeferredBody<TypedBody<NewStatusReport>>,
     ) -> Answer<HttpResponseCreated<StatusReport>>;
@@ -358,7 +358,7 @@ pub trait StatusboardApi {
     async fn create_report_v4(
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<ReportsWrite>,
-        idempotency: Deferred<Header<IdempotencyKeyHeader>>,
+        idempotency: IdempotencyKey,
         path: Deferred<Path<ComponentPath>>,
         body: DeferredBody<TypedBody<NewStatusReport>>,
     ) -> LegacyAnswer<HttpResponseCreated<StatusReport>> {

@@ -13,16 +13,15 @@
 pub mod events;
 
 use dropshot::{
-    EmptyScanParams, Header, HttpResponseCreated, HttpResponseDeleted, HttpResponseOk,
-    PaginationParams, Path, Query, RequestContext, ResultsPage, TypedBody, WebsocketUpgrade,
-    WhichPage,
+    EmptyScanParams, HttpResponseCreated, HttpResponseDeleted, HttpResponseOk, PaginationParams,
+    Path, Query, RequestContext, ResultsPage, TypedBody, WebsocketUpgrade, WhichPage,
 };
 use http::Response;
 use statusboard_api::{
     Answer, ApiError, Bearer, ChangesQuery, Component, ComponentPath, ComponentSaved,
     ComponentUpdate, ComponentsPage, ComponentsWrite, Deferred, DeferredBody, EventsQuery, Health,
-    HealthStatus, IdempotencyKeyHeader, LegacyAnswer, NewStatusReport, NotReady, Readiness,
-    RefreshRequest, ReportsPage, ReportsScan, ReportsWrite, StatusReport, StatusboardApi,
+    HealthStatus, IdempotencyKey, LegacyAnswer, NewStatusReport, NotReady, Readiness,
+    RefreshRequest, ReportsPage, ReportsScan, ReportsWrite, Slug, StatusReport, StatusboardApi,
     SwitchingToWebsocket, TokenResponse,
 };
 
@@ -108,8 +107,9 @@ impl StatusboardApi for StatusboardImpl {
             let limit = page_limit(&rqctx, &params)?;
             let after = match &params.page {
                 WhichPage::First(_) => None,
-                WhichPage::Next(page) => Some(page.after.as_str()),
+                WhichPage::Next(page) => Some(page.after()?),
             };
+            let after = after.as_ref().map(Slug::as_str);
             let items = components::list(&rqctx.context().database, after, limit).await?;
             let page = ResultsPage::new(items, &EmptyScanParams {}, |last: &Component, _| {
                 ComponentsPage {
@@ -169,14 +169,14 @@ impl StatusboardApi for StatusboardImpl {
     async fn create_report(
         rqctx: RequestContext<ApiContext>,
         auth: Bearer<ReportsWrite>,
-        idempotency: Deferred<Header<IdempotencyKeyHeader>>,
+        idempotency: IdempotencyKey,
         path: Deferred<Path<ComponentPath>>,
         body: DeferredBody<TypedBody<NewStatusReport>>,
     ) -> Answer<HttpResponseCreated<StatusReport>> {
         respond(&rqctx, async {
             let context = rqctx.context();
             let actor = authorize(context, &auth)?;
-            let key = idempotency.get()?.into_inner().idempotency_key;
+            let key = idempotency.get()?;
             let slug = path.get()?.into_inner().slug()?;
             let report = body.get()?.into_inner();
             let recorded =
@@ -196,10 +196,13 @@ impl StatusboardApi for StatusboardImpl {
             let limit = page_limit(&rqctx, &params)?;
             let (scan, after) = match params.page {
                 WhichPage::First(scan) => (scan, None),
-                WhichPage::Next(page) => (
-                    ReportsScan { since: page.since },
-                    Some((page.reported_at, page.id)),
-                ),
+                WhichPage::Next(page) => {
+                    let page = page.checked()?;
+                    (
+                        ReportsScan { since: page.since },
+                        Some((page.reported_at, page.id)),
+                    )
+                }
             };
             let slug = path.get()?.into_inner().slug()?;
             let database = &rqctx.context().database;

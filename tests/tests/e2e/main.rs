@@ -5,6 +5,7 @@
 
 mod board;
 mod board_api;
+mod client_faults;
 mod cors;
 mod database;
 mod docs;

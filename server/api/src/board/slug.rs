@@ -1,6 +1,6 @@
 //! [`Slug`]: a component's name in paths, valid because it was parsed.
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, ErrorCode, echo};
 
 /// A component's slug: lower-case letters, digits and `-`, starting with a letter or
 /// digit, at most [`Slug::MAX`] characters (`^[a-z0-9][a-z0-9-]{0,62}$`). The only way to
@@ -11,12 +11,12 @@ pub struct Slug(String);
 /// Why a text is not a slug; answered as `400 InvalidInput`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "slug {shown:?} is invalid: expected lower-case letters, digits and `-`, starting with a \
+    "slug {shown} is invalid: expected lower-case letters, digits and `-`, starting with a \
      letter or digit, at most {max} characters",
     max = Slug::MAX
 )]
 pub struct InvalidSlug {
-    /// The text, cut to a short prefix (it is echoed to whoever sent it).
+    /// The text, quoted and cut short (it is echoed to whoever sent it).
     shown: String,
 }
 
@@ -34,11 +34,7 @@ impl Slug {
         if first_ok && rest_ok && text.len() <= Self::MAX {
             Ok(Slug(text.to_owned()))
         } else {
-            let mut shown: String = text.chars().take(Self::MAX + 1).collect();
-            if shown.len() < text.len() {
-                shown.push('…');
-            }
-            Err(InvalidSlug { shown })
+            Err(InvalidSlug { shown: echo(text) })
         }
     }
 
