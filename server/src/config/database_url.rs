@@ -126,7 +126,8 @@ pub(crate) fn redact(raw: &str) -> String {
         let params: Vec<String> = query
             .split('&')
             .map(|param| match param.split_once('=') {
-                Some((key, _)) if key.eq_ignore_ascii_case("password") => {
+                // The key as the driver reads it: percent-decoded (`pass%77ord`).
+                Some((key, _)) if decoded(key).eq_ignore_ascii_case("password") => {
                     format!("{key}=[redacted]")
                 }
                 _ => param.to_owned(),
@@ -136,6 +137,14 @@ pub(crate) fn redact(raw: &str) -> String {
         shown.push_str(&params.join("&"));
     }
     shown
+}
+
+/// A query parameter's key as a URL parser reads it: percent-decoded.
+fn decoded(key: &str) -> String {
+    url::form_urlencoded::parse(key.as_bytes())
+        .next()
+        .map(|(key, _)| key.into_owned())
+        .unwrap_or_default()
 }
 
 /// libpq's `sslmode`.
@@ -202,6 +211,10 @@ mod tests {
             (
                 "postgres://u@db/app?password=pw-marker&sslmode=require",
                 "postgres://u@db/app?password=[redacted]&sslmode=require",
+            ),
+            (
+                "postgres://u@db/app?pass%77ord=pw-marker",
+                "postgres://u@db/app?pass%77ord=[redacted]",
             ),
             (
                 "postgresql://u:pw-marker@h1:5432,h2:5432/app",

@@ -111,13 +111,28 @@ impl Settings {
                 _ => None,
             },
             jwt_secret: signing_key(var!(vars.JWT_SECRET))?,
-            jwt_access_expire_minutes: var!(vars.JWT_ACCESS_EXPIRE_MINUTES).parse_or(30)?,
-            jwt_refresh_expire_days: var!(vars.JWT_REFRESH_EXPIRE_DAYS).parse_or(7)?,
+            jwt_access_expire_minutes: within(
+                var!(vars.JWT_ACCESS_EXPIRE_MINUTES),
+                30,
+                1..=1440,
+                "a whole number of minutes from 1 to 1440 (a day)",
+            )?,
+            jwt_refresh_expire_days: within(
+                var!(vars.JWT_REFRESH_EXPIRE_DAYS),
+                7,
+                1..=3650,
+                "a whole number of days from 1 to 3650 (ten years)",
+            )?,
             cors_origins: origin::parse_list(
                 cors_origins.name,
                 cors_origins.or("http://localhost:3000"),
             )?,
-            ws_initial_hours: var!(vars.WS_INITIAL_HOURS).parse_or(1)?,
+            ws_initial_hours: within(
+                var!(vars.WS_INITIAL_HOURS),
+                1,
+                0..=8760,
+                "a whole number of hours from 0 to 8760 (a year)",
+            )?,
             live_max_subscribers: positive(var!(vars.LIVE_MAX_SUBSCRIBERS), 20_000)?,
             github_token: var!(vars.GITHUB_TOKEN)
                 .raw
@@ -219,6 +234,30 @@ fn signing_key(var: Var<'_>) -> Result<Secret, SettingsError> {
 /// A positive whole number of seconds.
 fn seconds(var: Var<'_>, default: u64) -> Result<Duration, SettingsError> {
     positive(var, default).map(Duration::from_secs)
+}
+
+/// `var`'s value (`default` when unset), refused unless it is in `range`, as `expected`
+/// says.
+fn within<T>(
+    var: Var<'_>,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+    expected: &'static str,
+) -> Result<T, SettingsError>
+where
+    T: std::str::FromStr + source::Expected + PartialOrd + std::fmt::Display,
+{
+    let name = var.name;
+    let value = var.parse_or(default)?;
+    if range.contains(&value) {
+        Ok(value)
+    } else {
+        Err(SettingsError::Invalid {
+            name,
+            value: value.to_string(),
+            expected,
+        })
+    }
 }
 
 fn positive<T>(var: Var<'_>, default: T) -> Result<T, SettingsError>

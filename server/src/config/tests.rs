@@ -83,6 +83,30 @@ fn empty_jwt_secret_is_refused() {
     assert_eq!(err, SettingsError::EmptySecret { name: "JWT_SECRET" });
 }
 
+/// Values a number type takes but the server cannot use: refused at startup, in one line
+/// naming the variable and the allowed range.
+#[test]
+fn lifetimes_and_the_window_out_of_range_are_refused_naming_the_range() {
+    for (name, value, range) in [
+        ("JWT_ACCESS_EXPIRE_MINUTES", "0", "from 1 to 1440"),
+        ("JWT_ACCESS_EXPIRE_MINUTES", "1441", "from 1 to 1440"),
+        ("JWT_REFRESH_EXPIRE_DAYS", "0", "from 1 to 3650"),
+        ("JWT_REFRESH_EXPIRE_DAYS", "200000000", "from 1 to 3650"),
+        ("WS_INITIAL_HOURS", "100000", "from 0 to 8760"),
+    ] {
+        let err = settings(&[(name, value)]).expect_err(name);
+        assert_eq!(err.variable(), Some(name));
+        let line = err.to_string();
+        assert!(line.contains(range) && !line.contains('\n'), "{line}");
+    }
+    let edge = settings(&[
+        ("JWT_ACCESS_EXPIRE_MINUTES", "1440"),
+        ("JWT_REFRESH_EXPIRE_DAYS", "3650"),
+        ("WS_INITIAL_HOURS", "0"),
+    ]);
+    assert!(edge.is_ok(), "{edge:?}");
+}
+
 #[test]
 fn each_bad_value_names_its_variable() {
     assert_eq!(
