@@ -40,6 +40,7 @@ fn haproxy(
     let config = format!(
         "global\n    maxconn 1000\n\
          defaults\n    mode http\n    retries 0\n    timeout connect 2s\n    timeout client 10s\n    timeout server 10s\n    timeout tunnel 1h\n\
+         \x20   option http-buffer-request\n    timeout http-request {SLOW_REQUEST_SECONDS}s\n\
          frontend api\n    bind {front}\n    default_backend replicas\n\
          frontend stats\n    bind {stats}\n    stats enable\n    stats uri /stats\n\
          backend replicas\n    balance roundrobin\n    option httpchk GET /api/v1/ready\n{servers}"
@@ -57,6 +58,31 @@ fn haproxy(
 }
 
 /// How many replicas HAProxy has up.
+/// How long HAProxy waits for a whole request, body included (dropshot reads a body
+/// without a deadline: the ingress must bound it, docs/operations.md).
+const SLOW_REQUEST_SECONDS: u64 = 3;
+
+/// A client that announces a body and never sends it gets `408` from the balancer within
+/// its `timeout http-request`, and no replica holds a request open for it.
+fn a_slow_body_is_cut_by_the_balancer(front: SocketAddr) {
+    use std::io::{Read, Write};
+    let started = std::time::Instant::now();
+    let mut stream = std::net::TcpStream::connect(front).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(SLOW_REQUEST_SECONDS + 5)))
+        .unwrap();
+    stream
+        .write_all(
+            b"POST /api/v1/auth/refresh HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
+              content-length: 100\r\n\r\n{",
+        )
+        .unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
+    assert!(started.elapsed() < Duration::from_secs(SLOW_REQUEST_SECONDS + 3));
+}
+
 fn replicas_up(stats: SocketAddr) -> usize {
     get(stats, "/stats;csv")
         .unwrap_or_default()
@@ -89,6 +115,7 @@ async fn a_rolling_restart_behind_haproxy_fails_no_request() {
         })
     };
     assert!(all_up().is_some(), "HAProxy never saw the replicas up");
+    a_slow_body_is_cut_by_the_balancer(front);
 
     let stop = std::sync::Arc::new(AtomicBool::new(false));
     let (ok, failed) = (
