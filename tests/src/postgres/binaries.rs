@@ -39,6 +39,49 @@ pub fn locate() -> Result<PathBuf, ClusterError> {
     }
 }
 
+/// The binaries for the cluster in `data_dir`: [`locate`]'s, unless the cluster was made
+/// by another major version (its `PG_VERSION`), which those cannot run: then that
+/// version's, installed (`/usr/lib/postgresql/<major>/bin`) or the pinned build when it is
+/// that version; else an error saying what to do.
+pub fn locate_for(data_dir: &Path) -> Result<PathBuf, ClusterError> {
+    let preferred = locate()?;
+    let Ok(text) = std::fs::read_to_string(data_dir.join("PG_VERSION")) else {
+        return Ok(preferred);
+    };
+    let wanted = text.trim().to_owned();
+    if major_of(&preferred).as_deref() == Some(wanted.as_str()) {
+        return Ok(preferred);
+    }
+    let installed = Path::new("/usr/lib/postgresql").join(&wanted).join("bin");
+    if complete(&installed) {
+        return Ok(installed);
+    }
+    if download::VERSION.split('.').next() == Some(wanted.as_str()) {
+        return download::bin_dir();
+    }
+    Err(ClusterError(format!(
+        "the cluster in {} was made by PostgreSQL {wanted}, and {} is PostgreSQL {}: install \
+         PostgreSQL {wanted} (Debian: apt-get install postgresql-{wanted}) or remove {} to \
+         start a fresh cluster",
+        data_dir.display(),
+        preferred.display(),
+        major_of(&preferred).unwrap_or_else(|| "of another version".to_owned()),
+        data_dir.display(),
+    )))
+}
+
+/// The major version of the PostgreSQL in `bin_dir` (`postgres --version`).
+fn major_of(bin_dir: &Path) -> Option<String> {
+    let output = std::process::Command::new(bin_dir.join("postgres"))
+        .arg("--version")
+        .output()
+        .ok()?;
+    // "postgres (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)"
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let version = text.split_whitespace().nth(2)?;
+    version.split('.').next().map(str::to_owned)
+}
+
 /// The machine's own PostgreSQL: on `PATH`, else the newest `/usr/lib/postgresql/*/bin`.
 pub fn installed() -> Option<PathBuf> {
     installed_in(std::env::var_os("PATH"), Path::new("/usr/lib/postgresql"))
@@ -108,5 +151,26 @@ mod tests {
         let path = Some(links.as_os_str().to_owned());
         let found = installed_in(path, &versions).unwrap();
         assert_eq!(found, std::fs::canonicalize(&real).unwrap());
+    }
+
+    /// A kept cluster made by another major version is run by that version's binaries,
+    /// or refused with what to do, never handed to binaries that cannot read it.
+    #[test]
+    fn a_cluster_of_another_major_version_gets_its_own_binaries_or_a_clear_error() {
+        let Ok(preferred) = locate() else {
+            return; // no PostgreSQL here: nothing to compare with
+        };
+        let Some(major) = major_of(&preferred) else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(locate_for(dir.path()).unwrap(), preferred, "a new cluster");
+        std::fs::write(dir.path().join("PG_VERSION"), format!("{major}\n")).unwrap();
+        assert_eq!(locate_for(dir.path()).unwrap(), preferred, "the same version");
+        std::fs::write(dir.path().join("PG_VERSION"), "99\n").unwrap();
+        let error = locate_for(dir.path()).unwrap_err().to_string();
+        assert!(error.contains("PostgreSQL 99"), "{error}");
+        assert!(error.contains("apt-get install postgresql-99"), "{error}");
+        assert!(!error.contains('\n'), "{error}");
     }
 }

@@ -72,7 +72,10 @@ pub struct Cluster {
 impl Cluster {
     /// Initialises (if needed) and starts a cluster on `port` (a free one when `None`).
     pub fn start(data: DataDir, port: Option<u16>) -> Result<Self, ClusterError> {
-        let bin_dir = binaries::locate()?;
+        let bin_dir = match &data {
+            DataDir::Kept(dir) => binaries::locate_for(dir)?,
+            DataDir::Temporary => binaries::locate()?,
+        };
         let run_as = if user::running_as_root() {
             Some(user::unprivileged()?)
         } else {
