@@ -61,17 +61,22 @@ impl ApiContext {
         self.draining.load(Ordering::Acquire)
     }
 
-    /// Whether this server should get traffic: not draining, the database answers and the
-    /// schema is up to date.
+    /// Whether this server should get traffic: not draining, the database answers, the
+    /// schema is up to date and the live board has caught up with the change log.
     pub async fn check_ready(&self) -> Result<(), DatabaseError> {
         if self.is_draining() {
             return Err(DatabaseError::unavailable("the server is shutting down"));
         }
         self.database.ping().await?;
-        if self.migrated.load(Ordering::Acquire) {
-            Ok(())
-        } else {
-            Err(DatabaseError::unavailable("migrations are not applied yet"))
+        if !self.migrated.load(Ordering::Acquire) {
+            return Err(DatabaseError::unavailable("migrations are not applied yet"));
         }
+        if !self.hub.is_live() {
+            // A subscriber could miss what the hub has not published yet.
+            return Err(DatabaseError::unavailable(
+                "the live board has not caught up with the change log yet",
+            ));
+        }
+        Ok(())
     }
 }

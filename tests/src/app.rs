@@ -44,12 +44,14 @@ impl TestApp {
         Self::spawn_ready(Self::settings(fresh_database().await)).await
     }
 
-    /// Starts a server with `settings` and waits until its migrations are applied.
+    /// Starts a server with `settings` and waits until its migrations are applied and its
+    /// live board follows the change log.
     pub async fn spawn_ready(settings: Settings) -> Self {
         let app = Self::spawn_with(settings).await;
         let migrated =
             poll::until_async(Duration::from_secs(30), Duration::from_millis(20), || {
-                let done = app.server().context().migrated.load(Ordering::Acquire);
+                let context = app.server().context();
+                let done = context.migrated.load(Ordering::Acquire) && context.hub.is_live();
                 std::future::ready(done.then_some(()))
             })
             .await;

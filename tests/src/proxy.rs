@@ -1,4 +1,6 @@
-//! [`Proxy`]: a TCP proxy that can cut its connections, as a load balancer failing would.
+//! [`Proxy`]: a TCP proxy that can cut its connections, as a load balancer failing would,
+//! or freeze them, as a dead peer or a dropped route does (nothing arrives, nothing is
+//! closed).
 
 /// A TCP proxy in front of a server, as a load balancer would be: [`Proxy::cut`] drops
 /// every connection through it, and it keeps accepting new ones.
@@ -8,6 +10,8 @@ pub struct Proxy {
     pub addr: std::net::SocketAddr,
     connections: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
     accepting: tokio::task::JoinHandle<()>,
+    /// How many times [`Proxy::freeze`] was called: a connection freezes at the next one.
+    frozen: tokio::sync::watch::Sender<u64>,
 }
 
 impl Proxy {
@@ -19,11 +23,21 @@ impl Proxy {
         let addr = listener.local_addr().expect("a bound address");
         let connections = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let held = connections.clone();
+        let frozen = tokio::sync::watch::channel(0_u64).0;
+        let freezes = frozen.clone();
         let accepting = tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
+                let mut freeze = freezes.subscribe();
+                let epoch = *freeze.borrow_and_update();
                 let relay = tokio::spawn(async move {
                     if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                        tokio::select! {
+                            _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                            // Frozen: both sockets stay open and silent until cut.
+                            _ = async { freeze.wait_for(|now| *now > epoch).await.map(|_| ()) } => {
+                                std::future::pending::<()>().await;
+                            }
+                        }
                     }
                 });
                 held.lock().expect("the proxy's list").push(relay);
@@ -33,7 +47,14 @@ impl Proxy {
             addr,
             connections,
             accepting,
+            frozen,
         }
+    }
+
+    /// Stops relaying on every connection open now, without closing any; connections
+    /// made later are relayed as usual.
+    pub fn freeze(&self) {
+        self.frozen.send_modify(|epoch| *epoch += 1);
     }
 
     /// Drops every connection through the proxy now.

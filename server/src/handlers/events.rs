@@ -12,8 +12,9 @@ use crate::live::subscriber;
 /// How long a client refused for too many subscribers is asked to wait.
 const RETRY_AFTER_SECONDS: &str = "5";
 
-/// Refuses a browser from another origin (`403`) and a subscriber over the server's cap
-/// (`503` with `Retry-After`), both before any upgrade, then serves the subscriber (see
+/// Refuses a browser from another origin (`403`), a subscriber before the hub has caught
+/// up with the log and one over the server's cap (`503` with `Retry-After`), all before
+/// any upgrade, then serves the subscriber (see
 /// [`crate::live`]).
 pub async fn serve(
     rqctx: &RequestContext<ApiContext>,
@@ -27,6 +28,14 @@ pub async fn serve(
             ErrorCode::OriginNotAllowed,
             "this origin may not open the live board: it is not in CORS_ORIGINS",
         ));
+    }
+    if !context.hub.is_live() {
+        // Until the hub has caught up with the log, it could miss what a subscriber needs.
+        return Err(ApiError::new(
+            ErrorCode::DatabaseUnavailable,
+            "the live board is starting: it has not caught up with the change log yet",
+        )
+        .with_header(header::RETRY_AFTER, HeaderValue::from_static("1")));
     }
     if context.hub.subscribers() >= context.live_max_subscribers {
         return Err(ApiError::new(

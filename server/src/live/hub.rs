@@ -20,6 +20,9 @@ pub const RING: usize = 4096;
 /// How long the hub waits before connecting again after losing its `LISTEN` connection.
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 
+/// How often the hub asks its `LISTEN` connection whether it is still there.
+const CHECK_EVERY: Duration = Duration::from_secs(5);
+
 /// A change as every subscriber sends it, serialised once for all of them (cloning the
 /// text is cheap).
 #[derive(Debug, Clone)]
@@ -84,6 +87,8 @@ fn message(kind: &str, change: Option<i64>, data: &serde_json::Value) -> String 
 pub struct Hub {
     changes: broadcast::Sender<Arc<Published>>,
     stopping: watch::Sender<bool>,
+    /// Whether it has caught up with the log once (see [`Hub::is_live`]).
+    live: watch::Sender<bool>,
 }
 
 impl Default for Hub {
@@ -98,6 +103,7 @@ impl Hub {
         Self {
             changes: broadcast::channel(RING).0,
             stopping: watch::channel(false).0,
+            live: watch::channel(false).0,
         }
     }
 
@@ -118,65 +124,125 @@ impl Hub {
         self.stopping.send_replace(true);
     }
 
+    /// Whether the hub has caught up with the log once since the server started: until
+    /// then a subscriber could miss what it has not published, and `/ready` says no.
+    pub fn is_live(&self) -> bool {
+        *self.live.borrow()
+    }
+
     /// Listens and publishes until [`Hub::stop`]: the changes committed after it started,
     /// in id order, each once, across lost connections.
+    ///
+    /// The greatest id so far is read *before* `LISTEN` starts, and the first read after it
+    /// publishes everything since, so that a change committed in between is published
+    /// too. A read that fails is tried again every [`RECONNECT_AFTER`], without waiting
+    /// for another notification; the `LISTEN` connection is asked `SELECT 1` every
+    /// [`CHECK_EVERY`], so that one lost without a word (a dead peer, a dropped route) is
+    /// replaced within seconds, not when TCP gives up.
     pub async fn run(self, database: Database, log: Logger) {
         let mut stopping = self.stopping.subscribe();
         let mut last = None;
         while !*stopping.borrow() {
-            match database.listen(changes::CHANNEL).await {
-                Ok((_client, mut notifications)) => {
-                    info!(log, "live board: listening"; "channel" => changes::CHANNEL);
-                    // What was committed while no connection listened comes from the table.
-                    if let Err(e) = self.catch_up(&database, &mut last, None).await {
-                        warn!(log, "live board: reading new changes failed"; "error" => %e);
-                    }
-                    loop {
-                        tokio::select! {
-                            notification = notifications.recv() => {
-                                let Some(payload) = notification else {
-                                    warn!(log, "live board: the LISTEN connection was lost");
-                                    break;
-                                };
-                                // Several notifications may wait: one read serves them all.
-                                let mut first = payload.parse::<i64>().ok();
-                                while let Ok(payload) = notifications.try_recv() {
-                                    first = first.min(payload.parse().ok()).or(first);
-                                }
-                                if let Err(e) = self.catch_up(&database, &mut last, first).await {
-                                    warn!(log, "live board: reading new changes failed"; "error" => %e);
-                                }
-                            }
-                            _ = stopping.changed() => return,
-                        }
-                    }
+            if last.is_none() {
+                match read::last_id(&database).await {
+                    Ok(id) => last = Some(id),
+                    Err(e) => warn!(log, "live board: reading the log failed"; "error" => %e),
                 }
-                Err(e) => warn!(log, "live board: cannot LISTEN"; "error" => %e),
             }
+            let listening = match last {
+                Some(_) => database.listen(changes::CHANNEL).await.map_err(|e| {
+                    warn!(log, "live board: cannot LISTEN"; "error" => %e);
+                }),
+                None => Err(()),
+            };
+            if let Ok((client, notifications)) = listening {
+                info!(log, "live board: listening"; "channel" => changes::CHANNEL);
+                if self
+                    .follow(
+                        &database,
+                        &log,
+                        &client,
+                        notifications,
+                        &mut last,
+                        &mut stopping,
+                    )
+                    .await
+                {
+                    return;
+                }
+            }
+            // Starting (the migrations may not have made the log yet), try again soon.
+            let pause = if self.is_live() {
+                RECONNECT_AFTER
+            } else {
+                RECONNECT_AFTER / 10
+            };
             tokio::select! {
-                () = tokio::time::sleep(RECONNECT_AFTER) => {}
+                () = tokio::time::sleep(pause) => {}
                 _ = stopping.changed() => return,
             }
         }
     }
 
+    /// Publishes what `LISTEN` announces until its connection is lost (`false`) or the
+    /// server stops (`true`).
+    async fn follow(
+        &self,
+        database: &Database,
+        log: &Logger,
+        client: &tokio_postgres::Client,
+        mut notifications: tokio::sync::mpsc::UnboundedReceiver<String>,
+        last: &mut Option<i64>,
+        stopping: &mut watch::Receiver<bool>,
+    ) -> bool {
+        // What was committed while no connection listened comes from the table.
+        let mut behind = true;
+        let mut check = tokio::time::interval(CHECK_EVERY);
+        check.tick().await;
+        loop {
+            if behind {
+                match self.catch_up(database, last).await {
+                    Ok(()) => {
+                        behind = false;
+                        self.live.send_replace(true);
+                    }
+                    Err(e) => warn!(log, "live board: reading new changes failed"; "error" => %e),
+                }
+            }
+            let retry = tokio::time::sleep(RECONNECT_AFTER);
+            tokio::select! {
+                notification = notifications.recv() => {
+                    if notification.is_none() {
+                        warn!(log, "live board: the LISTEN connection was lost");
+                        return false;
+                    }
+                    // Several notifications may wait: one read serves them all.
+                    while notifications.try_recv().is_ok() {}
+                    behind = true;
+                }
+                () = retry, if behind => {}
+                _ = check.tick() => {
+                    let asked = tokio::time::timeout(CHECK_EVERY, client.simple_query("SELECT 1"));
+                    if !matches!(asked.await, Ok(Ok(_))) {
+                        warn!(log, "live board: the LISTEN connection does not answer");
+                        return false;
+                    }
+                    // A notification lost with a connection that recovered: read anyway.
+                    behind = true;
+                }
+                _ = stopping.changed() => return true,
+            }
+        }
+    }
+
     /// Publishes the changes after `last`, and moves `last` to the greatest published.
-    /// Before `last` is known (the hub just started, or the table did not exist yet), it
-    /// starts at `notified` (the first id announced) when there is one, and otherwise
-    /// learns the greatest id so far without publishing anything.
     async fn catch_up(
         &self,
         database: &Database,
         last: &mut Option<i64>,
-        notified: Option<i64>,
     ) -> Result<(), DatabaseError> {
-        let after = match (*last, notified) {
-            (Some(id), _) => id,
-            (None, Some(first)) => first - 1,
-            (None, None) => {
-                *last = Some(read::last_id(database).await?);
-                return Ok(());
-            }
+        let Some(after) = *last else {
+            return Ok(());
         };
         let range = read::Range {
             after,

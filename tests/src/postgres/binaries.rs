@@ -166,7 +166,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(locate_for(dir.path()).unwrap(), preferred, "a new cluster");
         std::fs::write(dir.path().join("PG_VERSION"), format!("{major}\n")).unwrap();
-        assert_eq!(locate_for(dir.path()).unwrap(), preferred, "the same version");
+        assert_eq!(
+            locate_for(dir.path()).unwrap(),
+            preferred,
+            "the same version"
+        );
         std::fs::write(dir.path().join("PG_VERSION"), "99\n").unwrap();
         let error = locate_for(dir.path()).unwrap_err().to_string();
         assert!(error.contains("PostgreSQL 99"), "{error}");

@@ -163,17 +163,18 @@ async fn every_error_code_the_server_answers_is_in_the_document() {
         seen.insert(code);
     }
 
-    // Without a database, and past the subscriber cap.
-    let mut settings = TestApp::settings(statusboard_tests::app::nowhere());
-    settings.live_max_subscribers = 0;
-    let down = TestApp::spawn_with(settings).await;
+    // Without a database; past the subscriber cap.
+    let down = TestApp::spawn().await;
     let unavailable = http
         .get(down.url("/api/v1/components"))
         .send()
         .await
         .unwrap();
     seen.insert(code_of(unavailable, &documented).await);
-    let full = upgrade(http.get(down.url("/api/v1/events")))
+    let mut settings = app.settings.clone();
+    settings.live_max_subscribers = 0;
+    let full = TestApp::spawn_ready(settings).await;
+    let full = upgrade(http.get(full.url("/api/v1/events")))
         .send()
         .await
         .unwrap();

@@ -246,3 +246,62 @@ async fn behind_a_stalled_session_holding_the_log_writes_fail_fast_then_recover(
         .await
         .unwrap();
 }
+
+/// The hub's `LISTEN` connection goes silent (a dead peer: nothing arrives, nothing is
+/// closed). Without asking it, the hub would wait for TCP to give up (hours) and publish
+/// nothing meanwhile; it notices within seconds, listens again, and the change made
+/// meanwhile reaches the subscriber.
+#[tokio::test]
+async fn a_listen_connection_gone_silent_is_replaced_and_nothing_is_missed() {
+    let url = statusboard_tests::database::fresh_database_url().await;
+    let mut listen = url::Url::parse(&url).unwrap();
+    let postgres = std::net::SocketAddr::new(
+        std::net::Ipv4Addr::LOCALHOST.into(),
+        listen.port().unwrap_or(5432),
+    );
+    let proxy = statusboard_tests::proxy::Proxy::start(postgres).await;
+    listen.set_port(Some(proxy.addr.port())).unwrap();
+    let database = statusboard_server::config::DatabaseUrl::parse("DATABASE_URL", &url).unwrap();
+    let mut settings = TestApp::settings(database);
+    settings.database_listen_url = Some(
+        statusboard_server::config::DatabaseUrl::parse("DATABASE_LISTEN_URL", listen.as_str())
+            .unwrap(),
+    );
+    let app = TestApp::spawn_ready(settings).await;
+    let mut socket = connect_as(&app, None, "", None).await.unwrap();
+    assert!(matches!(next(&mut socket).await, BoardEvent::Board { .. }));
+    assert_eq!(next(&mut socket).await, BoardEvent::CaughtUp);
+
+    proxy.freeze();
+    let db = &app.server().context().database;
+    components::put(
+        db,
+        &slug("db"),
+        &update_of("Database"),
+        &Actor::internal("ops"),
+    )
+    .await
+    .unwrap();
+    let arrived = tokio::time::timeout(Duration::from_secs(20), async {
+        use futures::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        while let Some(Ok(message)) = socket.next().await {
+            if let Message::Text(text) = message
+                && let Ok(BoardEvent::Component { component, .. }) = serde_json::from_str(&text)
+            {
+                return component;
+            }
+        }
+        panic!("the subscription ended");
+    })
+    .await
+    .expect("the component arrives once the hub listens again");
+    assert_eq!(arrived.slug, "db");
+}
+
+fn update_of(name: &str) -> statusboard_api::ComponentUpdate {
+    statusboard_api::ComponentUpdate {
+        name: name.to_owned(),
+        description: String::new(),
+    }
+}

@@ -265,3 +265,42 @@ async fn a_refusing_database_s_words_reach_the_log_and_no_client() {
         "the log says who was refused: {lines:#?}"
     );
 }
+
+/// Until the live board follows the change log (here it cannot: its `LISTEN` goes nowhere),
+/// the server is not ready, and the live board lets no subscriber in.
+#[tokio::test]
+async fn not_ready_until_the_live_board_follows_the_log() {
+    let database = statusboard_tests::database::fresh_database().await;
+    let mut settings = TestApp::settings(database);
+    settings.database_listen_url = Some(statusboard_tests::app::nowhere());
+    let app = TestApp::spawn_with(settings).await;
+    let migrated = statusboard_tests::poll::until_async(
+        Duration::from_secs(30),
+        Duration::from_millis(20),
+        || {
+            let done = app
+                .server()
+                .context()
+                .migrated
+                .load(std::sync::atomic::Ordering::Acquire);
+            std::future::ready(done.then_some(()))
+        },
+    )
+    .await;
+    assert!(migrated.is_some());
+    let http = reqwest::Client::new();
+    let ready = http.get(app.url("/api/v1/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), 503);
+    assert!(ready.text().await.unwrap().contains("has not caught up"));
+    let events = http
+        .get(app.url("/api/v1/events"))
+        .header("connection", "upgrade")
+        .header("upgrade", "websocket")
+        .header("sec-websocket-version", "13")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.status(), 503);
+    assert_eq!(events.headers()["retry-after"], "1");
+}

@@ -54,7 +54,9 @@ async fn ready(app: &TestApp) -> (u16, String) {
         Duration::from_millis(100),
         || async {
             let (status, body) = get().await;
-            let settling = status == 503 && body.contains("migrations are not applied yet");
+            let settling = status == 503
+                && (body.contains("migrations are not applied yet")
+                    || body.contains("has not caught up"));
             (!settling).then_some((status, body))
         },
     )
