@@ -147,13 +147,17 @@ impl Server {
     }
 
     /// Closes every live board subscriber (`1001`), then stops accepting connections and
-    /// waits up to `timeout` for in-flight requests and the subscribers' close frames.
+    /// waits for in-flight requests: all of it within `timeout` (the subscribers' close
+    /// frames within half of it), however many subscribers are still sending a backlog.
     pub async fn shutdown(self, timeout: Duration) -> Shutdown {
         info!(self.log, "shutting down"; "timeout_s" => timeout.as_secs());
+        // One deadline for all of it: subscribers, the hub, then requests in flight.
+        let deadline = tokio::time::Instant::now() + timeout;
         self.migrations.abort();
         let hub = self.context().hub.clone();
         hub.stop();
-        let closed = tokio::time::timeout(timeout, async {
+        // Subscribers close with `1001` at once; they get at most half the time.
+        let closed = tokio::time::timeout(timeout / 2, async {
             while hub.subscribers() > 0 {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
@@ -163,8 +167,12 @@ impl Server {
             warn!(self.log, "live board subscribers still open"; "count" => hub.subscribers());
         }
         let database = self.context().database.clone();
-        let _ = self.live.await;
-        let outcome = tokio::time::timeout(timeout, self.http.close()).await;
+        let mut live = self.live;
+        if tokio::time::timeout_at(deadline, &mut live).await.is_err() {
+            warn!(self.log, "the live board's hub did not stop in time");
+            live.abort();
+        }
+        let outcome = tokio::time::timeout_at(deadline, self.http.close()).await;
         if let Some(metrics) = self.metrics {
             metrics.close().await;
         }

@@ -54,7 +54,17 @@ pub async fn serve(
 
     let mut last = start.after.unwrap_or(0);
     let mut backlog = backlog(&database, start);
-    while let Some((position, message)) = backlog.try_next().await? {
+    loop {
+        // The server may stop while the backlog is sent: it does not wait for the backlog.
+        let item = tokio::select! {
+            item = backlog.try_next() => item?,
+            _ = async { stopping.wait_for(|stop| *stop).await.map(|_| ()) } => {
+                return close(&mut socket, CloseCode::Away, "the server is stopping").await;
+            }
+        };
+        let Some((position, message)) = item else {
+            break;
+        };
         last = last.max(position);
         send(&mut socket, Message::Text(message)).await?;
     }
