@@ -16,8 +16,10 @@
 //! | | [`auth`] | JWT access and refresh tokens |
 //! | storage | [`database`] | the PostgreSQL pool, per-request transactions, migrations |
 //! | | [`grants`] | token pairs for a subject, refresh tokens rotated in families kept in PostgreSQL |
-//! | | [`board`] | the status board in PostgreSQL: components and their status reports |
-//! | | [`live`] | the live board: reports pushed to WebSocket subscribers, from `LISTEN`/`NOTIFY` |
+//! | | [`changes`] | the change log: every write's change, appended in its transaction, in commit order |
+//! | | [`board`] | the status board in PostgreSQL: components and their status reports (its writes take a [`bearer_auth::Actor`], a type only) |
+//! | | [`retention`] | the periodic removal of what expired (idempotency keys, dead grants) |
+//! | | [`live`] | the live board: the change log pushed to WebSocket subscribers, from `LISTEN`/`NOTIFY` |
 //! | requests | [`context`] | the server context handlers receive |
 //! | | [`respond`] | the one wrapper every handler's answer passes through |
 //! | | [`bearer_auth`] | `authorize`: the request's access token, checked for the operation's scope (`401`, `403`) |
@@ -44,6 +46,7 @@ pub mod logging;
 pub mod metrics;
 pub mod probe;
 pub mod respond;
+pub mod retention;
 pub mod routes;
 pub mod server;
 pub mod versioning;

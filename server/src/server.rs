@@ -15,7 +15,7 @@ use crate::database::{Database, DatabaseError, migrations};
 use crate::listeners::bind_failure;
 use crate::listeners::metrics::{MetricsServer, PoolStatus};
 use crate::metrics::PoolGauges;
-use crate::{routes, versioning};
+use crate::{retention, routes, versioning};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +64,8 @@ pub struct Server {
     migrations: JoinHandle<()>,
     /// The live board's hub, listening until the shutdown stops it.
     live: JoinHandle<()>,
+    /// The periodic cleanup of expired rows, stopped by the shutdown.
+    retention: JoinHandle<()>,
 }
 
 impl std::fmt::Debug for Server {
@@ -105,6 +107,7 @@ impl Server {
             None => None,
         };
         let live = tokio::spawn(hub.run(database.clone(), log.clone()));
+        let retention = tokio::spawn(retention::run(database.clone(), log.clone()));
         let migrations = tokio::spawn(migrate_until_done(database, migrated, log.clone()));
         Ok(Self {
             http,
@@ -112,6 +115,7 @@ impl Server {
             log: log.clone(),
             migrations,
             live,
+            retention,
         })
     }
 
@@ -154,6 +158,7 @@ impl Server {
         // One deadline for all of it: subscribers, the hub, then requests in flight.
         let deadline = tokio::time::Instant::now() + timeout;
         self.migrations.abort();
+        self.retention.abort();
         let hub = self.context().hub.clone();
         hub.stop();
         // Subscribers close with `1001` at once; they get at most half the time.

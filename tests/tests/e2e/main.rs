@@ -15,6 +15,7 @@ mod health;
 mod live;
 mod live_changes;
 mod ready;
+mod retention;
 mod tls;
 mod tokens_api;
 mod versioning;
