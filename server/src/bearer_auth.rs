@@ -50,8 +50,8 @@ impl<S: RequiredScope> Actor<S> {
     }
 }
 
-/// The writer of the request, when its access token is valid and carries the operation's
-/// scope. Otherwise the error to answer: `401` (`error_code: "Unauthorized"`,
+/// The writer of the request, when its access token is valid, its grant not revoked, and
+/// it carries the operation's scope. Otherwise the error to answer: `401` (`error_code: "Unauthorized"`,
 /// `WWW-Authenticate: Bearer`, with `error="invalid_request"` or `"invalid_token"` when a
 /// header came, RFC 6750) or `403` (see [`insufficient_scope`]).
 pub fn authorize<S: RequiredScope>(
@@ -60,6 +60,12 @@ pub fn authorize<S: RequiredScope>(
 ) -> Result<Actor<S>, ApiError> {
     let token = bearer_token(bearer.header())?;
     let claims = context.auth.verify(token, TokenType::Access)?;
+    if claims
+        .fam
+        .is_some_and(|family| context.hub.revoked().contains(family))
+    {
+        return Err(AuthError::Revoked.into());
+    }
     if claims
         .scope
         .split_whitespace()

@@ -10,11 +10,20 @@
 //! * [`refresh`] takes the family's current refresh token, marks it used and answers a new
 //!   pair. A refresh token works once: presented again, it revokes its whole family, so a
 //!   stolen refresh token stops working for the thief and for the rightful holder alike,
-//!   who must ask the operator for a new grant.
+//!   who must ask the operator for a new grant. Within a few seconds of its rotation
+//!   ([`JwtKeys::reuse_grace`]) it answers the same new pair instead (the response was
+//!   lost on the way: the "reuse interval" of the big identity providers). A family lives
+//!   [`JwtKeys::grant_lifetime`] from its first pair, however often it is refreshed.
+//! * [`revoke`] revokes families, by subject or by id (`statusboard-server token revoke`).
+//!
+//! Access tokens carry their family (`fam`). A revocation is a change in the log
+//! (`grant_revoked`, sent to no live subscriber), so every replica learns it within
+//! seconds and refuses the family's access tokens (see [`crate::auth::Revoked`]).
 
 use statusboard_api::{ApiError, ErrorCode, TokenKind, TokenResponse};
 
 use crate::auth::{AuthError, Claims, JwtKeys, Scopes, TokenType};
+use crate::changes::{self, Kind};
 use crate::database::{Database, DatabaseError, Transaction};
 
 /// Why no pair was granted.
@@ -29,6 +38,9 @@ pub enum GrantError {
     /// The refresh token's family was revoked earlier.
     #[error("the refresh token's grant was revoked")]
     Revoked,
+    /// The refresh token's family is older than the grants' lifetime.
+    #[error("the grant is older than JWT_GRANT_MAX_DAYS: ask the operator for a new pair")]
+    TooOld,
     /// The refresh token is unknown here (its record is gone).
     #[error("unknown refresh token")]
     Unknown,
@@ -57,7 +69,7 @@ pub async fn issue(
 ) -> Result<TokenResponse, GrantError> {
     let scope = scopes.to_string();
     let mut connection = database.connection().await?;
-    let refresh_id = connection
+    let issued = connection
         .transaction(async |tx| {
             let family: i64 = tx
                 .query_one(
@@ -69,7 +81,16 @@ pub async fn issue(
             new_refresh_token(tx, family, keys).await
         })
         .await?;
-    pair(keys, subject, &scope, refresh_id)
+    pair(keys, subject, &scope, &issued)
+}
+
+/// A refresh token as recorded: its id, family, and times (seconds since the epoch), from
+/// which its pair is signed, the same each time.
+struct Issued {
+    id: i64,
+    family: i64,
+    issued_at: u64,
+    expires_at: u64,
 }
 
 /// Exchanges the family's current refresh token for a new pair; see the module docs.
@@ -84,16 +105,16 @@ pub async fn refresh(
         .as_deref()
         .and_then(|jti| jti.parse().ok())
         .ok_or(GrantError::Token(AuthError::Invalid))?;
+    let grace = i64::try_from(keys.reuse_grace().as_secs()).unwrap_or(i64::MAX);
+    let lifetime = i64::try_from(keys.grant_lifetime().as_secs()).unwrap_or(i64::MAX);
     /// What the transaction found, committed either way.
     enum Found {
-        Rotated {
+        Pair {
             subject: String,
             scope: String,
-            refresh_id: i64,
+            issued: Issued,
         },
-        Reused,
-        Revoked,
-        Unknown,
+        Failed(GrantError),
     }
     let mut connection = database.connection().await?;
     let found = connection
@@ -101,83 +122,145 @@ pub async fn refresh(
             let row = tx
                 .query_opt(
                     "SELECT f.id, f.subject, f.scope, f.revoked_at IS NOT NULL, \
-                            t.used_at IS NOT NULL \
+                            t.used_at IS NOT NULL, \
+                            f.created_at < now() - $2::bigint * interval '1 second', \
+                            t.used_at >= now() - $3::bigint * interval '1 second' \
                      FROM refresh_tokens t JOIN token_families f ON f.id = t.family_id \
                      WHERE t.id = $1 FOR UPDATE",
-                    &[&id],
+                    &[&id, &lifetime, &grace],
                 )
                 .await?;
             let Some(row) = row else {
-                return Ok::<_, DatabaseError>(Found::Unknown);
+                return Ok::<_, DatabaseError>(Found::Failed(GrantError::Unknown));
             };
-            let family: i64 = row.get(0);
+            let (family, subject, scope): (i64, String, String) =
+                (row.get(0), row.get(1), row.get(2));
             if row.get::<_, bool>(3) {
-                return Ok(Found::Revoked);
+                return Ok(Found::Failed(GrantError::Revoked));
+            }
+            if row.get::<_, bool>(5) {
+                return Ok(Found::Failed(GrantError::TooOld));
             }
             if row.get::<_, bool>(4) {
-                tx.execute(
-                    "UPDATE token_families SET revoked_at = now() WHERE id = $1",
-                    &[&family],
-                )
-                .await?;
-                return Ok(Found::Reused);
+                // Used: within the grace, and if its successor is not used yet, the same
+                // new pair again; otherwise a second use, which revokes the family.
+                if row.get::<_, Option<bool>>(6) == Some(true)
+                    && let Some(successor) = successor(tx, family, id).await?
+                {
+                    return Ok(Found::Pair {
+                        subject,
+                        scope,
+                        issued: successor,
+                    });
+                }
+                revoke_family(tx, family, "grants").await?;
+                return Ok(Found::Failed(GrantError::Reused));
             }
             tx.execute(
                 "UPDATE refresh_tokens SET used_at = now() WHERE id = $1",
                 &[&id],
             )
             .await?;
-            Ok(Found::Rotated {
-                subject: row.get(1),
-                scope: row.get(2),
-                refresh_id: new_refresh_token(tx, family, keys).await?,
+            let issued = new_refresh_token(tx, family, keys).await?;
+            Ok(Found::Pair {
+                subject,
+                scope,
+                issued,
             })
         })
         .await?;
     match found {
-        Found::Rotated {
+        Found::Pair {
             subject,
             scope,
-            refresh_id,
-        } => pair(keys, &subject, &scope, refresh_id),
-        Found::Reused => Err(GrantError::Reused),
-        Found::Revoked => Err(GrantError::Revoked),
-        Found::Unknown => Err(GrantError::Unknown),
+            issued,
+        } => pair(keys, &subject, &scope, &issued),
+        Found::Failed(error) => Err(error),
     }
 }
 
-/// Records a new refresh token of `family`; its id.
+/// The refresh token that replaced `id` in `family`, if it is not used yet.
+async fn successor(
+    tx: &Transaction<'_>,
+    family: i64,
+    id: i64,
+) -> Result<Option<Issued>, DatabaseError> {
+    let row = tx
+        .query_opt(
+            "SELECT id, family_id, extract(epoch FROM issued_at)::bigint, \
+                    extract(epoch FROM expires_at)::bigint, used_at IS NULL \
+             FROM refresh_tokens WHERE family_id = $1 AND id > $2 ORDER BY id LIMIT 1",
+            &[&family, &id],
+        )
+        .await?;
+    Ok(row
+        .filter(|row| row.get::<_, bool>(4))
+        .map(|row| issued_from(&row)))
+}
+
+/// Records a new refresh token of `family`, expiring after the refresh lifetime or with
+/// the family, whichever comes first.
 async fn new_refresh_token(
     tx: &Transaction<'_>,
     family: i64,
     keys: &JwtKeys,
-) -> Result<i64, DatabaseError> {
-    let lifetime = i64::try_from(keys.lifetime(TokenType::Refresh).as_secs()).unwrap_or(i64::MAX);
+) -> Result<Issued, DatabaseError> {
+    let seconds = |d: std::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+    let lifetime = seconds(keys.lifetime(TokenType::Refresh));
+    let grant = seconds(keys.grant_lifetime());
     let row = tx
         .query_one(
-            "INSERT INTO refresh_tokens (family_id, expires_at) \
-             VALUES ($1, now() + $2::bigint * interval '1 second') RETURNING id",
-            &[&family, &lifetime],
+            "INSERT INTO refresh_tokens (family_id, issued_at, expires_at) \
+             SELECT $1, now(), least(now() + $2::bigint * interval '1 second', \
+                                     f.created_at + $3::bigint * interval '1 second') \
+             FROM token_families f WHERE f.id = $1 \
+             RETURNING id, family_id, extract(epoch FROM issued_at)::bigint, \
+                       extract(epoch FROM expires_at)::bigint",
+            &[&family, &lifetime, &grant],
         )
         .await?;
-    Ok(row.get(0))
+    Ok(issued_from(&row))
 }
 
-/// Signs the pair: an access token with `scope`, the refresh token `refresh_id`.
+fn issued_from(row: &tokio_postgres::Row) -> Issued {
+    let seconds = |i: usize| u64::try_from(row.get::<_, i64>(i)).unwrap_or_default();
+    Issued {
+        id: row.get(0),
+        family: row.get(1),
+        issued_at: seconds(2),
+        expires_at: seconds(3),
+    }
+}
+
+/// Signs the pair of the refresh token `issued`: an access token with `scope` issued at
+/// the same time, and the refresh token. The same `issued` signs the same pair.
 fn pair(
     keys: &JwtKeys,
     subject: &str,
     scope: &str,
-    refresh_id: i64,
+    issued: &Issued,
 ) -> Result<TokenResponse, GrantError> {
+    let access_lifetime = keys.lifetime(TokenType::Access).as_secs();
     let access = Claims {
         scope: scope.to_owned(),
-        ..keys.claims(subject, TokenType::Access)
+        fam: Some(issued.family),
+        ..Claims::new(
+            subject,
+            issued.issued_at,
+            issued.issued_at + access_lifetime,
+            TokenType::Access,
+        )
     };
     let refresh = Claims {
         scope: scope.to_owned(),
-        jti: Some(refresh_id.to_string()),
-        ..keys.claims(subject, TokenType::Refresh)
+        jti: Some(issued.id.to_string()),
+        fam: Some(issued.family),
+        ..Claims::new(
+            subject,
+            issued.issued_at,
+            issued.expires_at,
+            TokenType::Refresh,
+        )
     };
     Ok(TokenResponse {
         access_token: keys.sign(&access)?,
@@ -186,4 +269,91 @@ fn pair(
         expires_in: access.exp - access.iat,
         scope: scope.to_owned(),
     })
+}
+
+/// Which grants [`revoke`] revokes.
+#[derive(Debug, Clone)]
+pub enum Grants {
+    /// Every grant of a subject.
+    OfSubject(String),
+    /// One grant, by its family id.
+    Family(i64),
+}
+
+/// A grant that [`revoke`] revoked.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RevokedGrant {
+    /// Its family id (the `fam` of its tokens).
+    pub family: i64,
+    /// Who it was issued to.
+    pub subject: String,
+    /// What it allowed.
+    pub scope: String,
+}
+
+/// Revokes the grants `which` names that are not revoked yet, for `by` (who asked: the
+/// change log's subject); answers them. Every replica refuses their access tokens within
+/// seconds.
+pub async fn revoke(
+    database: &Database,
+    which: &Grants,
+    by: &str,
+) -> Result<Vec<RevokedGrant>, GrantError> {
+    let mut connection = database.connection().await?;
+    let revoked = connection
+        .transaction(async |tx| {
+            let rows = match which {
+                Grants::OfSubject(subject) => {
+                    tx.query(
+                        "SELECT id, subject, scope FROM token_families \
+                         WHERE subject = $1 AND revoked_at IS NULL ORDER BY id FOR UPDATE",
+                        &[subject],
+                    )
+                    .await?
+                }
+                Grants::Family(family) => {
+                    tx.query(
+                        "SELECT id, subject, scope FROM token_families \
+                         WHERE id = $1 AND revoked_at IS NULL FOR UPDATE",
+                        &[family],
+                    )
+                    .await?
+                }
+            };
+            let mut revoked = Vec::new();
+            for row in rows {
+                let grant = RevokedGrant {
+                    family: row.get(0),
+                    subject: row.get(1),
+                    scope: row.get(2),
+                };
+                revoke_family(tx, grant.family, by).await?;
+                revoked.push(grant);
+            }
+            Ok::<_, DatabaseError>(revoked)
+        })
+        .await?;
+    Ok(revoked)
+}
+
+/// Marks `family` revoked and appends the change (`grant_revoked`, `{"family": id}`) that
+/// tells every replica, in the transaction `tx`.
+async fn revoke_family(tx: &Transaction<'_>, family: i64, by: &str) -> Result<(), DatabaseError> {
+    tx.execute(
+        "UPDATE token_families SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+        &[&family],
+    )
+    .await?;
+    let data = serde_json::json!({ "family": family }).to_string();
+    let kind = Kind::GrantRevoked.as_str();
+    tx.query_typed(
+        changes::APPEND_SQL,
+        &[
+            (&kind, tokio_postgres::types::Type::TEXT),
+            (&by, tokio_postgres::types::Type::TEXT),
+            (&data, tokio_postgres::types::Type::TEXT),
+        ],
+    )
+    .await?;
+    Ok(())
 }

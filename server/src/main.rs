@@ -18,12 +18,15 @@ use statusboard_server::{grants, logging, probe};
 
 const USAGE: &str = "usage: statusboard-server [migrate | healthcheck | --help | --version]
        statusboard-server token issue --subject NAME --scope SCOPE [--scope SCOPE ...]
+       statusboard-server token revoke (--subject NAME | --family ID)
 
 Serves the statusboard HTTP API (and applies pending database migrations in the
 background); `migrate` applies them and exits; `healthcheck` asks the running server's
 /api/v1/health and exits 0 when it answers 200; `token issue` grants a service a token
 pair (scopes: components:write, reports:write) and prints it as OAuth 2.0's token
-response (JSON), for the operator to hand over. Configure it with environment variables or
+response (JSON), for the operator to hand over; `token revoke` revokes a subject's grants
+(or one, by its family id) and prints them: every server refuses their tokens within
+seconds. Configure it with environment variables or
 a .env file in the working directory (JWT_SECRET is required); see docs/configuration.md.";
 
 /// What the command line asks for.
@@ -32,6 +35,7 @@ enum Command {
     Migrate,
     Healthcheck,
     IssueToken { subject: String, scopes: Scopes },
+    RevokeTokens(grants::Grants),
 }
 
 fn main() -> ExitCode {
@@ -89,6 +93,7 @@ fn main() -> ExitCode {
             Command::IssueToken { subject, scopes } => {
                 return issue_token(&settings, &subject, &scopes).await;
             }
+            Command::RevokeTokens(which) => return revoke_tokens(&settings, &which).await,
             Command::Serve | Command::Healthcheck => {}
         }
         let stop = server::stop_signal();
@@ -141,11 +146,26 @@ async fn migrate(settings: &Settings, log: &slog::Logger) -> ExitCode {
     }
 }
 
-/// `token issue --subject NAME --scope SCOPE…`: the subject and scopes.
+/// `token issue --subject NAME --scope SCOPE…` or `token revoke (--subject NAME |
+/// --family ID)`.
 fn token_command(args: &[String]) -> Result<Command, String> {
-    let Some(("issue", mut rest)) = args.split_first().map(|(a, r)| (a.as_str(), r)) else {
-        return Err("expected `token issue`".to_owned());
+    let (mut rest, revoking) = match args.split_first().map(|(a, r)| (a.as_str(), r)) {
+        Some(("issue", rest)) => (rest, false),
+        Some(("revoke", rest)) => (rest, true),
+        _ => return Err("expected `token issue` or `token revoke`".to_owned()),
     };
+    if revoking {
+        return match rest {
+            [flag, value] if flag == "--subject" && !value.trim().is_empty() => Ok(
+                Command::RevokeTokens(grants::Grants::OfSubject(value.trim().to_owned())),
+            ),
+            [flag, value] if flag == "--family" => value
+                .parse()
+                .map(|id| Command::RevokeTokens(grants::Grants::Family(id)))
+                .map_err(|_| format!("--family {value:?}: expected a family id (a number)")),
+            _ => Err("give what to revoke: --subject NAME or --family ID".to_owned()),
+        };
+    }
     let (mut subject, mut scopes) = (None, Vec::new());
     while let [flag, value, tail @ ..] = rest {
         match flag.as_str() {
@@ -164,6 +184,31 @@ fn token_command(args: &[String]) -> Result<Command, String> {
         return Err("give at least one --scope (components:write, reports:write)".to_owned());
     }
     Ok(Command::IssueToken { subject, scopes })
+}
+
+/// `statusboard-server token revoke`: revokes grants and prints them, one JSON object per
+/// line (`{"family":…,"subject":…,"scope":…}`).
+async fn revoke_tokens(settings: &Settings, which: &grants::Grants) -> ExitCode {
+    let revoked = async {
+        let database = Database::new(settings)?;
+        grants::revoke(&database, which, "operator").await
+    };
+    match revoked.await {
+        Ok(grants) => {
+            for grant in &grants {
+                println!("{}", serde_json::to_string(grant).unwrap_or_default());
+            }
+            eprintln!("statusboard-server: {} grant(s) revoked", grants.len());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!(
+                "statusboard-server: cannot revoke: {e} (are the migrations applied? \
+                 statusboard-server migrate)"
+            );
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// `statusboard-server token issue`: starts a grant and prints its token response.

@@ -8,8 +8,10 @@
 //! HS256 only (`alg: none` and every other algorithm are refused), and requires `sub`,
 //! `exp` and `iat`.
 
+mod revoked;
 mod scopes;
 mod tokens;
 
+pub use revoked::Revoked;
 pub use scopes::{Scope, Scopes};
 pub use tokens::{AUDIENCE, AuthError, Claims, ISSUER, JwtKeys, TokenType};

@@ -49,6 +49,10 @@ pub struct Claims {
     /// The token's id; refresh tokens have one, recorded in PostgreSQL (see `grants`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jti: Option<String>,
+    /// The grant (token family) the token belongs to, so that revoking the grant refuses
+    /// its access tokens too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fam: Option<i64>,
 }
 
 /// Why a token was refused. Every variant becomes `401`.
@@ -74,6 +78,10 @@ pub enum AuthError {
     /// Bad signature, wrong algorithm, missing claims, not a JWT at all.
     #[error("invalid token")]
     Invalid,
+    /// The token's grant was revoked (by the operator, or because a refresh token was
+    /// used twice).
+    #[error("the token's grant was revoked: ask the operator for a new token pair")]
+    Revoked,
 }
 
 impl AuthError {
@@ -83,7 +91,7 @@ impl AuthError {
         match self {
             Self::MissingHeader => "Bearer",
             Self::MalformedHeader => "Bearer error=\"invalid_request\"",
-            Self::Expired | Self::WrongType { .. } | Self::Invalid => {
+            Self::Expired | Self::WrongType { .. } | Self::Invalid | Self::Revoked => {
                 "Bearer error=\"invalid_token\""
             }
         }
@@ -106,6 +114,10 @@ pub struct JwtKeys {
     decoding: DecodingKey,
     access_lifetime: Duration,
     refresh_lifetime: Duration,
+    /// How long a grant lives, however often it is refreshed.
+    grant_lifetime: Duration,
+    /// How long after a rotation the rotated refresh token still answers the same new pair.
+    reuse_grace: Duration,
 }
 
 impl std::fmt::Debug for JwtKeys {
@@ -114,6 +126,8 @@ impl std::fmt::Debug for JwtKeys {
             .field("key", &"[redacted]")
             .field("access_lifetime", &self.access_lifetime)
             .field("refresh_lifetime", &self.refresh_lifetime)
+            .field("grant_lifetime", &self.grant_lifetime)
+            .field("reuse_grace", &self.reuse_grace)
             .finish()
     }
 }
@@ -127,7 +141,27 @@ impl JwtKeys {
             decoding: DecodingKey::from_secret(bytes),
             access_lifetime,
             refresh_lifetime,
+            grant_lifetime: Duration::from_secs(90 * 86_400),
+            reuse_grace: Duration::from_secs(10),
         }
+    }
+
+    /// These keys with a grant's absolute lifetime and the refresh token's reuse grace.
+    pub fn with_grant_limits(mut self, grant_lifetime: Duration, reuse_grace: Duration) -> Self {
+        self.grant_lifetime = grant_lifetime;
+        self.reuse_grace = reuse_grace;
+        self
+    }
+
+    /// How long a grant lives from its first pair, however often it is refreshed.
+    pub fn grant_lifetime(&self) -> Duration {
+        self.grant_lifetime
+    }
+
+    /// How long after a rotation the rotated refresh token still answers the same new
+    /// pair (a response lost on the way), instead of revoking the grant.
+    pub fn reuse_grace(&self) -> Duration {
+        self.reuse_grace
     }
 
     /// Keys from `JWT_SECRET`, `JWT_ACCESS_EXPIRE_MINUTES` and `JWT_REFRESH_EXPIRE_DAYS`.
@@ -136,6 +170,10 @@ impl JwtKeys {
             &settings.jwt_secret,
             Duration::from_secs(u64::from(settings.jwt_access_expire_minutes) * 60),
             Duration::from_secs(u64::from(settings.jwt_refresh_expire_days) * 86_400),
+        )
+        .with_grant_limits(
+            Duration::from_secs(u64::from(settings.jwt_grant_max_days) * 86_400),
+            Duration::from_secs(u64::from(settings.jwt_refresh_reuse_grace_seconds)),
         )
     }
 
@@ -202,6 +240,7 @@ impl Claims {
             typ,
             scope: String::new(),
             jti: None,
+            fam: None,
         }
     }
 }

@@ -45,6 +45,9 @@ pub enum Kind {
     ComponentDeleted,
     /// A status report was recorded; `data` is the report.
     Report,
+    /// A grant (token family) was revoked; `data` is `{"family": id}`. No live subscriber
+    /// gets it; every replica refuses the family's access tokens from then on.
+    GrantRevoked,
 }
 
 impl Kind {
@@ -54,6 +57,7 @@ impl Kind {
             Self::Component => "component",
             Self::ComponentDeleted => "component_deleted",
             Self::Report => "report",
+            Self::GrantRevoked => "grant_revoked",
         }
     }
 }

@@ -50,6 +50,12 @@ pub struct Settings {
     /// `CORS_ORIGINS`: the origins allowed to call the API with credentials, normalised
     /// as browsers serialise them; see [`Settings::cors_origins_list`].
     pub cors_origins: Vec<Origin>,
+    /// `JWT_GRANT_MAX_DAYS`: how long a grant lives from its first pair, however often it
+    /// is refreshed.
+    pub jwt_grant_max_days: u32,
+    /// `JWT_REFRESH_REUSE_GRACE_SECONDS`: how long a rotated refresh token still answers
+    /// the same new pair.
+    pub jwt_refresh_reuse_grace_seconds: u32,
     /// `WS_INITIAL_HOURS`: initial WebSocket connection window.
     pub ws_initial_hours: u32,
     /// `LIVE_MAX_SUBSCRIBERS`: the most live board subscribers one server holds; past it,
@@ -122,6 +128,18 @@ impl Settings {
                 7,
                 1..=3650,
                 "a whole number of days from 1 to 3650 (ten years)",
+            )?,
+            jwt_grant_max_days: within(
+                var!(vars.JWT_GRANT_MAX_DAYS),
+                90,
+                1..=3650,
+                "a whole number of days from 1 to 3650 (ten years)",
+            )?,
+            jwt_refresh_reuse_grace_seconds: within(
+                var!(vars.JWT_REFRESH_REUSE_GRACE_SECONDS),
+                10,
+                0..=300,
+                "a whole number of seconds from 0 to 300",
             )?,
             cors_origins: origin::parse_list(
                 cors_origins.name,

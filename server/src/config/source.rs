@@ -41,6 +41,8 @@ pub struct Variables {
     pub JWT_SECRET: Option<Raw>,
     pub JWT_ACCESS_EXPIRE_MINUTES: Option<Raw>,
     pub JWT_REFRESH_EXPIRE_DAYS: Option<Raw>,
+    pub JWT_GRANT_MAX_DAYS: Option<Raw>,
+    pub JWT_REFRESH_REUSE_GRACE_SECONDS: Option<Raw>,
     pub CORS_ORIGINS: Option<Raw>,
     pub WS_INITIAL_HOURS: Option<Raw>,
     pub GITHUB_TOKEN: Option<Raw>,

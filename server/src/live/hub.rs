@@ -11,6 +11,7 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 use crate::changes::read::{self, Logged};
 use statusboard_api::BoardEvent;
 
+use crate::auth::Revoked;
 use crate::changes::{self, Kind};
 use crate::database::{Database, DatabaseError};
 
@@ -89,6 +90,8 @@ pub struct Hub {
     stopping: watch::Sender<bool>,
     /// Whether it has caught up with the log once (see [`Hub::is_live`]).
     live: watch::Sender<bool>,
+    /// The revoked grants, which it learns from the log.
+    revoked: Revoked,
 }
 
 impl Default for Hub {
@@ -104,6 +107,7 @@ impl Hub {
             changes: broadcast::channel(RING).0,
             stopping: watch::channel(false).0,
             live: watch::channel(false).0,
+            revoked: Revoked::default(),
         }
     }
 
@@ -122,6 +126,12 @@ impl Hub {
     /// [`Hub::run`].
     pub fn stop(&self) {
         self.stopping.send_replace(true);
+    }
+
+    /// The grants revoked so far: loaded when the hub starts, then learnt from the log
+    /// (`grant_revoked`) within seconds of each revocation, on whichever replica.
+    pub fn revoked(&self) -> &Revoked {
+        &self.revoked
     }
 
     /// Whether the hub has caught up with the log once since the server started: until
@@ -144,7 +154,13 @@ impl Hub {
         let mut last = None;
         while !*stopping.borrow() {
             if last.is_none() {
-                match read::last_id(&database).await {
+                // The revocations before the log's last id; those after come with the log.
+                let start = async {
+                    let id = read::last_id(&database).await?;
+                    self.revoked.extend(revoked_families(&database).await?);
+                    Ok::<_, DatabaseError>(id)
+                };
+                match start.await {
                     Ok(id) => last = Some(id),
                     Err(e) => warn!(log, "live board: reading the log failed"; "error" => %e),
                 }
@@ -251,11 +267,30 @@ impl Hub {
         let mut new = std::pin::pin!(read::after(database, range));
         while let Some(change) = new.try_next().await? {
             *last = Some(change.id);
+            if change.kind == Kind::GrantRevoked.as_str()
+                && let Some(family) = change.data.get("family").and_then(|f| f.as_i64())
+            {
+                self.revoked.insert(family);
+                continue;
+            }
             // No subscriber is not an error.
             let _ = self.changes.send(Arc::new(Published::new(&change)));
         }
         Ok(())
     }
+}
+
+/// Every grant revoked so far.
+async fn revoked_families(database: &Database) -> Result<Vec<i64>, DatabaseError> {
+    let connection = database.connection().await?;
+    let rows = connection
+        .client()
+        .query_typed(
+            "SELECT id FROM token_families WHERE revoked_at IS NOT NULL",
+            &[],
+        )
+        .await?;
+    Ok(rows.iter().map(|row| row.get(0)).collect())
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! `statusboard-server token issue`: an operator grants a service its tokens.
+//! `statusboard-server token issue` and `token revoke`: an operator grants a service its
+//! tokens, and takes them back.
 
 use super::*;
 
@@ -34,12 +35,29 @@ async fn token_issue_prints_an_oauth_token_response_and_never_the_secret() {
     assert_eq!(claims.sub, "checkout-service");
     assert_eq!(claims.scope, "components:write reports:write");
     let refresh = response["refresh_token"].as_str().unwrap();
-    assert!(
-        keys.verify(refresh, TokenType::Refresh)
-            .unwrap()
-            .jti
-            .is_some()
-    );
+    let refresh = keys.verify(refresh, TokenType::Refresh).unwrap();
+    assert!(refresh.jti.is_some());
+    assert_eq!(claims.fam, refresh.fam, "both carry their grant");
+
+    // The operator revokes the subject's grants: each printed, one JSON line each.
+    let (mut revoke, _dir) = command(&vars);
+    let output = revoke
+        .args(["token", "revoke", "--subject", "checkout-service"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    let revoked: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(revoked["family"], claims.fam.unwrap());
+    assert_eq!(revoked["subject"], "checkout-service");
+    // Again: nothing left to revoke.
+    let (mut again, _dir) = command(&vars);
+    let output = again
+        .args(["token", "revoke", "--subject", "checkout-service"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(output.stdout.is_empty());
 }
 
 #[test]
@@ -57,7 +75,15 @@ fn token_issue_refuses_what_it_cannot_grant_naming_why() {
             &["token", "issue", "--subject", "s", "--scope", "admin"][..],
             "unknown scope \"admin\"",
         ),
-        (&["token", "revoke"][..], "expected `token issue`"),
+        (&["token", "revoke"][..], "--subject NAME or --family ID"),
+        (
+            &["token", "revoke", "--family", "x"][..],
+            "expected a family id",
+        ),
+        (
+            &["token", "rotate"][..],
+            "expected `token issue` or `token revoke`",
+        ),
     ] {
         let (mut command, _dir) = command(&[("JWT_SECRET", SECRET)]);
         let output = command.args(args).output().unwrap();

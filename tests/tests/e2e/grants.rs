@@ -1,5 +1,6 @@
 //! Token grants on a real PostgreSQL: a refresh token works once, and a reused one
-//! revokes its whole family.
+//! revokes its whole family (unless re-presented within the grace, which answers the same
+//! pair); grants end with their absolute lifetime; a revocation reaches every replica.
 
 use statusboard_api::TokenResponse;
 use statusboard_server::auth::{AuthError, JwtKeys, Scope, Scopes, TokenType};
@@ -64,14 +65,127 @@ async fn two_refreshes_of_one_token_at_once_grant_one_pair() {
         grants::refresh(database, &keys, &pair.refresh_token),
         grants::refresh(database, &keys, &pair.refresh_token),
     );
-    let granted = [&a, &b].iter().filter(|r| r.is_ok()).count();
-    assert_eq!(granted, 1, "{a:?} {b:?}");
-    assert!(
-        [&a, &b]
-            .iter()
-            .any(|r| matches!(r, Err(GrantError::Reused))),
-        "{a:?} {b:?}"
-    );
+    // One rotation; the other request, within the grace, gets the same new pair.
+    assert_eq!(a.unwrap(), b.unwrap());
+    let connection = database.connection().await.unwrap();
+    let tokens: i64 = connection
+        .client()
+        .query_one("SELECT count(*) FROM refresh_tokens", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(tokens, 2, "the first and the one that replaced it");
+}
+
+#[tokio::test]
+async fn a_lost_refresh_response_is_answered_again_within_the_grace_only() {
+    let app = TestApp::spawn_with_database().await;
+    let database = &app.server().context().database;
+    let (keys, first) = granted(&app).await;
+    let second = grants::refresh(database, &keys, &first.refresh_token)
+        .await
+        .unwrap();
+    // The response was lost: the client presents the first token again, at once.
+    let again = grants::refresh(database, &keys, &first.refresh_token)
+        .await
+        .unwrap();
+    assert_eq!(again, second, "the same new pair, not a revocation");
+    // After the grace (here: none), the same is a reuse, which revokes the grant.
+    let strict = keys
+        .clone()
+        .with_grant_limits(keys.grant_lifetime(), std::time::Duration::ZERO);
+    let reused = grants::refresh(database, &strict, &first.refresh_token).await;
+    assert!(matches!(reused, Err(GrantError::Reused)), "{reused:?}");
+    let after = grants::refresh(database, &keys, &second.refresh_token).await;
+    assert!(matches!(after, Err(GrantError::Revoked)), "{after:?}");
+}
+
+#[tokio::test]
+async fn a_grant_ends_with_its_absolute_lifetime_however_often_refreshed() {
+    let app = TestApp::spawn_with_database().await;
+    let database = &app.server().context().database;
+    let (keys, first) = granted(&app).await;
+    let second = grants::refresh(database, &keys, &first.refresh_token)
+        .await
+        .unwrap();
+    app.execute_sql("UPDATE token_families SET created_at = now() - interval '91 days'")
+        .await;
+    let refused = grants::refresh(database, &keys, &second.refresh_token).await;
+    assert!(matches!(refused, Err(GrantError::TooOld)), "{refused:?}");
+    // A young grant's refresh token expires with the grant, not later.
+    let (keys, young) = granted(&app).await;
+    app.execute_sql(
+        "UPDATE token_families SET created_at = now() - interval '89 days' \
+         WHERE id = (SELECT max(id) FROM token_families)",
+    )
+    .await;
+    let renewed = grants::refresh(database, &keys, &young.refresh_token)
+        .await
+        .unwrap();
+    let claims = keys
+        .verify(&renewed.refresh_token, TokenType::Refresh)
+        .unwrap();
+    assert!(claims.exp - claims.iat <= 86_400 + 5, "{claims:?}");
+}
+
+/// A family revoked on one replica (by the operator, or by a reused refresh token) makes
+/// its access tokens answer `401` on every replica within seconds.
+#[tokio::test]
+async fn a_revoked_grant_s_access_tokens_are_refused_by_every_replica() {
+    let first = TestApp::spawn_with_database().await;
+    let second = TestApp::spawn_ready(first.settings.clone()).await;
+    let database = &first.server().context().database;
+    let http = reqwest::Client::new();
+    let status_on = |app: &TestApp, token: String| {
+        let request = http
+            .delete(app.url("/api/v1/components/nothing"))
+            .bearer_auth(token)
+            .send();
+        async move { request.await.unwrap().status().as_u16() }
+    };
+    let keys = JwtKeys::from_settings(&first.settings);
+    let scopes: Scopes = [Scope::ComponentsWrite].into_iter().collect();
+    let by_operator = grants::issue(database, &keys, "ops", &scopes)
+        .await
+        .unwrap();
+    let by_reuse = grants::issue(database, &keys, "thief", &scopes)
+        .await
+        .unwrap();
+    for app in [&first, &second] {
+        assert_eq!(status_on(app, by_operator.access_token.clone()).await, 404);
+    }
+
+    let revoked = grants::revoke(
+        database,
+        &grants::Grants::OfSubject("ops".into()),
+        "operator",
+    )
+    .await
+    .unwrap();
+    assert_eq!(revoked.len(), 1);
+    let strict = keys
+        .clone()
+        .with_grant_limits(keys.grant_lifetime(), std::time::Duration::ZERO);
+    grants::refresh(database, &strict, &by_reuse.refresh_token)
+        .await
+        .unwrap();
+    let reused = grants::refresh(database, &strict, &by_reuse.refresh_token).await;
+    assert!(matches!(reused, Err(GrantError::Reused)), "{reused:?}");
+
+    for app in [&first, &second] {
+        for pair in [&by_operator, &by_reuse] {
+            let refused = statusboard_tests::poll::until_async(
+                std::time::Duration::from_secs(5),
+                std::time::Duration::from_millis(50),
+                || {
+                    let status = status_on(app, pair.access_token.clone());
+                    async move { (status.await == 401).then_some(()) }
+                },
+            )
+            .await;
+            assert!(refused.is_some(), "still accepted on {}", app.base_url);
+        }
+    }
 }
 
 #[tokio::test]
