@@ -8,7 +8,7 @@ use statusboard_api::{ErrorCode, Scope};
 use statusboard_tests::app::TestApp;
 
 use crate::board_api::pair;
-use crate::checked_in_document;
+use crate::{checked_in_document, upgrade};
 
 /// The codes the latest document lists.
 fn documented_codes() -> BTreeSet<String> {
@@ -48,14 +48,6 @@ async fn code_of(response: Response, documented: &BTreeSet<String>) -> String {
     );
     assert!(body["message"].is_string(), "{body}");
     code.to_owned()
-}
-
-fn upgrade(request: RequestBuilder) -> RequestBuilder {
-    request
-        .header("connection", "upgrade")
-        .header("upgrade", "websocket")
-        .header("sec-websocket-version", "13")
-        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
 }
 
 #[tokio::test]

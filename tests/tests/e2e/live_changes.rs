@@ -186,12 +186,7 @@ async fn past_the_subscriber_cap_503_with_retry_after_before_the_upgrade() {
     settings.live_max_subscribers = 1;
     let app = TestApp::spawn_ready(settings).await;
     let _first = connect_as(&app, None, "", None).await.unwrap();
-    let response = reqwest::Client::new()
-        .get(app.url("/api/v1/events"))
-        .header("connection", "upgrade")
-        .header("upgrade", "websocket")
-        .header("sec-websocket-version", "13")
-        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+    let response = crate::upgrade(reqwest::Client::new().get(app.url("/api/v1/events")))
         .send()
         .await
         .unwrap();

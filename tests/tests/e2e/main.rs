@@ -27,6 +27,15 @@ fn slug(text: &str) -> statusboard_api::Slug {
     statusboard_api::Slug::parse(text).unwrap()
 }
 
+/// `request` as a WebSocket upgrade (to see what the live board answers before one).
+fn upgrade(request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    request
+        .header("connection", "upgrade")
+        .header("upgrade", "websocket")
+        .header("sec-websocket-version", "13")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+}
+
 /// The generated client pointed at a test server.
 fn client(app: &TestApp) -> statusboard_client::Client {
     statusboard_client::Client::new(&app.base_url, statusboard_client::Session::anonymous())

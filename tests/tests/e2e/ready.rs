@@ -292,12 +292,7 @@ async fn not_ready_until_the_live_board_follows_the_log() {
     let ready = http.get(app.url("/api/v1/ready")).send().await.unwrap();
     assert_eq!(ready.status(), 503);
     assert!(ready.text().await.unwrap().contains("has not caught up"));
-    let events = http
-        .get(app.url("/api/v1/events"))
-        .header("connection", "upgrade")
-        .header("upgrade", "websocket")
-        .header("sec-websocket-version", "13")
-        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+    let events = crate::upgrade(http.get(app.url("/api/v1/events")))
         .send()
         .await
         .unwrap();
