@@ -95,15 +95,28 @@ async fn refresh_rotates_and_a_reused_refresh_token_revokes_the_grant() {
         .into_inner();
     assert_eq!(second.scope, "reports:write");
     assert_ne!(second.refresh_token, first.refresh_token);
+    // Presented again at once (a lost response): the same new pair, within the grace.
+    let again = anyone
+        .refresh_token(&request(&first.refresh_token))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(again, second);
+    let third = anyone
+        .refresh_token(&request(&second.refresh_token))
+        .await
+        .unwrap()
+        .into_inner();
 
-    // The spent token again: 400 InvalidGrant, and the family is revoked …
+    // The first token once its successor is spent too: 400 InvalidGrant, and the family
+    // is revoked …
     assert_eq!(
         failure(anyone.refresh_token(&request(&first.refresh_token)).await),
         (400, "InvalidGrant".into())
     );
     // … so the rightful holder's current refresh token no longer works either.
     assert_eq!(
-        failure(anyone.refresh_token(&request(&second.refresh_token)).await),
+        failure(anyone.refresh_token(&request(&third.refresh_token)).await),
         (400, "InvalidGrant".into())
     );
     assert_eq!(
