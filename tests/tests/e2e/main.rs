@@ -16,6 +16,7 @@ mod live;
 mod live_changes;
 mod ready;
 mod retention;
+mod shutdown;
 mod tls;
 mod tokens_api;
 mod versioning;
