@@ -9,6 +9,7 @@ use dropshot::{ConfigDropshot, HandlerTaskMode, HttpServer, ServerBuilder};
 use slog::{Logger, error, info, warn};
 use tokio::task::JoinHandle;
 
+use crate::board::scheduler;
 use crate::config::Settings;
 use crate::context::ApiContext;
 use crate::database::{Database, DatabaseError, migrations};
@@ -66,6 +67,8 @@ pub struct Server {
     live: JoinHandle<()>,
     /// The periodic cleanup of expired rows, stopped by the shutdown.
     retention: JoinHandle<()>,
+    /// Starts and completes scheduled maintenances.
+    scheduler: JoinHandle<()>,
 }
 
 impl std::fmt::Debug for Server {
@@ -108,6 +111,7 @@ impl Server {
         };
         let live = tokio::spawn(hub.run(database.clone(), log.clone()));
         let retention = tokio::spawn(retention::run(database.clone(), log.clone()));
+        let scheduler = tokio::spawn(scheduler::run(database.clone(), log.clone()));
         let migrations = tokio::spawn(migrate_until_done(database, migrated, log.clone()));
         Ok(Self {
             http,
@@ -116,6 +120,7 @@ impl Server {
             migrations,
             live,
             retention,
+            scheduler,
         })
     }
 
@@ -159,6 +164,7 @@ impl Server {
         let deadline = tokio::time::Instant::now() + timeout;
         self.migrations.abort();
         self.retention.abort();
+        self.scheduler.abort();
         let hub = self.context().hub.clone();
         hub.stop();
         // Subscribers close with `1001` at once; they get at most half the time.

@@ -55,11 +55,13 @@ async fn outside_the_window(app: &TestApp) {
     let update = ComponentUpdate {
         name: "Legacy".to_owned(),
         description: String::new(),
+        group: None,
     };
     components::put(
         database,
         &Slug::parse("legacy").unwrap(),
         &update,
+        statusboard_server::board::components::Group::Replace,
         &Actor::internal("ops"),
     )
     .await

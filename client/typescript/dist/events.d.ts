@@ -6,6 +6,13 @@ export type paths = Record<string, never>;
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A component an incident affects, and the status the incident gives it. */
+        AffectedComponent: {
+            /** @description The component's slug. */
+            slug: string;
+            /** @description The status the incident (or the update) gave it. */
+            status: components["schemas"]["ComponentStatus"];
+        };
         /**
          * BoardEvent
          * @description A message of the live board. Every message is a JSON object whose `type` says which; every change carries `change`, its id in the board's change log (changes come in increasing `change` order, each once).
@@ -18,6 +25,10 @@ export interface components {
             change: number;
             /** @description Every component, with its status. */
             components: components["schemas"]["Component"][];
+            /** @description The unresolved incidents, newest first, each with its latest update only. */
+            incidents: components["schemas"]["Incident"][];
+            /** @description The maintenances in progress, then those scheduled, soonest first, each with its latest update only. */
+            maintenances: components["schemas"]["Maintenance"][];
             /** @enum {string} */
             type: "board";
         } | {
@@ -28,6 +39,8 @@ export interface components {
             change: number;
             /** @description What it is (at most 2,000 characters). */
             description: string;
+            /** @description The group the summary lists it under (1 to 100 characters); `null` when it has none. */
+            group?: string | null;
             /** @description Its name as people read it (1 to 200 characters). */
             name: string;
             /** @description Its identity in paths: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters. */
@@ -38,7 +51,7 @@ export interface components {
             type: "component";
             /**
              * Format: date-time
-             * @description When its name, description or status last changed.
+             * @description When its name, description, group or status last changed.
              */
             updated_at: string;
         } | {
@@ -78,6 +91,87 @@ export interface components {
             /** @enum {string} */
             type: "report";
         } | {
+            /**
+             * Format: int64
+             * @description The change's id.
+             */
+            change: number;
+            /** @description The components it affects, by slug, with the status it gives each now. */
+            components: components["schemas"]["AffectedComponent"][];
+            /**
+             * Format: date-time
+             * @description When it was opened.
+             */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Its id: later incidents have greater ids.
+             */
+            id: number;
+            /** @description How bad it is. */
+            impact: components["schemas"]["Impact"];
+            /** @description What is happening, in a line (1 to 200 characters). */
+            name: string;
+            /**
+             * Format: date-time
+             * @description When it was resolved; `null` while it is not.
+             */
+            resolved_at?: string | null;
+            /** @description Where it stands: its latest update's status. */
+            status: components["schemas"]["IncidentStatus"];
+            /** @enum {string} */
+            type: "incident";
+            /**
+             * Format: date-time
+             * @description When it last changed (its latest update).
+             */
+            updated_at: string;
+            /** @description Its updates, newest first (in the summary, only the latest). */
+            updates: components["schemas"]["IncidentUpdate"][];
+        } | {
+            /**
+             * Format: int64
+             * @description The change's id.
+             */
+            change: number;
+            /** @description The slugs of the components it takes down, ordered. */
+            components: string[];
+            /**
+             * Format: date-time
+             * @description When it was announced.
+             */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Its id.
+             */
+            id: number;
+            /** @description What people should expect. */
+            message: string;
+            /** @description What is done, in a line (1 to 200 characters). */
+            name: string;
+            /**
+             * Format: date-time
+             * @description When it starts: the server sets it `in_progress` then (within a few seconds).
+             */
+            scheduled_for: string;
+            /**
+             * Format: date-time
+             * @description When it ends: the server sets it `completed` then (within a few seconds).
+             */
+            scheduled_until: string;
+            /** @description Where it stands. */
+            status: components["schemas"]["MaintenanceStatus"];
+            /** @enum {string} */
+            type: "maintenance";
+            /**
+             * Format: date-time
+             * @description When it last changed.
+             */
+            updated_at: string;
+            /** @description Its updates, newest first (in the summary, only the latest), including those the server posts when it starts and completes it (by `scheduler`). */
+            updates: components["schemas"]["MaintenanceUpdate"][];
+        } | {
             /** @enum {string} */
             type: "caught_up";
         };
@@ -85,6 +179,8 @@ export interface components {
         Component: {
             /** @description What it is (at most 2,000 characters). */
             description: string;
+            /** @description The group the summary lists it under (1 to 100 characters); `null` when it has none. */
+            group?: string | null;
             /** @description Its name as people read it (1 to 200 characters). */
             name: string;
             /** @description Its identity in paths: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters. */
@@ -93,12 +189,129 @@ export interface components {
             status: components["schemas"]["ComponentStatus"];
             /**
              * Format: date-time
-             * @description When its name, description or status last changed.
+             * @description When its name, description, group or status last changed.
              */
             updated_at: string;
         };
         /** @description How a component is doing: the status of its latest report (`operational` before its first). */
         ComponentStatus: "operational" | "degraded_performance" | "partial_outage" | "major_outage" | "under_maintenance";
+        /** @description How bad an incident is for the people who use the service. */
+        Impact: "none" | "minor" | "major" | "critical";
+        /** @description Something that is happening to the service, and what is known about it. */
+        Incident: {
+            /** @description The components it affects, by slug, with the status it gives each now. */
+            components: components["schemas"]["AffectedComponent"][];
+            /**
+             * Format: date-time
+             * @description When it was opened.
+             */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Its id: later incidents have greater ids.
+             */
+            id: number;
+            /** @description How bad it is. */
+            impact: components["schemas"]["Impact"];
+            /** @description What is happening, in a line (1 to 200 characters). */
+            name: string;
+            /**
+             * Format: date-time
+             * @description When it was resolved; `null` while it is not.
+             */
+            resolved_at?: string | null;
+            /** @description Where it stands: its latest update's status. */
+            status: components["schemas"]["IncidentStatus"];
+            /**
+             * Format: date-time
+             * @description When it last changed (its latest update).
+             */
+            updated_at: string;
+            /** @description Its updates, newest first (in the summary, only the latest). */
+            updates: components["schemas"]["IncidentUpdate"][];
+        };
+        /** @description Where an incident stands. */
+        IncidentStatus: "investigating" | "identified" | "monitoring" | "resolved";
+        /** @description One entry of an incident's timeline. */
+        IncidentUpdate: {
+            /** @description The components whose status this update set, with that status. */
+            components: components["schemas"]["AffectedComponent"][];
+            /**
+             * Format: date-time
+             * @description When it was posted.
+             */
+            created_at: string;
+            /** @description Who posted it: the subject of the token it was posted with. */
+            created_by: string;
+            /**
+             * Format: int64
+             * @description Its id: later updates have greater ids.
+             */
+            id: number;
+            /** @description What is known, for people. */
+            message: string;
+            /** @description The incident's status as of this update. */
+            status: components["schemas"]["IncidentStatus"];
+        };
+        /** @description A maintenance announced ahead of time. */
+        Maintenance: {
+            /** @description The slugs of the components it takes down, ordered. */
+            components: string[];
+            /**
+             * Format: date-time
+             * @description When it was announced.
+             */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Its id.
+             */
+            id: number;
+            /** @description What people should expect. */
+            message: string;
+            /** @description What is done, in a line (1 to 200 characters). */
+            name: string;
+            /**
+             * Format: date-time
+             * @description When it starts: the server sets it `in_progress` then (within a few seconds).
+             */
+            scheduled_for: string;
+            /**
+             * Format: date-time
+             * @description When it ends: the server sets it `completed` then (within a few seconds).
+             */
+            scheduled_until: string;
+            /** @description Where it stands. */
+            status: components["schemas"]["MaintenanceStatus"];
+            /**
+             * Format: date-time
+             * @description When it last changed.
+             */
+            updated_at: string;
+            /** @description Its updates, newest first (in the summary, only the latest), including those the server posts when it starts and completes it (by `scheduler`). */
+            updates: components["schemas"]["MaintenanceUpdate"][];
+        };
+        /** @description Where a scheduled maintenance stands. */
+        MaintenanceStatus: "scheduled" | "in_progress" | "completed" | "cancelled";
+        /** @description One entry of a maintenance's timeline. */
+        MaintenanceUpdate: {
+            /**
+             * Format: date-time
+             * @description When it was posted.
+             */
+            created_at: string;
+            /** @description Who posted it: the subject of the token it was posted with, or `scheduler` for the server's own start and completion. */
+            created_by: string;
+            /**
+             * Format: int64
+             * @description Its id: later updates have greater ids.
+             */
+            id: number;
+            /** @description What is known, for people. */
+            message: string;
+            /** @description The maintenance's status as of this update. */
+            status: components["schemas"]["MaintenanceStatus"];
+        };
     };
     responses: never;
     parameters: never;

@@ -141,6 +141,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List incidents, newest first, a page at a time.
+         * @description Anyone may read them. `state=unresolved` lists those not resolved; `all` (the default) every one. A page holds at most `limit` incidents (100 when left out), each with every update; `next_page`, when present, is the `page_token` of the next one.
+         */
+        get: operations["list_incidents"];
+        put?: never;
+        /**
+         * Open an incident.
+         * @description Needs a token with the scope `incidents:write`; its subject becomes the first update's `created_by`. Each component named in `components` gets the status given there, recorded as its status report (by the same subject), in the same change as the incident. Answers `201` with the incident; `400` naming the field for bad input (an unknown status or impact, a too-long field, a bad slug), `404` (`ComponentNotFound`) for an unknown component; nothing is written then.
+         *
+         *     Retries never open twice: the same `Idempotency-Key` from the same subject within 24 hours answers the first incident again (`201`); with a different request it is `422` (`IdempotencyKeyReused`).
+         */
+        post: operations["create_incident"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read one incident, with its updates, newest first.
+         * @description Anyone may read it. Answers `404` (`IncidentNotFound`) when there is no incident with this id.
+         */
+        get: operations["get_incident"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/updates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Post an update to an incident: where it stands, what is known, and the components
+         * @description whose status changes.
+         *
+         *     Needs a token with the scope `incidents:write`. The incident's status becomes the update's. `resolved` sets `resolved_at` and returns every component the incident affects and `components` does not name to the status it would have without the incident (the worst another unresolved incident gives it, or `operational`); another status after `resolved` reopens it. Each status set is recorded as the component's status report. Answers `201` with the incident, its new update first; `404` (`IncidentNotFound`, `ComponentNotFound`); `400` naming the field. `Idempotency-Key` as for `create_incident`.
+         */
+        post: operations["create_incident_update"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/maintenances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List scheduled maintenances, a page at a time.
+         * @description Anyone may read them. `state`: `upcoming` (not started, soonest first), `active` (in progress, soonest first), `completed` (completed or cancelled, latest first) or `all` (the default, latest first). A page holds at most `limit` (100 when left out); `next_page`, when present, is the `page_token` of the next one.
+         */
+        get: operations["list_maintenances"];
+        put?: never;
+        /**
+         * Announce a scheduled maintenance.
+         * @description Needs a token with the scope `incidents:write`. At `scheduled_for` the server sets it `in_progress` and its components `under_maintenance`; at `scheduled_until`, `completed`, and each component returns to the status it would have without the maintenance (its latest report not made by it). Each transition happens once, on whichever server notices it first, within a few seconds of its time, and is a change like any other (posted by `scheduler`). Answers `201`; `400` naming the field (`scheduled_until` not after `scheduled_for`, or past); `404` (`ComponentNotFound`). `Idempotency-Key` as for `create_incident`.
+         */
+        post: operations["create_maintenance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/maintenances/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read one scheduled maintenance, with its updates, newest first.
+         * @description Anyone may read it. Answers `404` (`MaintenanceNotFound`) when there is none with this id.
+         */
+        get: operations["get_maintenance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/maintenances/{id}/updates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Post an update to a scheduled maintenance: a message, or its end.
+         * @description Needs a token with the scope `incidents:write`. `status: cancelled` calls off a maintenance that has not started; `status: completed` ends one in progress early (its components return as at its scheduled end); another change of status is `409` (`TransitionNotAllowed`). Answers `201` with the maintenance, its new update first; `404` (`MaintenanceNotFound`); `400` naming the field. `Idempotency-Key` as for `create_incident`.
+         */
+        post: operations["create_maintenance_update"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ready": {
         parameters: {
             query?: never;
@@ -161,10 +293,37 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything a status page shows, in one answer.
+         * @description Anyone may read it. `status`: the overall `indicator` — the worst of the unresolved incidents' impacts and the components' statuses (`degraded_performance` counts as `minor`, `partial_outage` and `major_outage` as `major`, every component in `major_outage` as `critical`), or `maintenance` when nothing is wrong but a maintenance is in progress — and its `description` ("All Systems Operational", …); the components by group (those without a group first, then each group by name); the unresolved incidents, newest first, and the maintenances in progress then scheduled, soonest first, each with its latest update only; and `change`, the last change of the board it reflects (read in one snapshot), from which the live board (`GET /api/v1/events?after=<change>`) goes on.
+         */
+        get: operations["get_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A component an incident affects, and the status the incident gives it. */
+        AffectedComponent: {
+            /** @description The component's slug. */
+            slug: string;
+            /** @description The status the incident (or the update) gave it. */
+            status: components["schemas"]["ComponentStatus"];
+        };
         /** @description An error answer: what went wrong (`error_code`), a message for people, and the request's id to quote when reporting it. */
         ApiError: {
             /** @description What went wrong, for code to test. */
@@ -178,6 +337,8 @@ export interface components {
         Component: {
             /** @description What it is (at most 2,000 characters). */
             description: string;
+            /** @description The group the summary lists it under (1 to 100 characters); `null` when it has none. */
+            group?: string | null;
             /** @description Its name as people read it (1 to 200 characters). */
             name: string;
             /** @description Its identity in paths: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters. */
@@ -186,9 +347,16 @@ export interface components {
             status: components["schemas"]["ComponentStatus"];
             /**
              * Format: date-time
-             * @description When its name, description or status last changed.
+             * @description When its name, description, group or status last changed.
              */
             updated_at: string;
+        };
+        /** @description The components of one group. */
+        ComponentGroup: {
+            /** @description Its components, ordered by slug. */
+            components: components["schemas"]["Component"][];
+            /** @description The group's name; `null` for the components without a group. */
+            name?: string | null;
         };
         /** @description A single page of results */
         ComponentResultsPage: {
@@ -206,11 +374,16 @@ export interface components {
              * @default
              */
             description: string;
+            /**
+             * @description The group the summary lists it under (1 to 100 characters); none when left out.
+             * @default null
+             */
+            group: string | null;
             /** @description Its name as people read it (1 to 200 characters). */
             name: string;
         };
         /** @description What went wrong, for code to test. Every error answer of the API carries one; a new code comes with a new API version. */
-        ErrorCode: "InvalidRequest" | "InvalidInput" | "InvalidGrant" | "UnsupportedApiVersion" | "Unauthorized" | "InsufficientScope" | "OriginNotAllowed" | "ComponentNotFound" | "MethodNotAllowed" | "IdempotencyKeyReused" | "Internal" | "DatabaseUnavailable" | "TooManySubscribers";
+        ErrorCode: "InvalidRequest" | "InvalidInput" | "InvalidGrant" | "UnsupportedApiVersion" | "Unauthorized" | "InsufficientScope" | "OriginNotAllowed" | "ComponentNotFound" | "IncidentNotFound" | "MaintenanceNotFound" | "MethodNotAllowed" | "TransitionNotAllowed" | "IdempotencyKeyReused" | "Internal" | "DatabaseUnavailable" | "TooManySubscribers";
         /** @description The answer of the liveness check. */
         Health: {
             /** @description Always `ok` when the service answers. */
@@ -218,6 +391,215 @@ export interface components {
         };
         /** @description The state of the service or one of its parts. */
         HealthStatus: "ok";
+        /** @description How bad an incident is for the people who use the service. */
+        Impact: "none" | "minor" | "major" | "critical";
+        /** @description Something that is happening to the service, and what is known about it. */
+        Incident: {
+            /** @description The components it affects, by slug, with the status it gives each now. */
+            components: components["schemas"]["AffectedComponent"][];
+            /**
+             * Format: date-time
+             * @description When it was opened.
+             */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Its id: later incidents have greater ids.
+             */
+            id: number;
+            /** @description How bad it is. */
+            impact: components["schemas"]["Impact"];
+            /** @description What is happening, in a line (1 to 200 characters). */
+            name: string;
+            /**
+             * Format: date-time
+             * @description When it was resolved; `null` while it is not.
+             */
+            resolved_at?: string | null;
+            /** @description Where it stands: its latest update's status. */
+            status: components["schemas"]["IncidentStatus"];
+            /**
+             * Format: date-time
+             * @description When it last changed (its latest update).
+             */
+            updated_at: string;
+            /** @description Its updates, newest first (in the summary, only the latest). */
+            updates: components["schemas"]["IncidentUpdate"][];
+        };
+        /** @description A single page of results */
+        IncidentResultsPage: {
+            /** @description list of items on this page of results */
+            items: components["schemas"]["Incident"][];
+            /** @description token used to fetch the next page of results (if any) */
+            next_page?: string | null;
+        };
+        /** @description Where an incident stands. */
+        IncidentStatus: "investigating" | "identified" | "monitoring" | "resolved";
+        /** @description One entry of an incident's timeline. */
+        IncidentUpdate: {
+            /** @description The components whose status this update set, with that status. */
+            components: components["schemas"]["AffectedComponent"][];
+            /**
+             * Format: date-time
+             * @description When it was posted.
+             */
+            created_at: string;
+            /** @description Who posted it: the subject of the token it was posted with. */
+            created_by: string;
+            /**
+             * Format: int64
+             * @description Its id: later updates have greater ids.
+             */
+            id: number;
+            /** @description What is known, for people. */
+            message: string;
+            /** @description The incident's status as of this update. */
+            status: components["schemas"]["IncidentStatus"];
+        };
+        /** @description How the service is doing overall (see [`Indicator::of`] for the rule). */
+        Indicator: "none" | "minor" | "major" | "critical" | "maintenance";
+        /** @description A maintenance announced ahead of time. */
+        Maintenance: {
+            /** @description The slugs of the components it takes down, ordered. */
+            components: string[];
+            /**
+             * Format: date-time
+             * @description When it was announced.
+             */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Its id.
+             */
+            id: number;
+            /** @description What people should expect. */
+            message: string;
+            /** @description What is done, in a line (1 to 200 characters). */
+            name: string;
+            /**
+             * Format: date-time
+             * @description When it starts: the server sets it `in_progress` then (within a few seconds).
+             */
+            scheduled_for: string;
+            /**
+             * Format: date-time
+             * @description When it ends: the server sets it `completed` then (within a few seconds).
+             */
+            scheduled_until: string;
+            /** @description Where it stands. */
+            status: components["schemas"]["MaintenanceStatus"];
+            /**
+             * Format: date-time
+             * @description When it last changed.
+             */
+            updated_at: string;
+            /** @description Its updates, newest first (in the summary, only the latest), including those the server posts when it starts and completes it (by `scheduler`). */
+            updates: components["schemas"]["MaintenanceUpdate"][];
+        };
+        /** @description A single page of results */
+        MaintenanceResultsPage: {
+            /** @description list of items on this page of results */
+            items: components["schemas"]["Maintenance"][];
+            /** @description token used to fetch the next page of results (if any) */
+            next_page?: string | null;
+        };
+        /** @description Where a scheduled maintenance stands. */
+        MaintenanceStatus: "scheduled" | "in_progress" | "completed" | "cancelled";
+        /** @description One entry of a maintenance's timeline. */
+        MaintenanceUpdate: {
+            /**
+             * Format: date-time
+             * @description When it was posted.
+             */
+            created_at: string;
+            /** @description Who posted it: the subject of the token it was posted with, or `scheduler` for the server's own start and completion. */
+            created_by: string;
+            /**
+             * Format: int64
+             * @description Its id: later updates have greater ids.
+             */
+            id: number;
+            /** @description What is known, for people. */
+            message: string;
+            /** @description The maintenance's status as of this update. */
+            status: components["schemas"]["MaintenanceStatus"];
+        };
+        /** @description An incident as it is opened. */
+        NewIncident: {
+            /**
+             * @description The components it affects, by slug, with the status it gives each (at most 100; none when left out). Each component's status becomes this one, recorded as its status report.
+             * @default {}
+             */
+            components: {
+                [key: string]: components["schemas"]["ComponentStatus"];
+            };
+            /** @description How bad it is. */
+            impact: components["schemas"]["Impact"];
+            /**
+             * @description What is known, for people: the first update (at most 10,000 characters; empty when left out).
+             * @default
+             */
+            message: string;
+            /** @description What is happening, in a line (1 to 200 characters). */
+            name: string;
+            /** @description Where it stands. */
+            status: components["schemas"]["IncidentStatus"];
+        };
+        /** @description An update posted to an incident. */
+        NewIncidentUpdate: {
+            /**
+             * @description Components whose status changes, by slug, with their new status (at most 100). Components not named keep theirs, except when the update resolves the incident: then every component it affects and this does not name returns to the status it would have without the incident (the worst that another unresolved incident gives it, or `operational`).
+             * @default null
+             */
+            components: {
+                [key: string]: components["schemas"]["ComponentStatus"];
+            } | null;
+            /**
+             * @description What is known, for people (at most 10,000 characters; empty when left out).
+             * @default
+             */
+            message: string;
+            /** @description Where the incident stands now. `resolved` sets `resolved_at`; another status after `resolved` reopens it. */
+            status: components["schemas"]["IncidentStatus"];
+        };
+        /** @description A maintenance as it is announced. */
+        NewMaintenance: {
+            /**
+             * @description The slugs of the components it takes down (at most 100; none when left out).
+             * @default []
+             */
+            components: string[];
+            /**
+             * @description What people should expect (at most 10,000 characters; empty when left out).
+             * @default
+             */
+            message: string;
+            /** @description What is done, in a line (1 to 200 characters). */
+            name: string;
+            /**
+             * Format: date-time
+             * @description When it starts (RFC 3339).
+             */
+            scheduled_for: string;
+            /**
+             * Format: date-time
+             * @description When it ends (RFC 3339): after `scheduled_for`, and in the future.
+             */
+            scheduled_until: string;
+        };
+        /** @description An update posted to a maintenance: a message, and optionally the end of it. */
+        NewMaintenanceUpdate: {
+            /**
+             * @description What is known, for people (at most 10,000 characters; empty when left out).
+             * @default
+             */
+            message: string;
+            /**
+             * @description `cancelled` (only while it is `scheduled`) or `completed` (only while it is `in_progress`: ends it early); left out, the status stays. Any other is `400`; a change its status does not allow is `409` (`TransitionNotAllowed`).
+             * @default null
+             */
+            status: components["schemas"]["MaintenanceStatus"] | null;
+        };
         /** @description A report as a service sends it. */
         NewStatusReport: {
             /**
@@ -243,6 +625,13 @@ export interface components {
         };
         /** @description The state reported when the service is not ready. */
         NotReadyStatus: "unavailable";
+        /** @description How the service is doing overall. */
+        OverallStatus: {
+            /** @description The indicator in words: "All Systems Operational", "Minor Service Outage", "Partial System Outage", "Major System Outage" or "Service Under Maintenance". */
+            description: string;
+            /** @description The worst of the unresolved incidents' impacts and the components' statuses: `degraded_performance` counts as `minor`, `partial_outage` and `major_outage` as `major`, every component in `major_outage` as `critical`; `maintenance` when nothing is wrong but a maintenance is in progress. */
+            indicator: components["schemas"]["Indicator"];
+        };
         /** @description The answer of the readiness check when the service is ready. */
         Readiness: {
             /** @description `ok`: the database answers and its schema is up to date. */
@@ -283,6 +672,22 @@ export interface components {
             /** @description token used to fetch the next page of results (if any) */
             next_page?: string | null;
         };
+        /** @description Everything a status page shows, as of one change of the board. */
+        Summary: {
+            /**
+             * Format: int64
+             * @description The last change of the board's change log it reflects (the live board's `change`).
+             */
+            change: number;
+            /** @description The components by group: the components without a group first, then each group by name. */
+            components: components["schemas"]["ComponentGroup"][];
+            /** @description The unresolved incidents, newest first, each with its latest update only (at most 100). */
+            incidents: components["schemas"]["Incident"][];
+            /** @description The maintenances in progress, then those scheduled, soonest first, each with its latest update only (at most 100). */
+            maintenances: components["schemas"]["Maintenance"][];
+            /** @description How the service is doing overall. */
+            status: components["schemas"]["OverallStatus"];
+        };
         /** @description How to present the access token. */
         TokenKind: "Bearer";
         /** @description A token pair, in OAuth 2.0's token-response shape (RFC 6749, section 5.1). `Debug` never shows the tokens. */
@@ -301,6 +706,10 @@ export interface components {
             /** @description Always `Bearer`. */
             token_type: components["schemas"]["TokenKind"];
         };
+        /** @description Which incidents to list. */
+        IncidentState: "unresolved" | "all";
+        /** @description Which maintenances to list, and in which order. */
+        MaintenanceState: "upcoming" | "active" | "completed" | "all";
     };
     responses: {
         /** @description ApiError */
@@ -576,6 +985,244 @@ export interface operations {
             "5XX": components["responses"]["ApiError"];
         };
     };
+    list_incidents: {
+        parameters: {
+            query?: {
+                /** @description Maximum number of items returned by a single call */
+                limit?: number | null;
+                /** @description Token returned by previous call to retrieve the subsequent page */
+                page_token?: string | null;
+                /** @description `unresolved` or `all` (the default). */
+                state?: components["schemas"]["IncidentState"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description successful operation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentResultsPage"];
+                };
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
+    create_incident: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `Bearer <access token>`: a token with the scope `incidents:write` (`statusboard-server token issue`). Required by the server (`401` without it, `403` without the scope); optional here so that clients can set it once for every request. */
+                Authorization?: string;
+                /** @description A key the client chose for this report (1 to 255 characters), e.g. a UUID. The same key from the same token subject within 24 hours answers the first report again and records nothing; with a different report it is `422`. Send a new key for each new report and the same key when retrying one. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewIncident"];
+            };
+        };
+        responses: {
+            /** @description successful creation */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Incident"];
+                };
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
+    get_incident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The incident's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description successful operation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Incident"];
+                };
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
+    create_incident_update: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `Bearer <access token>`: a token with the scope `incidents:write` (`statusboard-server token issue`). Required by the server (`401` without it, `403` without the scope); optional here so that clients can set it once for every request. */
+                Authorization?: string;
+                /** @description A key the client chose for this report (1 to 255 characters), e.g. a UUID. The same key from the same token subject within 24 hours answers the first report again and records nothing; with a different report it is `422`. Send a new key for each new report and the same key when retrying one. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The incident's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewIncidentUpdate"];
+            };
+        };
+        responses: {
+            /** @description successful creation */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Incident"];
+                };
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
+    list_maintenances: {
+        parameters: {
+            query?: {
+                /** @description Maximum number of items returned by a single call */
+                limit?: number | null;
+                /** @description Token returned by previous call to retrieve the subsequent page */
+                page_token?: string | null;
+                /** @description `upcoming`, `active`, `completed` or `all` (the default). */
+                state?: components["schemas"]["MaintenanceState"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description successful operation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceResultsPage"];
+                };
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
+    create_maintenance: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `Bearer <access token>`: a token with the scope `incidents:write` (`statusboard-server token issue`). Required by the server (`401` without it, `403` without the scope); optional here so that clients can set it once for every request. */
+                Authorization?: string;
+                /** @description A key the client chose for this report (1 to 255 characters), e.g. a UUID. The same key from the same token subject within 24 hours answers the first report again and records nothing; with a different report it is `422`. Send a new key for each new report and the same key when retrying one. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewMaintenance"];
+            };
+        };
+        responses: {
+            /** @description successful creation */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Maintenance"];
+                };
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
+    get_maintenance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The maintenance's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description successful operation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Maintenance"];
+                };
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
+    create_maintenance_update: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `Bearer <access token>`: a token with the scope `incidents:write` (`statusboard-server token issue`). Required by the server (`401` without it, `403` without the scope); optional here so that clients can set it once for every request. */
+                Authorization?: string;
+                /** @description A key the client chose for this report (1 to 255 characters), e.g. a UUID. The same key from the same token subject within 24 hours answers the first report again and records nothing; with a different report it is `422`. Send a new key for each new report and the same key when retrying one. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The maintenance's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewMaintenanceUpdate"];
+            };
+        };
+        responses: {
+            /** @description successful creation */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Maintenance"];
+                };
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
     ready: {
         parameters: {
             query?: never;
@@ -598,6 +1245,28 @@ export interface operations {
             "5XX": components["responses"]["NotReady"];
         };
     };
+    get_summary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description successful operation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Summary"];
+                };
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
 }
 /** The version of the API document these types were generated from. */
-export declare const apiVersion = "5.0.0";
+export declare const apiVersion = "6.0.0";

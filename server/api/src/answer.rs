@@ -137,6 +137,21 @@ where
     }
 }
 
+/// `answer` as an older version of its operation describes it: its success through `f`
+/// (dropping what the older version lacks), its error as that version's error type.
+pub fn earlier<T, U, E, F>(answer: Answer<T, E>, f: impl FnOnce(T) -> U) -> Answer<U, F>
+where
+    E: Into<F>,
+{
+    match answer {
+        Ok(Answered { result, headers }) => Ok(Answered {
+            result: result.map(f).map_err(Into::into),
+            headers,
+        }),
+        Err(error) => Err(error.into()),
+    }
+}
+
 /// Adds every value of `from` to `to`, beside the values `to` has (two `Vary` lines stay
 /// two).
 fn append(to: &mut HeaderMap, from: &HeaderMap) {

@@ -25,17 +25,24 @@ pub enum Scope {
     ComponentsWrite,
     /// Record status reports.
     ReportsWrite,
+    /// Open and update incidents; announce and update scheduled maintenance.
+    IncidentsWrite,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Self; 2] = [Self::ComponentsWrite, Self::ReportsWrite];
+    pub const ALL: [Self; 3] = [
+        Self::ComponentsWrite,
+        Self::ReportsWrite,
+        Self::IncidentsWrite,
+    ];
 
     /// Its name: `components:write`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::ComponentsWrite => "components:write",
             Self::ReportsWrite => "reports:write",
+            Self::IncidentsWrite => "incidents:write",
         }
     }
 
@@ -71,6 +78,14 @@ pub enum ReportsWrite {}
 
 impl RequiredScope for ReportsWrite {
     const SCOPE: Scope = Scope::ReportsWrite;
+}
+
+/// [`Scope::IncidentsWrite`] as a type.
+#[derive(Debug)]
+pub enum IncidentsWrite {}
+
+impl RequiredScope for IncidentsWrite {
+    const SCOPE: Scope = Scope::IncidentsWrite;
 }
 
 /// The `Authorization` header of an operation that needs an access token with the scope

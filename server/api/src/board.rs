@@ -11,6 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{ApiError, ErrorCode, echo};
+use crate::wire_enum::wire_enum;
 
 mod idempotency;
 mod limits;
@@ -20,62 +21,20 @@ pub use idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 pub use limits::Limits;
 pub use slug::{InvalidSlug, Slug};
 
-/// How a component is doing: the status of its latest report (`operational` before its
-/// first).
-#[derive(Clone, Copy, Debug, Serialize, JsonSchema, PartialEq, Eq, Hash)]
-#[serde(rename_all = "snake_case")]
-pub enum ComponentStatus {
-    /// Working normally.
-    Operational,
-    /// Working, slower than usual.
-    DegradedPerformance,
-    /// Partly unavailable.
-    PartialOutage,
-    /// Unavailable.
-    MajorOutage,
-    /// Taken down on purpose for maintenance.
-    UnderMaintenance,
-}
-
-impl ComponentStatus {
-    /// Every status, in order of severity (maintenance last).
-    pub const ALL: [Self; 5] = [
-        Self::Operational,
-        Self::DegradedPerformance,
-        Self::PartialOutage,
-        Self::MajorOutage,
-        Self::UnderMaintenance,
-    ];
-
-    /// Its name on the wire and in the database: `degraded_performance`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Operational => "operational",
-            Self::DegradedPerformance => "degraded_performance",
-            Self::PartialOutage => "partial_outage",
-            Self::MajorOutage => "major_outage",
-            Self::UnderMaintenance => "under_maintenance",
-        }
-    }
-
-    /// The status called `name`, if there is one.
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == name)
-    }
-}
-
-/// Read by name; an unknown name is an error that says it is a status and lists the
-/// known ones (serde's own message names neither the field nor its meaning).
-impl<'de> Deserialize<'de> for ComponentStatus {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(deserializer)?;
-        Self::parse(&name).ok_or_else(|| {
-            let known: Vec<&str> = Self::ALL.iter().map(|s| s.as_str()).collect();
-            serde::de::Error::custom(format!(
-                "status {name:?} is unknown: expected one of {}",
-                known.join(", ")
-            ))
-        })
+wire_enum! {
+    /// How a component is doing: the status of its latest report (`operational` before its
+    /// first).
+    ComponentStatus ("status") {
+        /// Working normally.
+        Operational = "operational",
+        /// Working, slower than usual.
+        DegradedPerformance = "degraded_performance",
+        /// Partly unavailable.
+        PartialOutage = "partial_outage",
+        /// Unavailable.
+        MajorOutage = "major_outage",
+        /// Taken down on purpose for maintenance.
+        UnderMaintenance = "under_maintenance",
     }
 }
 
@@ -91,8 +50,11 @@ pub struct Component {
     pub description: String,
     /// The status of its latest report; `operational` before its first.
     pub status: ComponentStatus,
-    /// When its name, description or status last changed.
+    /// When its name, description, group or status last changed.
     pub updated_at: DateTime<Utc>,
+    /// The group the summary lists it under (1 to 100 characters); `null` when it has
+    /// none.
+    pub group: Option<String>,
 }
 
 /// What a component is called and what it is, as created or updated.
@@ -107,6 +69,11 @@ pub struct ComponentUpdate {
     #[schemars(length(max = 2000))]
     #[schemars(regex(pattern = r"^[^\u0000]*$"))]
     pub description: String,
+    /// The group the summary lists it under (1 to 100 characters); none when left out.
+    #[serde(default)]
+    #[schemars(length(min = 1, max = 100))]
+    #[schemars(regex(pattern = r"^[^\u0000]*$"))]
+    pub group: Option<String>,
 }
 
 /// A status recorded for a component.
@@ -194,7 +161,6 @@ impl ReportsPage {
     /// The page, checked: `400` naming `page_token` when its times are out of what the
     /// server stores (a forged token: years 1 to 9999 only).
     pub fn checked(self) -> Result<Self, ApiError> {
-        let storable = |time: &DateTime<Utc>| (1..=9999).contains(&time.year());
         if storable(&self.reported_at) && self.since.as_ref().is_none_or(storable) {
             Ok(self)
         } else {
@@ -203,8 +169,14 @@ impl ReportsPage {
     }
 }
 
+/// Whether PostgreSQL can store `time` (years 1 to 9999: what a page token this server
+/// issued holds).
+pub(crate) fn storable(time: &DateTime<Utc>) -> bool {
+    (1..=9999).contains(&time.year())
+}
+
 /// The `400` for a `page_token` this server did not issue.
-fn forged_page_token() -> ApiError {
+pub(crate) fn forged_page_token() -> ApiError {
     ApiError::new(
         ErrorCode::InvalidRequest,
         "page_token is not one this server issued: start again from the first page",
@@ -231,9 +203,10 @@ fn rfc3339<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<DateTime
 /// show one success status per operation (dropshot's model): it shows `200` and says
 /// so in the description.
 #[derive(Debug)]
-pub struct ComponentSaved {
-    component: Component,
-    created: bool,
+pub struct ComponentSaved<C = Component> {
+    component: C,
+    /// The component's slug, when the request created it (for `Location`).
+    created: Option<String>,
     headers: http::HeaderMap,
 }
 
@@ -241,9 +214,20 @@ impl ComponentSaved {
     /// The answer for `component`, which the request `created` or updated.
     pub fn new(component: Component, created: bool) -> Self {
         Self {
+            created: created.then(|| component.slug.clone()),
             component,
-            created,
             headers: http::HeaderMap::new(),
+        }
+    }
+}
+
+impl<C> ComponentSaved<C> {
+    /// The same answer with the component as `f` makes it (as an older version shows it).
+    pub fn map<D>(self, f: impl FnOnce(C) -> D) -> ComponentSaved<D> {
+        ComponentSaved {
+            component: f(self.component),
+            created: self.created,
+            headers: self.headers,
         }
     }
 
@@ -253,7 +237,10 @@ impl ComponentSaved {
     }
 }
 
-impl HttpResponse for ComponentSaved {
+impl<C> HttpResponse for ComponentSaved<C>
+where
+    C: Serialize + JsonSchema + Send + Sync + 'static,
+{
     fn to_result(self) -> Result<http::Response<Body>, HttpError> {
         let status = HttpResponse::status_code(&self);
         let body = serde_json::to_vec(&self.component)
@@ -261,11 +248,9 @@ impl HttpResponse for ComponentSaved {
         let mut response = http::Response::builder()
             .status(status)
             .header(http::header::CONTENT_TYPE, dropshot::CONTENT_TYPE_JSON);
-        if self.created {
-            response = response.header(
-                http::header::LOCATION,
-                format!("/api/v1/components/{}", self.component.slug),
-            );
+        if let Some(slug) = &self.created {
+            response =
+                response.header(http::header::LOCATION, format!("/api/v1/components/{slug}"));
         }
         let mut response = response
             .body(Body::from(body))
@@ -275,14 +260,14 @@ impl HttpResponse for ComponentSaved {
     }
 
     fn response_metadata() -> ApiEndpointResponse {
-        let mut metadata = <HttpResponseOk<Component> as HttpResponse>::response_metadata();
+        let mut metadata = <HttpResponseOk<C> as HttpResponse>::response_metadata();
         metadata.description =
             Some("The component: `201 Created` when created, `200` when updated".to_owned());
         metadata
     }
 
     fn status_code(&self) -> http::StatusCode {
-        if self.created {
+        if self.created.is_some() {
             http::StatusCode::CREATED
         } else {
             http::StatusCode::OK
@@ -299,6 +284,7 @@ mod tests {
         let update = |name: &str, description: &str| ComponentUpdate {
             name: name.to_owned(),
             description: description.to_owned(),
+            group: None,
         };
         assert_eq!(Limits::component(&update("Database", "")), Ok(()));
         assert!(
@@ -328,7 +314,7 @@ mod tests {
 
     #[test]
     fn statuses_round_trip_by_name() {
-        for status in ComponentStatus::ALL {
+        for &status in ComponentStatus::ALL {
             assert_eq!(ComponentStatus::parse(status.as_str()), Some(status));
             let json = serde_json::to_string(&status).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", status.as_str()));

@@ -29,8 +29,15 @@ pub enum ErrorCode {
     OriginNotAllowed,
     /// `404`: no component has this slug.
     ComponentNotFound,
+    /// `404`: no incident has this id.
+    IncidentNotFound,
+    /// `404`: no scheduled maintenance has this id.
+    MaintenanceNotFound,
     /// `405`: the path does not answer this method (see `Allow`).
     MethodNotAllowed,
+    /// `409`: the resource is not in a state that allows this change (a maintenance
+    /// that is over cannot be cancelled; one that has not started cannot be completed).
+    TransitionNotAllowed,
     /// `422`: the `Idempotency-Key` was used for a different request in the last 24 hours.
     IdempotencyKeyReused,
     /// `500`: a fault of the server; the request may be retried.
@@ -44,7 +51,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the order of the document.
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 16] = [
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidInput,
         ErrorCode::InvalidGrant,
@@ -53,7 +60,10 @@ impl ErrorCode {
         ErrorCode::InsufficientScope,
         ErrorCode::OriginNotAllowed,
         ErrorCode::ComponentNotFound,
+        ErrorCode::IncidentNotFound,
+        ErrorCode::MaintenanceNotFound,
         ErrorCode::MethodNotAllowed,
+        ErrorCode::TransitionNotAllowed,
         ErrorCode::IdempotencyKeyReused,
         ErrorCode::Internal,
         ErrorCode::DatabaseUnavailable,
@@ -71,6 +81,9 @@ impl ErrorCode {
             ErrorCode::InsufficientScope => "InsufficientScope",
             ErrorCode::OriginNotAllowed => "OriginNotAllowed",
             ErrorCode::ComponentNotFound => "ComponentNotFound",
+            ErrorCode::IncidentNotFound => "IncidentNotFound",
+            ErrorCode::MaintenanceNotFound => "MaintenanceNotFound",
+            ErrorCode::TransitionNotAllowed => "TransitionNotAllowed",
             ErrorCode::MethodNotAllowed => "MethodNotAllowed",
             ErrorCode::IdempotencyKeyReused => "IdempotencyKeyReused",
             ErrorCode::Internal => "Internal",
@@ -90,13 +103,27 @@ impl ErrorCode {
             ErrorCode::InsufficientScope | ErrorCode::OriginNotAllowed => {
                 ErrorStatusCode::FORBIDDEN
             }
-            ErrorCode::ComponentNotFound => ErrorStatusCode::NOT_FOUND,
+            ErrorCode::ComponentNotFound
+            | ErrorCode::IncidentNotFound
+            | ErrorCode::MaintenanceNotFound => ErrorStatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => ErrorStatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::TransitionNotAllowed => ErrorStatusCode::CONFLICT,
             ErrorCode::IdempotencyKeyReused => ErrorStatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::Internal => ErrorStatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::DatabaseUnavailable | ErrorCode::TooManySubscribers => {
                 ErrorStatusCode::SERVICE_UNAVAILABLE
             }
+        }
+    }
+
+    /// The major API version whose document first lists the code: a client of an older
+    /// version never receives it (the operations that answer it are newer).
+    pub fn since(self) -> u64 {
+        match self {
+            ErrorCode::IncidentNotFound
+            | ErrorCode::MaintenanceNotFound
+            | ErrorCode::TransitionNotAllowed => 6,
+            _ => 5,
         }
     }
 

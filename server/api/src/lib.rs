@@ -28,13 +28,18 @@ mod board;
 mod deferred;
 mod document;
 mod error;
+mod incidents;
 mod live;
+mod maintenances;
+mod summary;
 mod system;
+pub mod v5;
+mod wire_enum;
 
-pub use answer::{Answer, Answered, ErrorBody, LegacyAnswer, SwitchingToWebsocket};
+pub use answer::{Answer, Answered, ErrorBody, LegacyAnswer, SwitchingToWebsocket, earlier};
 pub use auth::{
-    Bearer, ComponentsWrite, RefreshRequest, ReportsWrite, RequiredScope, Scope, TokenKind,
-    TokenResponse,
+    Bearer, ComponentsWrite, IncidentsWrite, RefreshRequest, ReportsWrite, RequiredScope, Scope,
+    TokenKind, TokenResponse,
 };
 pub use board::{
     Component, ComponentPath, ComponentSaved, ComponentStatus, ComponentUpdate, ComponentsPage,
@@ -42,14 +47,26 @@ pub use board::{
     ReportsScan, Slug, StatusReport,
 };
 pub use deferred::{Deferred, DeferredBody};
+use std::convert::identity;
+
 use dropshot::{
     Body, EmptyScanParams, HttpResponseCreated, HttpResponseDeleted, HttpResponseOk,
     PaginationParams, Path, Query, RequestContext, ResultsPage, TypedBody, WebsocketUpgrade,
 };
 pub use error::{ApiError, ErrorCode, echo, http_error};
 use http::Response;
+pub use incidents::{
+    AffectedComponent, COMPONENTS_MAX, Impact, Incident, IncidentPath, IncidentState,
+    IncidentStatus, IncidentUpdate, IncidentsPage, IncidentsScan, MESSAGE_MAX, NewIncident,
+    NewIncidentUpdate,
+};
 pub use live::v3::EventsQuery;
 pub use live::{BoardEvent, ChangesQuery, board_event_schema, v3};
+pub use maintenances::{
+    Maintenance, MaintenancePath, MaintenanceState, MaintenanceStatus, MaintenanceUpdate,
+    MaintenancesPage, MaintenancesScan, NewMaintenance, NewMaintenanceUpdate,
+};
+pub use summary::{ComponentGroup, Indicator, OverallStatus, Summary};
 pub use system::{Health, HealthStatus, NotReady, NotReadyStatus, Readiness};
 
 /// The API's versions, newest first: `VERSION_<NAME>` constants and `supported_versions()`,
@@ -60,7 +77,8 @@ mod versions {
 
     api_versions!([
         // Newest first. To add a version, copy the line below, above itself, with the next
-        // major number and a name for the change, e.g. `(5, UPTIME_IN_HEALTH),`.
+        // major number and a name for the change, e.g. `(7, UPTIME_IN_HEALTH),`.
+        (6, INCIDENTS),
         (5, ERROR_CODES),
         (4, CHANGE_LOG),
         (3, LIVE),
@@ -74,9 +92,12 @@ pub use versions::*;
 pub use document::{CHECKOUT, DESCRIPTION, IDENT, TITLE, VERSION_HEADER};
 
 /// The statusboard API. Every path lives under `/api/v1`.
+// Dropshot writes every tag listed here into every version's document, so a tag added
+// here would change the released documents: the tags of later versions ("incidents",
+// "maintenances", "summary") are not listed (and have no description of their own).
 #[dropshot::api_description {
     tag_config = {
-        allow_other_tags = false,
+        allow_other_tags = true,
         policy = dropshot::EndpointTagPolicy::ExactlyOne,
         tags = {
             "auth" = {
@@ -114,9 +135,23 @@ pub trait StatusboardApi {
         path = "/api/v1/health",
         operation_id = "health",
         tags = ["system"],
-        versions = VERSION_ERROR_CODES..,
+        versions = VERSION_INCIDENTS..,
     }]
     async fn health(rqctx: RequestContext<Self::Context>) -> Answer<HttpResponseOk<Health>>;
+
+    /// `health` as 5.0.0 describes it: the same answer, with the error codes of 5.0.0.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/health",
+        operation_id = "health",
+        tags = ["system"],
+        versions = VERSION_ERROR_CODES..VERSION_INCIDENTS,
+    }]
+    async fn health_v5(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Answer<HttpResponseOk<Health>, v5::ApiError> {
+        earlier(Self::health(rqctx).await, identity)
+    }
 
     /// `health` as the versions before 5.0.0 describe it: the same answer, with
     /// dropshot's `Error` schema for errors.
@@ -191,12 +226,27 @@ pub trait StatusboardApi {
         path = "/api/v1/components",
         operation_id = "list_components",
         tags = ["components"],
-        versions = VERSION_ERROR_CODES..,
+        versions = VERSION_INCIDENTS..,
     }]
     async fn list_components(
         rqctx: RequestContext<Self::Context>,
         query: Deferred<Query<PaginationParams<EmptyScanParams, ComponentsPage>>>,
     ) -> Answer<HttpResponseOk<ResultsPage<Component>>>;
+
+    /// `list_components` as 5.0.0 describes it: components without `group`, the error codes of 5.0.0.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/components",
+        operation_id = "list_components",
+        tags = ["components"],
+        versions = VERSION_ERROR_CODES..VERSION_INCIDENTS,
+    }]
+    async fn list_components_v5(
+        rqctx: RequestContext<Self::Context>,
+        query: Deferred<Query<PaginationParams<EmptyScanParams, ComponentsPage>>>,
+    ) -> Answer<HttpResponseOk<ResultsPage<v5::Component>>, v5::ApiError> {
+        earlier(Self::list_components(rqctx, query).await, v5::components)
+    }
 
     /// `list_components` as the versions before 5.0.0 describe it: the same answer, with
     /// dropshot's `Error` schema for errors.
@@ -210,8 +260,11 @@ pub trait StatusboardApi {
     async fn list_components_v4(
         rqctx: RequestContext<Self::Context>,
         query: Deferred<Query<PaginationParams<EmptyScanParams, ComponentsPage>>>,
-    ) -> LegacyAnswer<HttpResponseOk<ResultsPage<Component>>> {
-        Ok(Self::list_components(rqctx, query).await?)
+    ) -> LegacyAnswer<HttpResponseOk<ResultsPage<v5::Component>>> {
+        Ok(earlier(
+            Self::list_components(rqctx, query).await,
+            v5::components,
+        )?)
     }
 
     /// Read one component, with its current status.
@@ -223,12 +276,27 @@ pub trait StatusboardApi {
         path = "/api/v1/components/{slug}",
         operation_id = "get_component",
         tags = ["components"],
-        versions = VERSION_ERROR_CODES..,
+        versions = VERSION_INCIDENTS..,
     }]
     async fn get_component(
         rqctx: RequestContext<Self::Context>,
         path: Deferred<Path<ComponentPath>>,
     ) -> Answer<HttpResponseOk<Component>>;
+
+    /// `get_component` as 5.0.0 describes it: a component without `group`, the error codes of 5.0.0.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/components/{slug}",
+        operation_id = "get_component",
+        tags = ["components"],
+        versions = VERSION_ERROR_CODES..VERSION_INCIDENTS,
+    }]
+    async fn get_component_v5(
+        rqctx: RequestContext<Self::Context>,
+        path: Deferred<Path<ComponentPath>>,
+    ) -> Answer<HttpResponseOk<v5::Component>, v5::ApiError> {
+        earlier(Self::get_component(rqctx, path).await, v5::component)
+    }
 
     /// `get_component` as the versions before 5.0.0 describe it: the same answer, with
     /// dropshot's `Error` schema for errors.
@@ -242,8 +310,11 @@ pub trait StatusboardApi {
     async fn get_component_v4(
         rqctx: RequestContext<Self::Context>,
         path: Deferred<Path<ComponentPath>>,
-    ) -> LegacyAnswer<HttpResponseOk<Component>> {
-        Ok(Self::get_component(rqctx, path).await?)
+    ) -> LegacyAnswer<HttpResponseOk<v5::Component>> {
+        Ok(earlier(
+            Self::get_component(rqctx, path).await,
+            v5::component,
+        )?)
     }
 
     /// Create a component, or update its name and description.
@@ -258,7 +329,7 @@ pub trait StatusboardApi {
         path = "/api/v1/components/{slug}",
         operation_id = "put_component",
         tags = ["components"],
-        versions = VERSION_ERROR_CODES..,
+        versions = VERSION_INCIDENTS..,
     }]
     async fn put_component(
         rqctx: RequestContext<Self::Context>,
@@ -266,6 +337,21 @@ pub trait StatusboardApi {
         path: Deferred<Path<ComponentPath>>,
         body: DeferredBody<TypedBody<ComponentUpdate>>,
     ) -> Answer<ComponentSaved>;
+
+    /// `put_component` as 5.0.0 describes it: a component without `group` (an update keeps the group it has), the error codes of 5.0.0.
+    #[endpoint {
+        method = PUT,
+        path = "/api/v1/components/{slug}",
+        operation_id = "put_component",
+        tags = ["components"],
+        versions = VERSION_ERROR_CODES..VERSION_INCIDENTS,
+    }]
+    async fn put_component_v5(
+        rqctx: RequestContext<Self::Context>,
+        auth: Bearer<ComponentsWrite>,
+        path: Deferred<Path<ComponentPath>>,
+        body: DeferredBody<TypedBody<v5::ComponentUpdate>>,
+    ) -> Answer<ComponentSaved<v5::Component>, v5::ApiError>;
 
     /// `put_component` as the versions before 5.0.0 describe it: the same answer, with
     /// dropshot's `Error` schema for errors.
@@ -280,9 +366,12 @@ pub trait StatusboardApi {
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<ComponentsWrite>,
         path: Deferred<Path<ComponentPath>>,
-        body: DeferredBody<TypedBody<ComponentUpdate>>,
-    ) -> LegacyAnswer<ComponentSaved> {
-        Ok(Self::put_component(rqctx, auth, path, body).await?)
+        body: DeferredBody<TypedBody<v5::ComponentUpdate>>,
+    ) -> LegacyAnswer<ComponentSaved<v5::Component>> {
+        Ok(earlier(
+            Self::put_component_v5(rqctx, auth, path, body).await,
+            identity,
+        )?)
     }
 
     /// Delete a component and all its reports.
@@ -294,13 +383,29 @@ pub trait StatusboardApi {
         path = "/api/v1/components/{slug}",
         operation_id = "delete_component",
         tags = ["components"],
-        versions = VERSION_ERROR_CODES..,
+        versions = VERSION_INCIDENTS..,
     }]
     async fn delete_component(
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<ComponentsWrite>,
         path: Deferred<Path<ComponentPath>>,
     ) -> Answer<HttpResponseDeleted>;
+
+    /// `delete_component` as 5.0.0 describes it: the same answer, with the error codes of 5.0.0.
+    #[endpoint {
+        method = DELETE,
+        path = "/api/v1/components/{slug}",
+        operation_id = "delete_component",
+        tags = ["components"],
+        versions = VERSION_ERROR_CODES..VERSION_INCIDENTS,
+    }]
+    async fn delete_component_v5(
+        rqctx: RequestContext<Self::Context>,
+        auth: Bearer<ComponentsWrite>,
+        path: Deferred<Path<ComponentPath>>,
+    ) -> Answer<HttpResponseDeleted, v5::ApiError> {
+        earlier(Self::delete_component(rqctx, auth, path).await, identity)
+    }
 
     /// `delete_component` as the versions before 5.0.0 describe it: the same answer, with
     /// dropshot's `Error` schema for errors.
@@ -336,7 +441,7 @@ pub trait StatusboardApi {
         path = "/api/v1/components/{slug}/reports",
         operation_id = "create_report",
         tags = ["reports"],
-        versions = VERSION_ERROR_CODES..,
+        versions = VERSION_INCIDENTS..,
     }]
     async fn create_report(
         rqctx: RequestContext<Self::Context>,
@@ -345,6 +450,27 @@ pub trait StatusboardApi {
         path: Deferred<Path<ComponentPath>>,
         body: DeferredBody<TypedBody<NewStatusReport>>,
     ) -> Answer<HttpResponseCreated<StatusReport>>;
+
+    /// `create_report` as 5.0.0 describes it: the same answer, with the error codes of 5.0.0.
+    #[endpoint {
+        method = POST,
+        path = "/api/v1/components/{slug}/reports",
+        operation_id = "create_report",
+        tags = ["reports"],
+        versions = VERSION_ERROR_CODES..VERSION_INCIDENTS,
+    }]
+    async fn create_report_v5(
+        rqctx: RequestContext<Self::Context>,
+        auth: Bearer<ReportsWrite>,
+        idempotency: IdempotencyKey,
+        path: Deferred<Path<ComponentPath>>,
+        body: DeferredBody<TypedBody<NewStatusReport>>,
+    ) -> Answer<HttpResponseCreated<StatusReport>, v5::ApiError> {
+        earlier(
+            Self::create_report(rqctx, auth, idempotency, path, body).await,
+            identity,
+        )
+    }
 
     /// `create_report` as the versions before 5.0.0 describe it: the same answer, with
     /// dropshot's `Error` schema for errors.
@@ -377,13 +503,29 @@ pub trait StatusboardApi {
         path = "/api/v1/components/{slug}/reports",
         operation_id = "list_reports",
         tags = ["reports"],
-        versions = VERSION_ERROR_CODES..,
+        versions = VERSION_INCIDENTS..,
     }]
     async fn list_reports(
         rqctx: RequestContext<Self::Context>,
         path: Deferred<Path<ComponentPath>>,
         query: Deferred<Query<PaginationParams<ReportsScan, ReportsPage>>>,
     ) -> Answer<HttpResponseOk<ResultsPage<StatusReport>>>;
+
+    /// `list_reports` as 5.0.0 describes it: the same answer, with the error codes of 5.0.0.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/components/{slug}/reports",
+        operation_id = "list_reports",
+        tags = ["reports"],
+        versions = VERSION_ERROR_CODES..VERSION_INCIDENTS,
+    }]
+    async fn list_reports_v5(
+        rqctx: RequestContext<Self::Context>,
+        path: Deferred<Path<ComponentPath>>,
+        query: Deferred<Query<PaginationParams<ReportsScan, ReportsPage>>>,
+    ) -> Answer<HttpResponseOk<ResultsPage<StatusReport>>, v5::ApiError> {
+        earlier(Self::list_reports(rqctx, path, query).await, identity)
+    }
 
     /// `list_reports` as the versions before 5.0.0 describe it: the same answer, with
     /// dropshot's `Error` schema for errors.
@@ -457,13 +599,29 @@ pub trait StatusboardApi {
         path = "/api/v1/events",
         operation_id = "events",
         tags = ["events"],
-        versions = VERSION_ERROR_CODES..,
+        versions = VERSION_INCIDENTS..,
     }]
     async fn events(
         rqctx: RequestContext<Self::Context>,
         query: Deferred<Query<ChangesQuery>>,
         upgrade: DeferredBody<WebsocketUpgrade>,
     ) -> Answer<SwitchingToWebsocket>;
+
+    /// `events` as 5.0.0 describes it: the same answer, with the error codes of 5.0.0 (its messages: `openapi-events/events-5.0.0.schema.json`).
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/events",
+        operation_id = "events",
+        tags = ["events"],
+        versions = VERSION_ERROR_CODES..VERSION_INCIDENTS,
+    }]
+    async fn events_v5(
+        rqctx: RequestContext<Self::Context>,
+        query: Deferred<Query<ChangesQuery>>,
+        upgrade: DeferredBody<WebsocketUpgrade>,
+    ) -> Answer<SwitchingToWebsocket, v5::ApiError> {
+        earlier(Self::events(rqctx, query, upgrade).await, identity)
+    }
 
     /// `events` as the versions before 5.0.0 describe it: the same answer, with
     /// dropshot's `Error` schema for errors.
@@ -494,12 +652,27 @@ pub trait StatusboardApi {
         path = "/api/v1/auth/refresh",
         operation_id = "refresh_token",
         tags = ["auth"],
-        versions = VERSION_ERROR_CODES..,
+        versions = VERSION_INCIDENTS..,
     }]
     async fn refresh_token(
         rqctx: RequestContext<Self::Context>,
         body: DeferredBody<TypedBody<RefreshRequest>>,
     ) -> Answer<HttpResponseOk<TokenResponse>>;
+
+    /// `refresh_token` as 5.0.0 describes it: the same answer, with the error codes of 5.0.0.
+    #[endpoint {
+        method = POST,
+        path = "/api/v1/auth/refresh",
+        operation_id = "refresh_token",
+        tags = ["auth"],
+        versions = VERSION_ERROR_CODES..VERSION_INCIDENTS,
+    }]
+    async fn refresh_token_v5(
+        rqctx: RequestContext<Self::Context>,
+        body: DeferredBody<TypedBody<RefreshRequest>>,
+    ) -> Answer<HttpResponseOk<TokenResponse>, v5::ApiError> {
+        earlier(Self::refresh_token(rqctx, body).await, identity)
+    }
 
     /// `refresh_token` as the versions before 5.0.0 describe it: the same answer, with
     /// dropshot's `Error` schema for errors.
@@ -516,4 +689,191 @@ pub trait StatusboardApi {
     ) -> LegacyAnswer<HttpResponseOk<TokenResponse>> {
         Ok(Self::refresh_token(rqctx, body).await?)
     }
+
+    /// Open an incident.
+    ///
+    /// Needs a token with the scope `incidents:write`; its subject becomes the first
+    /// update's `created_by`. Each component named in `components` gets the status given
+    /// there, recorded as its status report (by the same subject), in the same change as
+    /// the incident. Answers `201` with the incident; `400` naming the field for bad input
+    /// (an unknown status or impact, a too-long field, a bad slug), `404`
+    /// (`ComponentNotFound`) for an unknown component; nothing is written then.
+    ///
+    /// Retries never open twice: the same `Idempotency-Key` from the same subject within 24
+    /// hours answers the first incident again (`201`); with a different request it is `422`
+    /// (`IdempotencyKeyReused`).
+    #[endpoint {
+        method = POST,
+        path = "/api/v1/incidents",
+        operation_id = "create_incident",
+        tags = ["incidents"],
+        versions = VERSION_INCIDENTS..,
+    }]
+    async fn create_incident(
+        rqctx: RequestContext<Self::Context>,
+        auth: Bearer<IncidentsWrite>,
+        idempotency: IdempotencyKey,
+        body: DeferredBody<TypedBody<NewIncident>>,
+    ) -> Answer<HttpResponseCreated<Incident>>;
+
+    /// List incidents, newest first, a page at a time.
+    ///
+    /// Anyone may read them. `state=unresolved` lists those not resolved; `all` (the
+    /// default) every one. A page holds at most `limit` incidents (100 when left out), each
+    /// with every update; `next_page`, when present, is the `page_token` of the next one.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/incidents",
+        operation_id = "list_incidents",
+        tags = ["incidents"],
+        versions = VERSION_INCIDENTS..,
+    }]
+    async fn list_incidents(
+        rqctx: RequestContext<Self::Context>,
+        query: Deferred<Query<PaginationParams<IncidentsScan, IncidentsPage>>>,
+    ) -> Answer<HttpResponseOk<ResultsPage<Incident>>>;
+
+    /// Read one incident, with its updates, newest first.
+    ///
+    /// Anyone may read it. Answers `404` (`IncidentNotFound`) when there is no incident
+    /// with this id.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/incidents/{id}",
+        operation_id = "get_incident",
+        tags = ["incidents"],
+        versions = VERSION_INCIDENTS..,
+    }]
+    async fn get_incident(
+        rqctx: RequestContext<Self::Context>,
+        path: Deferred<Path<IncidentPath>>,
+    ) -> Answer<HttpResponseOk<Incident>>;
+
+    /// Post an update to an incident: where it stands, what is known, and the components
+    /// whose status changes.
+    ///
+    /// Needs a token with the scope `incidents:write`. The incident's status becomes the
+    /// update's. `resolved` sets `resolved_at` and returns every component the incident
+    /// affects and `components` does not name to the status it would have without the
+    /// incident (the worst another unresolved incident gives it, or `operational`);
+    /// another status after `resolved` reopens it. Each status set is recorded as the
+    /// component's status report. Answers `201` with the incident, its new update first;
+    /// `404` (`IncidentNotFound`, `ComponentNotFound`); `400` naming the field.
+    /// `Idempotency-Key` as for `create_incident`.
+    #[endpoint {
+        method = POST,
+        path = "/api/v1/incidents/{id}/updates",
+        operation_id = "create_incident_update",
+        tags = ["incidents"],
+        versions = VERSION_INCIDENTS..,
+    }]
+    async fn create_incident_update(
+        rqctx: RequestContext<Self::Context>,
+        auth: Bearer<IncidentsWrite>,
+        idempotency: IdempotencyKey,
+        path: Deferred<Path<IncidentPath>>,
+        body: DeferredBody<TypedBody<NewIncidentUpdate>>,
+    ) -> Answer<HttpResponseCreated<Incident>>;
+
+    /// Announce a scheduled maintenance.
+    ///
+    /// Needs a token with the scope `incidents:write`. At `scheduled_for` the server sets
+    /// it `in_progress` and its components `under_maintenance`; at `scheduled_until`,
+    /// `completed`, and each component returns to the status it would have without the
+    /// maintenance (its latest report not made by it). Each transition happens once, on
+    /// whichever server notices it first, within a few seconds of its time, and is a
+    /// change like any other (posted by `scheduler`). Answers `201`; `400` naming the
+    /// field (`scheduled_until` not after `scheduled_for`, or past); `404`
+    /// (`ComponentNotFound`). `Idempotency-Key` as for `create_incident`.
+    #[endpoint {
+        method = POST,
+        path = "/api/v1/maintenances",
+        operation_id = "create_maintenance",
+        tags = ["maintenances"],
+        versions = VERSION_INCIDENTS..,
+    }]
+    async fn create_maintenance(
+        rqctx: RequestContext<Self::Context>,
+        auth: Bearer<IncidentsWrite>,
+        idempotency: IdempotencyKey,
+        body: DeferredBody<TypedBody<NewMaintenance>>,
+    ) -> Answer<HttpResponseCreated<Maintenance>>;
+
+    /// List scheduled maintenances, a page at a time.
+    ///
+    /// Anyone may read them. `state`: `upcoming` (not started, soonest first), `active`
+    /// (in progress, soonest first), `completed` (completed or cancelled, latest first) or
+    /// `all` (the default, latest first). A page holds at most `limit` (100 when left out);
+    /// `next_page`, when present, is the `page_token` of the next one.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/maintenances",
+        operation_id = "list_maintenances",
+        tags = ["maintenances"],
+        versions = VERSION_INCIDENTS..,
+    }]
+    async fn list_maintenances(
+        rqctx: RequestContext<Self::Context>,
+        query: Deferred<Query<PaginationParams<MaintenancesScan, MaintenancesPage>>>,
+    ) -> Answer<HttpResponseOk<ResultsPage<Maintenance>>>;
+
+    /// Read one scheduled maintenance, with its updates, newest first.
+    ///
+    /// Anyone may read it. Answers `404` (`MaintenanceNotFound`) when there is none with
+    /// this id.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/maintenances/{id}",
+        operation_id = "get_maintenance",
+        tags = ["maintenances"],
+        versions = VERSION_INCIDENTS..,
+    }]
+    async fn get_maintenance(
+        rqctx: RequestContext<Self::Context>,
+        path: Deferred<Path<MaintenancePath>>,
+    ) -> Answer<HttpResponseOk<Maintenance>>;
+
+    /// Post an update to a scheduled maintenance: a message, or its end.
+    ///
+    /// Needs a token with the scope `incidents:write`. `status: cancelled` calls off a
+    /// maintenance that has not started; `status: completed` ends one in progress early
+    /// (its components return as at its scheduled end); another change of status is `409`
+    /// (`TransitionNotAllowed`). Answers `201` with the maintenance, its new update first;
+    /// `404` (`MaintenanceNotFound`); `400` naming the field. `Idempotency-Key` as for
+    /// `create_incident`.
+    #[endpoint {
+        method = POST,
+        path = "/api/v1/maintenances/{id}/updates",
+        operation_id = "create_maintenance_update",
+        tags = ["maintenances"],
+        versions = VERSION_INCIDENTS..,
+    }]
+    async fn create_maintenance_update(
+        rqctx: RequestContext<Self::Context>,
+        auth: Bearer<IncidentsWrite>,
+        idempotency: IdempotencyKey,
+        path: Deferred<Path<MaintenancePath>>,
+        body: DeferredBody<TypedBody<NewMaintenanceUpdate>>,
+    ) -> Answer<HttpResponseCreated<Maintenance>>;
+
+    /// Everything a status page shows, in one answer.
+    ///
+    /// Anyone may read it. `status`: the overall `indicator` — the worst of the unresolved
+    /// incidents' impacts and the components' statuses (`degraded_performance` counts as
+    /// `minor`, `partial_outage` and `major_outage` as `major`, every component in
+    /// `major_outage` as `critical`), or `maintenance` when nothing is wrong but a
+    /// maintenance is in progress — and its `description` ("All Systems Operational", …);
+    /// the components by group (those without a group first, then each group by name);
+    /// the unresolved incidents, newest first, and the maintenances in progress then
+    /// scheduled, soonest first, each with its latest update only; and `change`, the last
+    /// change of the board it reflects (read in one snapshot), from which the live board
+    /// (`GET /api/v1/events?after=<change>`) goes on.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/summary",
+        operation_id = "get_summary",
+        tags = ["summary"],
+        versions = VERSION_INCIDENTS..,
+    }]
+    async fn get_summary(rqctx: RequestContext<Self::Context>) -> Answer<HttpResponseOk<Summary>>;
 }

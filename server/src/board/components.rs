@@ -10,25 +10,46 @@ use crate::bearer_auth::Actor;
 use crate::changes::{self, Change, Kind};
 use crate::database::Database;
 
-/// Creates the component `slug`, or updates its name and description, for `actor`.
-/// Answers it, and whether it was created; the change goes to the log.
+/// What a `PUT` does to the group of a component that exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// Sets it to the update's (API 6.0.0 on: a `PUT` replaces the component).
+    Replace,
+    /// Keeps it (the versions before 6.0.0, whose clients do not know groups).
+    Keep,
+}
+
+/// Creates the component `slug`, or updates its name, description and (by `group`) its
+/// group, for `actor`. Answers it, and whether it was created; the change goes to the log.
 pub async fn put(
     database: &Database,
     slug: &Slug,
     update: &ComponentUpdate,
+    group: Group,
     actor: &Actor<ComponentsWrite>,
 ) -> Result<(Component, bool), BoardError> {
     let slug = slug.as_str();
     Limits::component(update).map_err(BoardError::Invalid)?;
     let transaction = database.connection().await?.begin().await?;
     let client = transaction.client();
+    let keep = group == Group::Keep;
     let created: bool = client
         .query_one(
-            "INSERT INTO components (slug, name, description) VALUES ($1, $2, $3) \
+            "INSERT INTO components (slug, name, description, group_name) \
+             VALUES ($1, $2, $3, $4) \
              ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, \
-                 description = EXCLUDED.description, updated_at = clock_timestamp() \
+                 description = EXCLUDED.description, \
+                 group_name = CASE WHEN $5 THEN components.group_name \
+                                   ELSE EXCLUDED.group_name END, \
+                 updated_at = clock_timestamp() \
              RETURNING xmax = 0",
-            &[&slug, &update.name, &update.description],
+            &[
+                &slug,
+                &update.name,
+                &update.description,
+                &update.group,
+                &keep,
+            ],
         )
         .await?
         .get(0);
@@ -107,24 +128,4 @@ pub async fn delete(
     )
     .await?;
     Ok(())
-}
-
-/// Every component as it is now, ordered by slug, and the id of the last change this
-/// reflects (read in one statement, so in one snapshot: since changes commit in id order,
-/// it holds exactly the changes up to that id).
-pub async fn board(database: &Database) -> Result<(i64, Vec<Component>), BoardError> {
-    let connection = database.connection().await?;
-    let sql = format!(
-        "SELECT x.*, m.last FROM (SELECT COALESCE(max(id), 0) AS last FROM changes) m \
-         LEFT JOIN (SELECT {COMPONENT_COLUMNS}) x ON true ORDER BY x.slug"
-    );
-    let rows = connection.client().query_typed(&sql, &[]).await?;
-    let last = rows.first().map_or(Ok(0), |row| row.try_get(5))?;
-    let mut components = Vec::with_capacity(rows.len());
-    for row in &rows {
-        if row.try_get::<_, Option<String>>(0)?.is_some() {
-            components.push(component_from(row)?);
-        }
-    }
-    Ok((last, components))
 }

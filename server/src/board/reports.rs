@@ -8,12 +8,22 @@ use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{ToSql, Type};
 
-use super::{BoardError, status_from};
+use super::{BoardError, idempotency, status_from};
 use crate::bearer_auth::Actor;
-use crate::database::Database;
+use crate::changes::Change;
+use crate::database::{Database, OpenTransaction};
 
-/// How long an `Idempotency-Key` keeps answering its first report.
-const IDEMPOTENCY_HOURS: i32 = 24;
+/// A report as the change log holds it (what the API shows), from the columns of
+/// `status_reports` returned by an insert.
+macro_rules! report_data {
+    () => {
+        "jsonb_build_object( \
+            'id', id, 'component', component, 'status', status, 'message', message, \
+            'reported_by', reported_by, \
+            'reported_at', to_char(reported_at AT TIME ZONE 'UTC', \
+                                   'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))"
+    };
+}
 
 /// The one statement that records a report: `$1` the slug, `$2` the status, `$3` the
 /// message, `$4` the subject, `$5` its `Idempotency-Key` (already claimed) or `NULL`.
@@ -41,12 +51,9 @@ pub const RECORD_SQL: &str = concat!(
         RETURNING id, component, status, message, reported_by, reported_at), \
     change AS ( \
         INSERT INTO changes (kind, subject, at, data) \
-        SELECT 'report', reported_by, reported_at, jsonb_build_object( \
-            'id', id, 'component', component, 'status', status, 'message', message, \
-            'reported_by', reported_by, \
-            'reported_at', to_char(reported_at AT TIME ZONE 'UTC', \
-                                   'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')) \
-        FROM recorded RETURNING id), \
+        SELECT 'report', reported_by, reported_at, ",
+    report_data!(),
+    " FROM recorded RETURNING id), \
     keyed AS ( \
         UPDATE idempotency_keys k SET report_id = recorded.id FROM recorded \
         WHERE k.subject = $4 AND k.key = $5) \
@@ -112,6 +119,74 @@ pub async fn record(
     }
 }
 
+/// A status report that an incident or a maintenance records for a component.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Linked {
+    /// The component's slug.
+    pub component: String,
+    /// Its status from now on.
+    pub status: &'static str,
+    /// Why, for people.
+    pub message: String,
+    /// The incident that records it.
+    pub incident_id: Option<i64>,
+    /// The maintenance that records it.
+    pub maintenance_id: Option<i64>,
+}
+
+/// The statement that ends an incident's or a maintenance's write: records the reports
+/// `$1` (a JSON array of [`Linked`]) by the subject `$2`, appends their changes and then
+/// the change of kind `$3` with the data `$4` (JSON text), in that order, under the log's
+/// lock (see [`RECORD_SQL`]), and announces the last. Answers the last change's id.
+pub const RECORD_LINKED_SQL: &str = concat!(
+    "WITH ",
+    crate::in_order!(),
+    ", wanted AS ( \
+        SELECT * FROM ROWS FROM (jsonb_to_recordset($1::text::jsonb) \
+            AS (component text, status text, message text, incident_id bigint, \
+                maintenance_id bigint)) WITH ORDINALITY \
+            AS w(component, status, message, incident_id, maintenance_id, ord)), \
+    recorded AS ( \
+        INSERT INTO status_reports \
+            (component, status, message, reported_by, incident_id, maintenance_id) \
+        SELECT w.component, w.status, w.message, $2, w.incident_id, w.maintenance_id \
+        FROM in_order, wanted w ORDER BY w.ord \
+        RETURNING id, component, status, message, reported_by, reported_at), \
+    logged AS ( \
+        INSERT INTO changes (kind, subject, at, data) \
+        SELECT kind, $2, at, data FROM ( \
+            SELECT 0 AS part, id AS ord, 'report' AS kind, reported_at AS at, ",
+    report_data!(),
+    " AS data FROM recorded \
+            UNION ALL \
+            SELECT 1, 0, $3, clock_timestamp(), $4::text::jsonb FROM in_order) x \
+        ORDER BY part, ord RETURNING id) \
+    SELECT last, pg_notify('changes', last::text)::text \
+    FROM (SELECT max(id) AS last FROM logged) l"
+);
+
+/// Records `reports` and appends them and then `change` to the log, as the last statement
+/// of `transaction`, and commits. Answers the last change's id.
+pub async fn record_linked(
+    transaction: OpenTransaction,
+    reports: &[Linked],
+    change: &Change<'_>,
+) -> Result<i64, BoardError> {
+    let reports = serde_json::to_string(reports)
+        .map_err(|e| BoardError::Unexpected(format!("reports to record: {e}")))?;
+    let data = change.data.to_string();
+    let parameters: [(&(dyn ToSql + Sync), Type); 4] = [
+        (&reports, Type::TEXT),
+        (&change.subject, Type::TEXT),
+        (&change.kind.as_str(), Type::TEXT),
+        (&data, Type::TEXT),
+    ];
+    let rows = transaction
+        .commit_after(RECORD_LINKED_SQL, &parameters)
+        .await?;
+    Ok(rows.first().map_or(Ok(0), |row| row.try_get(0))?)
+}
+
 /// Whether the component `$1` exists (checked before a key is claimed for it).
 const COMPONENT_EXISTS_SQL: &str = "SELECT 1 FROM components WHERE slug = $1";
 
@@ -167,14 +242,8 @@ async fn claim_key(
 ) -> Result<Option<StatusReport>, BoardError> {
     let claimed = tx
         .query_opt(
-            "INSERT INTO idempotency_keys (subject, key, request) VALUES ($1, $2, $3) \
-             ON CONFLICT (subject, key) DO UPDATE \
-                 SET request = EXCLUDED.request, report_id = NULL, \
-                     created_at = clock_timestamp() \
-                 WHERE idempotency_keys.created_at \
-                     < clock_timestamp() - make_interval(hours => $4) \
-             RETURNING 1",
-            &[&subject, &key, &request, &IDEMPOTENCY_HOURS],
+            idempotency::CLAIM_SQL,
+            &[&subject, &key, &request, &idempotency::HOURS],
         )
         .await?;
     if claimed.is_some() {

@@ -45,6 +45,11 @@ pub enum Kind {
     ComponentDeleted,
     /// A status report was recorded; `data` is the report.
     Report,
+    /// An incident was opened or updated; `data` is the incident with every update.
+    Incident,
+    /// A scheduled maintenance was announced, updated, started, completed or cancelled;
+    /// `data` is the maintenance with every update.
+    Maintenance,
     /// A grant (token family) was revoked; `data` is `{"family": id}`. No live subscriber
     /// gets it; every replica refuses the family's access tokens from then on.
     GrantRevoked,
@@ -57,6 +62,8 @@ impl Kind {
             Self::Component => "component",
             Self::ComponentDeleted => "component_deleted",
             Self::Report => "report",
+            Self::Incident => "incident",
+            Self::Maintenance => "maintenance",
             Self::GrantRevoked => "grant_revoked",
         }
     }
@@ -126,7 +133,13 @@ mod tests {
 
     #[test]
     fn kinds_are_the_names_the_log_checks() {
-        for kind in [Kind::Component, Kind::ComponentDeleted, Kind::Report] {
+        for kind in [
+            Kind::Component,
+            Kind::ComponentDeleted,
+            Kind::Report,
+            Kind::Incident,
+            Kind::Maintenance,
+        ] {
             let name = kind.as_str();
             assert!(
                 name.chars().all(|c| c.is_ascii_lowercase() || c == '_'),

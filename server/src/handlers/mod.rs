@@ -20,13 +20,16 @@ use http::Response;
 use statusboard_api::{
     Answer, ApiError, Bearer, ChangesQuery, Component, ComponentPath, ComponentSaved,
     ComponentUpdate, ComponentsPage, ComponentsWrite, Deferred, DeferredBody, EventsQuery, Health,
-    HealthStatus, IdempotencyKey, LegacyAnswer, NewStatusReport, NotReady, Readiness,
-    RefreshRequest, ReportsPage, ReportsScan, ReportsWrite, Slug, StatusReport, StatusboardApi,
-    SwitchingToWebsocket, TokenResponse,
+    HealthStatus, IdempotencyKey, Incident, IncidentPath, IncidentsPage, IncidentsScan,
+    IncidentsWrite, LegacyAnswer, Maintenance, MaintenancePath, MaintenancesPage,
+    MaintenancesScan, NewIncident, NewIncidentUpdate, NewMaintenance, NewMaintenanceUpdate,
+    NewStatusReport, NotReady, Readiness, RefreshRequest, ReportsPage, ReportsScan, ReportsWrite,
+    Slug, StatusReport, StatusboardApi, Summary, SwitchingToWebsocket, TokenResponse, v5,
 };
 
 use crate::bearer_auth::authorize;
-use crate::board::{components, reports};
+use crate::board::components::{self, Group};
+use crate::board::{incidents, maintenances, reports, summary};
 use crate::context::ApiContext;
 use crate::live::backlog::Protocol;
 use crate::respond::respond;
@@ -145,10 +148,34 @@ impl StatusboardApi for StatusboardImpl {
             let slug = path.get()?.into_inner().slug()?;
             let update = body.get()?.into_inner();
             let (component, created) =
-                components::put(&context.database, &slug, &update, &actor).await?;
+                components::put(&context.database, &slug, &update, Group::Replace, &actor).await?;
             Ok(ComponentSaved::new(component, created))
         })
         .await
+    }
+
+    async fn put_component_v5(
+        rqctx: RequestContext<ApiContext>,
+        auth: Bearer<ComponentsWrite>,
+        path: Deferred<Path<ComponentPath>>,
+        body: DeferredBody<TypedBody<v5::ComponentUpdate>>,
+    ) -> Answer<ComponentSaved<v5::Component>, v5::ApiError> {
+        let answer = respond(&rqctx, async {
+            let context = rqctx.context();
+            let actor = authorize(context, &auth)?;
+            let slug = path.get()?.into_inner().slug()?;
+            let v5::ComponentUpdate { name, description } = body.get()?.into_inner();
+            let update = ComponentUpdate {
+                name,
+                description,
+                group: None,
+            };
+            let (component, created) =
+                components::put(&context.database, &slug, &update, Group::Keep, &actor).await?;
+            Ok::<_, ApiError>(ComponentSaved::new(component, created))
+        })
+        .await;
+        statusboard_api::earlier(answer, |saved| saved.map(Into::into))
     }
 
     async fn delete_component(
@@ -255,6 +282,168 @@ impl StatusboardApi for StatusboardImpl {
             let pair =
                 grants::refresh(&context.database, &context.auth, &request.refresh_token).await?;
             Ok(HttpResponseOk(pair))
+        })
+        .await
+    }
+
+    async fn create_incident(
+        rqctx: RequestContext<ApiContext>,
+        auth: Bearer<IncidentsWrite>,
+        idempotency: IdempotencyKey,
+        body: DeferredBody<TypedBody<NewIncident>>,
+    ) -> Answer<HttpResponseCreated<Incident>> {
+        respond(&rqctx, async {
+            let context = rqctx.context();
+            let actor = authorize(context, &auth)?;
+            let key = idempotency.get()?;
+            let incident = body.get()?.into_inner();
+            let opened =
+                incidents::open(&context.database, &incident, &actor, key.as_deref()).await?;
+            Ok(HttpResponseCreated(opened))
+        })
+        .await
+    }
+
+    async fn list_incidents(
+        rqctx: RequestContext<ApiContext>,
+        query: Deferred<Query<PaginationParams<IncidentsScan, IncidentsPage>>>,
+    ) -> Answer<HttpResponseOk<ResultsPage<Incident>>> {
+        respond(&rqctx, async {
+            let params = query.get()?.into_inner();
+            let limit = page_limit(&rqctx, &params)?;
+            let (scan, before) = match params.page {
+                WhichPage::First(scan) => (scan, None),
+                WhichPage::Next(page) => (IncidentsScan { state: page.state }, Some(page.before)),
+            };
+            let database = &rqctx.context().database;
+            let items = incidents::list(database, scan.state, before, limit).await?;
+            let page = ResultsPage::new(items, &scan, |last: &Incident, scan| IncidentsPage {
+                state: scan.state,
+                before: last.id,
+            })?;
+            Ok(HttpResponseOk(page))
+        })
+        .await
+    }
+
+    async fn get_incident(
+        rqctx: RequestContext<ApiContext>,
+        path: Deferred<Path<IncidentPath>>,
+    ) -> Answer<HttpResponseOk<Incident>> {
+        respond(&rqctx, async {
+            let id = path.get()?.into_inner().id;
+            let incident = incidents::get(&rqctx.context().database, id).await?;
+            Ok(HttpResponseOk(incident))
+        })
+        .await
+    }
+
+    async fn create_incident_update(
+        rqctx: RequestContext<ApiContext>,
+        auth: Bearer<IncidentsWrite>,
+        idempotency: IdempotencyKey,
+        path: Deferred<Path<IncidentPath>>,
+        body: DeferredBody<TypedBody<NewIncidentUpdate>>,
+    ) -> Answer<HttpResponseCreated<Incident>> {
+        respond(&rqctx, async {
+            let context = rqctx.context();
+            let actor = authorize(context, &auth)?;
+            let key = idempotency.get()?;
+            let id = path.get()?.into_inner().id;
+            let update = body.get()?.into_inner();
+            let updated =
+                incidents::update(&context.database, id, &update, &actor, key.as_deref()).await?;
+            Ok(HttpResponseCreated(updated))
+        })
+        .await
+    }
+
+    async fn create_maintenance(
+        rqctx: RequestContext<ApiContext>,
+        auth: Bearer<IncidentsWrite>,
+        idempotency: IdempotencyKey,
+        body: DeferredBody<TypedBody<NewMaintenance>>,
+    ) -> Answer<HttpResponseCreated<Maintenance>> {
+        respond(&rqctx, async {
+            let context = rqctx.context();
+            let actor = authorize(context, &auth)?;
+            let key = idempotency.get()?;
+            let maintenance = body.get()?.into_inner();
+            let announced =
+                maintenances::announce(&context.database, &maintenance, &actor, key.as_deref())
+                    .await?;
+            Ok(HttpResponseCreated(announced))
+        })
+        .await
+    }
+
+    async fn list_maintenances(
+        rqctx: RequestContext<ApiContext>,
+        query: Deferred<Query<PaginationParams<MaintenancesScan, MaintenancesPage>>>,
+    ) -> Answer<HttpResponseOk<ResultsPage<Maintenance>>> {
+        respond(&rqctx, async {
+            let params = query.get()?.into_inner();
+            let limit = page_limit(&rqctx, &params)?;
+            let (scan, after) = match params.page {
+                WhichPage::First(scan) => (scan, None),
+                WhichPage::Next(page) => {
+                    let page = page.checked()?;
+                    (
+                        MaintenancesScan { state: page.state },
+                        Some((page.scheduled_for, page.id)),
+                    )
+                }
+            };
+            let database = &rqctx.context().database;
+            let items = maintenances::list(database, scan.state, after, limit).await?;
+            let page =
+                ResultsPage::new(items, &scan, |last: &Maintenance, scan| MaintenancesPage {
+                    state: scan.state,
+                    scheduled_for: last.scheduled_for,
+                    id: last.id,
+                })?;
+            Ok(HttpResponseOk(page))
+        })
+        .await
+    }
+
+    async fn get_maintenance(
+        rqctx: RequestContext<ApiContext>,
+        path: Deferred<Path<MaintenancePath>>,
+    ) -> Answer<HttpResponseOk<Maintenance>> {
+        respond(&rqctx, async {
+            let id = path.get()?.into_inner().id;
+            let maintenance = maintenances::get(&rqctx.context().database, id).await?;
+            Ok(HttpResponseOk(maintenance))
+        })
+        .await
+    }
+
+    async fn create_maintenance_update(
+        rqctx: RequestContext<ApiContext>,
+        auth: Bearer<IncidentsWrite>,
+        idempotency: IdempotencyKey,
+        path: Deferred<Path<MaintenancePath>>,
+        body: DeferredBody<TypedBody<NewMaintenanceUpdate>>,
+    ) -> Answer<HttpResponseCreated<Maintenance>> {
+        respond(&rqctx, async {
+            let context = rqctx.context();
+            let actor = authorize(context, &auth)?;
+            let key = idempotency.get()?;
+            let id = path.get()?.into_inner().id;
+            let update = body.get()?.into_inner();
+            let updated =
+                maintenances::update(&context.database, id, &update, &actor, key.as_deref())
+                    .await?;
+            Ok(HttpResponseCreated(updated))
+        })
+        .await
+    }
+
+    async fn get_summary(rqctx: RequestContext<ApiContext>) -> Answer<HttpResponseOk<Summary>> {
+        respond(&rqctx, async {
+            let board = summary::read(&rqctx.context().database).await?;
+            Ok(HttpResponseOk(board.summary()))
         })
         .await
     }

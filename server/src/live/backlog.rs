@@ -12,11 +12,11 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::stream::{self, BoxStream};
 use futures::{StreamExt, TryStreamExt};
-use statusboard_api::BoardEvent;
+use statusboard_api::{BoardEvent, v5};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::hub::Published;
-use crate::board::{components, reports};
+use crate::board::{reports, summary};
 use crate::changes::Kind;
 use crate::changes::read::{self, Range};
 use crate::database::Database;
@@ -102,12 +102,22 @@ async fn changes(
         };
         return Ok(published(read::after(database, range), major));
     }
-    let (last, components) = components::board(database).await?;
-    let board = BoardEvent::Board {
-        change: last,
-        components,
+    let board = summary::read(database).await?;
+    let last = board.change;
+    let board = if major > v5::MAJOR {
+        serde_json::to_string(&BoardEvent::Board {
+            change: last,
+            components: board.components,
+            incidents: board.incidents,
+            maintenances: board.maintenances,
+        })?
+    } else {
+        serde_json::to_string(&v5::BoardEvent::Board {
+            change: last,
+            components: board.components.into_iter().map(Into::into).collect(),
+        })?
     };
-    let board: Item = (last, serde_json::to_string(&board)?.into());
+    let board: Item = (last, board.into());
     // The window's reports, at most `MAX_REPLAY` changes back, up to what the board shows.
     let first = match since {
         Some(since) => read::first_since(database, since).await?,

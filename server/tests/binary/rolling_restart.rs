@@ -223,11 +223,18 @@ async fn live_board(
     let update = ComponentUpdate {
         name: "API".to_owned(),
         description: String::new(),
+        group: None,
     };
     let api = Slug::parse("api").unwrap();
-    components::put(&database, &api, &update, &Actor::internal("ops"))
-        .await
-        .unwrap();
+    components::put(
+        &database,
+        &api,
+        &update,
+        statusboard_server::board::components::Group::Replace,
+        &Actor::internal("ops"),
+    )
+    .await
+    .unwrap();
     let client = statusboard_client::Client::new(
         &format!("http://{front}"),
         statusboard_client::Session::anonymous(),

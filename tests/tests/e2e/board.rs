@@ -15,6 +15,7 @@ fn update(name: &str) -> ComponentUpdate {
     ComponentUpdate {
         name: name.to_owned(),
         description: "The primary PostgreSQL cluster.".to_owned(),
+        group: None,
     }
 }
 
@@ -38,6 +39,7 @@ async fn a_component_is_created_then_updated_and_operational_until_a_report() {
         &db,
         &slug("db"),
         &update("Database"),
+        statusboard_server::board::components::Group::Replace,
         &Actor::internal("ops"),
     )
     .await
@@ -48,6 +50,7 @@ async fn a_component_is_created_then_updated_and_operational_until_a_report() {
         &db,
         &slug("db"),
         &update("Main database"),
+        statusboard_server::board::components::Group::Replace,
         &Actor::internal("ops"),
     )
     .await
@@ -75,9 +78,15 @@ async fn a_component_is_created_then_updated_and_operational_until_a_report() {
 async fn bad_input_is_refused_naming_the_field_and_nothing_is_written() {
     let (_app, db) = board().await;
     assert!(Slug::parse("Bad_Slug").is_err());
-    let err = components::put(&db, &slug("db"), &update(""), &Actor::internal("ops"))
-        .await
-        .unwrap_err();
+    let err = components::put(
+        &db,
+        &slug("db"),
+        &update(""),
+        statusboard_server::board::components::Group::Replace,
+        &Actor::internal("ops"),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(&err, BoardError::Invalid(m) if m.starts_with("name")),
         "{err}"
@@ -88,6 +97,7 @@ async fn bad_input_is_refused_naming_the_field_and_nothing_is_written() {
         &db,
         &slug("db"),
         &update("Database"),
+        statusboard_server::board::components::Group::Replace,
         &Actor::internal("ops"),
     )
     .await
@@ -138,6 +148,7 @@ async fn deleting_a_component_deletes_its_reports() {
         &db,
         &slug("db"),
         &update("Database"),
+        statusboard_server::board::components::Group::Replace,
         &Actor::internal("ops"),
     )
     .await
@@ -158,6 +169,7 @@ async fn deleting_a_component_deletes_its_reports() {
         &db,
         &slug("db"),
         &update("Database"),
+        statusboard_server::board::components::Group::Replace,
         &Actor::internal("ops"),
     )
     .await
@@ -184,9 +196,15 @@ async fn deleting_a_component_deletes_its_reports() {
 async fn components_page_by_slug() {
     let (_app, db) = board().await;
     for name in ["c", "a", "e", "b", "d"] {
-        components::put(&db, &slug(name), &update(name), &Actor::internal("ops"))
-            .await
-            .unwrap();
+        components::put(
+            &db,
+            &slug(name),
+            &update(name),
+            statusboard_server::board::components::Group::Replace,
+            &Actor::internal("ops"),
+        )
+        .await
+        .unwrap();
     }
     let first: Vec<String> = components::list(&db, None, 2)
         .await
@@ -207,9 +225,15 @@ async fn components_page_by_slug() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_concurrent_reports_are_all_kept_and_the_latest_is_the_status() {
     let (_app, db) = board().await;
-    components::put(&db, &slug("api"), &update("API"), &Actor::internal("ops"))
-        .await
-        .unwrap();
+    components::put(
+        &db,
+        &slug("api"),
+        &update("API"),
+        statusboard_server::board::components::Group::Replace,
+        &Actor::internal("ops"),
+    )
+    .await
+    .unwrap();
     let tasks: Vec<_> = (0..50)
         .map(|i| {
             let db = db.clone();
@@ -251,9 +275,15 @@ async fn fifty_concurrent_reports_are_all_kept_and_the_latest_is_the_status() {
 #[tokio::test]
 async fn a_thousand_reports_page_newest_first_each_exactly_once() {
     let (_app, db) = board().await;
-    components::put(&db, &slug("api"), &update("API"), &Actor::internal("ops"))
-        .await
-        .unwrap();
+    components::put(
+        &db,
+        &slug("api"),
+        &update("API"),
+        statusboard_server::board::components::Group::Replace,
+        &Actor::internal("ops"),
+    )
+    .await
+    .unwrap();
     let mut ids = Vec::new();
     for i in 0..1000 {
         let status = ComponentStatus::ALL[i % 2];
@@ -296,9 +326,15 @@ async fn a_thousand_reports_page_newest_first_each_exactly_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_idempotency_key_sent_twice_at_once_records_one_report() {
     let (_app, db) = board().await;
-    components::put(&db, &slug("api"), &update("API"), &Actor::internal("ops"))
-        .await
-        .unwrap();
+    components::put(
+        &db,
+        &slug("api"),
+        &update("API"),
+        statusboard_server::board::components::Group::Replace,
+        &Actor::internal("ops"),
+    )
+    .await
+    .unwrap();
     let down = report(ComponentStatus::MajorOutage, "down");
     let checkout = Actor::internal("checkout");
     let api = slug("api");

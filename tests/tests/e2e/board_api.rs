@@ -38,6 +38,7 @@ pub(crate) fn update(name: &str) -> ComponentUpdate {
     ComponentUpdate {
         name: name.parse().unwrap(),
         description: "The primary PostgreSQL cluster.".parse().unwrap(),
+        group: None,
     }
 }
 

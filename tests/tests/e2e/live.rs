@@ -96,11 +96,13 @@ async fn board() -> TestApp {
     let update = ComponentUpdate {
         name: "Database".to_owned(),
         description: String::new(),
+        group: None,
     };
     components::put(
         &app.server().context().database,
         &slug("db"),
         &update,
+        statusboard_server::board::components::Group::Replace,
         &Actor::internal("ops"),
     )
     .await

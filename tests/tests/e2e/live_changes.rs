@@ -27,7 +27,10 @@ async fn components_created_and_deleted_on_one_replica_reach_subscribers_of_anot
     let second = TestApp::spawn_ready(first.settings.clone()).await;
     let mut latest = connect_as(&second, None, "", None).await.unwrap();
     let mut v3 = connect_as(&second, Some("3.0.0"), "", None).await.unwrap();
-    let BoardEvent::Board { change, components } = next(&mut latest).await else {
+    let BoardEvent::Board {
+        change, components, ..
+    } = next(&mut latest).await
+    else {
         panic!("the board comes first");
     };
     assert!(components.is_empty());
@@ -223,10 +226,17 @@ async fn behind_a_stalled_session_holding_the_log_writes_fail_fast_then_recover(
     let update = statusboard_api::ComponentUpdate {
         name: "Database".to_owned(),
         description: String::new(),
+        group: None,
     };
     let error = tokio::time::timeout(
         Duration::from_secs(10),
-        components::put(db, &slug("db"), &update, &Actor::internal("ops")),
+        components::put(
+            db,
+            &slug("db"),
+            &update,
+            statusboard_server::board::components::Group::Replace,
+            &Actor::internal("ops"),
+        ),
     )
     .await
     .expect("the write gives up within lock_timeout instead of waiting")
@@ -237,9 +247,15 @@ async fn behind_a_stalled_session_holding_the_log_writes_fail_fast_then_recover(
     assert!(waited < Duration::from_secs(4), "waited {waited:?}");
 
     holding.rollback().await.unwrap();
-    components::put(db, &slug("db"), &update, &Actor::internal("ops"))
-        .await
-        .unwrap();
+    components::put(
+        db,
+        &slug("db"),
+        &update,
+        statusboard_server::board::components::Group::Replace,
+        &Actor::internal("ops"),
+    )
+    .await
+    .unwrap();
 }
 
 /// The hub's `LISTEN` connection goes silent (a dead peer: nothing arrives, nothing is
@@ -273,6 +289,7 @@ async fn a_listen_connection_gone_silent_is_replaced_and_nothing_is_missed() {
         db,
         &slug("db"),
         &update_of("Database"),
+        statusboard_server::board::components::Group::Replace,
         &Actor::internal("ops"),
     )
     .await
@@ -298,5 +315,6 @@ fn update_of(name: &str) -> statusboard_api::ComponentUpdate {
     statusboard_api::ComponentUpdate {
         name: name.to_owned(),
         description: String::new(),
+        group: None,
     }
 }

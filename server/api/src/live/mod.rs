@@ -16,7 +16,7 @@ pub mod v3;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{Component, StatusReport};
+use crate::{Component, Incident, Maintenance, StatusReport};
 
 /// A message of the live board. Every message is a JSON object whose `type` says which;
 /// every change carries `change`, its id in the board's change log (changes come in
@@ -25,13 +25,19 @@ use crate::{Component, StatusReport};
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum BoardEvent {
     /// The whole board as it is after the change `change`: every component, ordered by
-    /// slug. Sent first on a connection without `after`, and instead of a replay when
-    /// `after` is further behind than the server replays.
+    /// slug, the unresolved incidents and the maintenances in progress or scheduled (as
+    /// `GET /api/v1/summary` lists them). Sent first on a connection without `after`, and
+    /// instead of a replay when `after` is further behind than the server replays.
     Board {
         /// The last change the board reflects.
         change: i64,
         /// Every component, with its status.
         components: Vec<Component>,
+        /// The unresolved incidents, newest first, each with its latest update only.
+        incidents: Vec<Incident>,
+        /// The maintenances in progress, then those scheduled, soonest first, each with
+        /// its latest update only.
+        maintenances: Vec<Maintenance>,
     },
     /// A component was created or updated (its name or description); the component as
     /// `GET /api/v1/components/{slug}` shows it.
@@ -60,6 +66,26 @@ pub enum BoardEvent {
         #[serde(flatten)]
         report: StatusReport,
     },
+    /// An incident was opened or updated; the incident as `GET /api/v1/incidents/{id}`
+    /// shows it, with every update. The statuses it gave components come as `report`
+    /// messages just before it.
+    Incident {
+        /// The change's id.
+        change: i64,
+        /// The incident.
+        #[serde(flatten)]
+        incident: Incident,
+    },
+    /// A scheduled maintenance was announced, updated, started, completed or cancelled;
+    /// the maintenance as `GET /api/v1/maintenances/{id}` shows it. The statuses it gave
+    /// components come as `report` messages just before it.
+    Maintenance {
+        /// The change's id.
+        change: i64,
+        /// The maintenance.
+        #[serde(flatten)]
+        maintenance: Maintenance,
+    },
     /// The board and its backlog have been sent; what follows is live. Sent once per
     /// connection.
     CaughtUp,
@@ -73,6 +99,7 @@ impl BoardEvent {
     pub fn since(kind: &str) -> Option<u64> {
         match kind {
             "board" | "component" | "component_deleted" | "report" | "caught_up" => Some(4),
+            "incident" | "maintenance" => Some(6),
             _ => None,
         }
     }
@@ -84,7 +111,9 @@ impl BoardEvent {
             Self::Board { change, .. }
             | Self::Component { change, .. }
             | Self::ComponentDeleted { change, .. }
-            | Self::Report { change, .. } => Some(*change),
+            | Self::Report { change, .. }
+            | Self::Incident { change, .. }
+            | Self::Maintenance { change, .. } => Some(*change),
             Self::CaughtUp => None,
         }
     }
@@ -101,15 +130,15 @@ pub struct ChangesQuery {
 }
 
 /// The JSON Schema of the live board's messages in API version `major` (3: [`v3`]'s,
-/// 4 on: [`BoardEvent`]'s, with the messages that version has, see [`BoardEvent::since`]),
-/// as checked in (pretty, with a final newline).
+/// 4 and 5: [`crate::v5::BoardEvent`]'s, 6 on: [`BoardEvent`]'s, with the messages that
+/// version has, see [`BoardEvent::since`]), as checked in (pretty, with a final newline).
 pub fn board_event_schema(major: u64) -> String {
-    let mut schema = if major < 4 {
-        schemars::schema_for!(v3::BoardEvent)
-    } else {
-        schemars::schema_for!(BoardEvent)
+    let mut schema = match major {
+        ..4 => schemars::schema_for!(v3::BoardEvent),
+        4..=crate::v5::MAJOR => schemars::schema_for!(crate::v5::BoardEvent),
+        _ => schemars::schema_for!(BoardEvent),
     };
-    if major >= 4
+    if major > crate::v5::MAJOR
         && let Some(variants) = schema
             .schema
             .subschemas
@@ -170,17 +199,19 @@ mod tests {
         assert_eq!(deleted.change(), Some(3));
         assert!(board_event_schema(4).contains("component_deleted"));
         assert!(!board_event_schema(3).contains("component_deleted"));
+        assert!(board_event_schema(6).contains("\"incident\""));
+        assert!(!board_event_schema(5).contains("\"incident\""));
     }
 
     #[test]
     fn every_message_type_of_the_schema_has_its_version() {
         let schema = schemars::schema_for!(BoardEvent);
         let variants = schema.schema.subschemas.unwrap().one_of.unwrap();
-        assert_eq!(variants.len(), 5);
+        assert_eq!(variants.len(), 7);
         for variant in &variants {
             let kind = message_type(variant).expect("every message fixes its type");
-            assert_eq!(BoardEvent::since(&kind), Some(4), "{kind}");
+            assert!(BoardEvent::since(&kind).is_some(), "{kind}");
         }
-        assert_eq!(BoardEvent::since("incident"), None);
+        assert_eq!(BoardEvent::since("webhook"), None);
     }
 }

@@ -1,0 +1,85 @@
+//! The summary a status page reads, and the live board's `board` message: the board as
+//! of one change, read in one statement (one snapshot: since changes commit in id order,
+//! it holds exactly the changes up to the id it answers).
+
+use statusboard_api::{Component, Incident, Maintenance, Summary};
+
+use super::BoardError;
+use super::incidents::{from_json, incident_json};
+use super::maintenances::maintenance_json;
+use crate::database::Database;
+
+/// The most incidents, and the most maintenances, the summary lists.
+pub const MOST: i64 = 100;
+
+/// The statement [`read`] runs: the last change id, then every component, the unresolved
+/// incidents (newest first) and the maintenances in progress then scheduled (soonest
+/// first), each a JSON array, each incident and maintenance with its latest update. `$1`:
+/// [`MOST`]. Public for the benchmark, which runs it in pgbench.
+pub const SQL: &str = concat!(
+    "SELECT (SELECT COALESCE(max(id), 0) FROM changes), \
+        COALESCE((SELECT jsonb_agg(jsonb_build_object(\
+            'slug', c.slug, 'name', c.name, 'description', c.description, \
+            'status', COALESCE(r.status, 'operational'), \
+            'updated_at', GREATEST(c.updated_at, r.reported_at), \
+            'group', c.group_name) ORDER BY c.slug) \
+         FROM components c LEFT JOIN LATERAL (\
+             SELECT status, reported_at FROM status_reports \
+             WHERE component = c.slug ORDER BY reported_at DESC, id DESC LIMIT 1\
+         ) r ON true), '[]')::text, \
+        COALESCE((SELECT jsonb_agg(x.j::jsonb ORDER BY x.id DESC) FROM (\
+            SELECT i.id, ",
+    incident_json!("1"),
+    " AS j FROM incidents i WHERE i.resolved_at IS NULL \
+            ORDER BY i.id DESC LIMIT $1) x), '[]')::text, \
+        COALESCE((SELECT jsonb_agg(y.j::jsonb ORDER BY y.rank, y.scheduled_for, y.id) FROM (\
+            SELECT m.id, m.scheduled_for, (m.status = 'scheduled') AS rank, ",
+    maintenance_json!("1"),
+    " AS j FROM maintenances m WHERE m.status IN ('in_progress', 'scheduled') \
+            ORDER BY (m.status = 'scheduled'), m.scheduled_for, m.id LIMIT $1) y), '[]')::text"
+);
+
+/// The board now: the last change it reflects, every component (by slug), the unresolved
+/// incidents and the maintenances in progress or scheduled.
+#[derive(Debug)]
+pub struct Board {
+    /// The last change it reflects.
+    pub change: i64,
+    /// Every component, ordered by slug.
+    pub components: Vec<Component>,
+    /// The unresolved incidents, newest first, with their latest update.
+    pub incidents: Vec<Incident>,
+    /// The maintenances in progress, then those scheduled, soonest first, with their
+    /// latest update.
+    pub maintenances: Vec<Maintenance>,
+}
+
+impl Board {
+    /// The summary of this board.
+    pub fn summary(self) -> Summary {
+        Summary::new(
+            self.change,
+            self.components,
+            self.incidents,
+            self.maintenances,
+        )
+    }
+}
+
+/// The board now, in one statement.
+pub async fn read(database: &Database) -> Result<Board, BoardError> {
+    let connection = database.connection().await?;
+    let row = connection
+        .client()
+        .query_typed(SQL, &[(&MOST, tokio_postgres::types::Type::INT8)])
+        .await?;
+    let row = row
+        .first()
+        .ok_or_else(|| BoardError::Unexpected("the summary returned no row".into()))?;
+    Ok(Board {
+        change: row.try_get(0)?,
+        components: from_json(row.try_get(1)?)?,
+        incidents: from_json(row.try_get(2)?)?,
+        maintenances: from_json(row.try_get(3)?)?,
+    })
+}
