@@ -57,6 +57,12 @@ async fn main() -> ExitCode {
                 message,
                 ..
             }) => println!("#{id} {reported_at} {component}: {status} ({message})"),
+            Ok(BoardEvent::Incident {
+                id, name, status, ..
+            }) => println!("incident #{id} {name:?}: {status}"),
+            Ok(BoardEvent::Maintenance {
+                id, name, status, ..
+            }) => println!("maintenance #{id} {name:?}: {status}"),
             Ok(BoardEvent::CaughtUp) => println!("-- live from here --"),
             Err(e) => {
                 eprintln!("{e:#}");

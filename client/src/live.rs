@@ -18,17 +18,25 @@ use crate::{Client, Retry, types};
 mod events {
     #![allow(missing_docs, clippy::all)]
     typify::import_types!(
-        schema = "../openapi-events/events-5.0.0.schema.json",
+        schema = "../openapi-events/events-6.0.0.schema.json",
         replace = {
+            AffectedComponent = crate::types::AffectedComponent,
             Component = crate::types::Component,
             ComponentStatus = crate::types::ComponentStatus,
+            Impact = crate::types::Impact,
+            Incident = crate::types::Incident,
+            IncidentStatus = crate::types::IncidentStatus,
+            IncidentUpdate = crate::types::IncidentUpdate,
+            Maintenance = crate::types::Maintenance,
+            MaintenanceStatus = crate::types::MaintenanceStatus,
+            MaintenanceUpdate = crate::types::MaintenanceUpdate,
         },
     );
 }
 
 /// The schema [`BoardEvent`] is generated from (a test keeps it the client's version's).
 #[cfg(test)]
-const EVENTS_SCHEMA: &str = "../openapi-events/events-5.0.0.schema.json";
+const EVENTS_SCHEMA: &str = "../openapi-events/events-6.0.0.schema.json";
 
 pub use events::BoardEvent;
 
@@ -40,7 +48,9 @@ impl BoardEvent {
             Self::Board { change, .. }
             | Self::Component { change, .. }
             | Self::ComponentDeleted { change, .. }
-            | Self::Report { change, .. } => Some(*change),
+            | Self::Report { change, .. }
+            | Self::Incident { change, .. }
+            | Self::Maintenance { change, .. } => Some(*change),
             Self::CaughtUp => None,
         }
     }

@@ -315,8 +315,11 @@ mod tests {
         let expected = serde_json::json!({"type": "component_deleted", "change": 7, "slug": "db"});
         assert_eq!(message, expected);
         assert!(deleted.frame_for(5).is_some());
+        let incident = Published::new(&logged("incident"));
+        assert_eq!(incident.frame_for(5), None);
+        assert!(incident.frame_for(6).is_some());
         // Written by a newer replica during a rolling upgrade: no subscriber here gets it.
-        let newer = Published::new(&logged("incident"));
+        let newer = Published::new(&logged("webhook_disabled"));
         assert_eq!(newer.frame_for(u64::MAX), None);
     }
 }

@@ -58,7 +58,16 @@ async fn every_error_code_the_server_answers_is_in_the_document() {
 
     let app = TestApp::spawn_with_database().await;
     let http = reqwest::Client::new();
-    let writer = pair(&app, "ops", &[Scope::ComponentsWrite, Scope::ReportsWrite]).await;
+    let writer = pair(
+        &app,
+        "ops",
+        &[
+            Scope::ComponentsWrite,
+            Scope::ReportsWrite,
+            Scope::IncidentsWrite,
+        ],
+    )
+    .await;
     let reader = pair(&app, "reader", &[Scope::ReportsWrite]).await;
     let bearer =
         |pair: &statusboard_client::types::TokenResponse| format!("Bearer {}", pair.access_token);
@@ -82,6 +91,24 @@ async fn every_error_code_the_server_answers_is_in_the_document() {
         .await
         .unwrap();
     assert_eq!(first.status(), 201);
+    let in_an_hour = chrono::Utc::now() + chrono::Duration::hours(1);
+    let maintenance = http
+        .post(app.url("/api/v1/maintenances"))
+        .header("authorization", bearer(&writer))
+        .json(&serde_json::json!({
+            "name": "Upgrade", "components": ["db"],
+            "scheduled_for": in_an_hour,
+            "scheduled_until": in_an_hour + chrono::Duration::hours(1),
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(maintenance.status(), 201);
+    let maintenance: serde_json::Value = maintenance.json().await.unwrap();
+    let maintenance_updates = app.url(&format!(
+        "/api/v1/maintenances/{}/updates",
+        maintenance["id"]
+    ));
 
     let failures: Vec<(&str, RequestBuilder)> = vec![
         (
@@ -129,6 +156,20 @@ async fn every_error_code_the_server_answers_is_in_the_document() {
         (
             "no such component",
             http.get(app.url("/api/v1/components/nope")),
+        ),
+        (
+            "no such incident",
+            http.get(app.url("/api/v1/incidents/999")),
+        ),
+        (
+            "no such maintenance",
+            http.get(app.url("/api/v1/maintenances/999")),
+        ),
+        (
+            "completing a maintenance that has not started",
+            http.post(&maintenance_updates)
+                .header("authorization", bearer(&writer))
+                .json(&serde_json::json!({"status": "completed"})),
         ),
         (
             "a method the path does not answer",

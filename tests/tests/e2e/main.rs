@@ -12,6 +12,7 @@ mod docs;
 mod error_codes;
 mod grants;
 mod health;
+mod incidents;
 mod live;
 mod live_changes;
 mod ready;

@@ -1,0 +1,308 @@
+//! Incidents and the summary through the generated client: statuses set and returned
+//! through reports, the indicator following, updates newest first, idempotent opens,
+//! pages, and bad input refused with nothing written.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+
+use futures::TryStreamExt;
+use statusboard_api::Scope;
+use statusboard_client::Client;
+use statusboard_client::types::{
+    ComponentStatus, Impact, IncidentState, IncidentStatus, Indicator, NewIncident,
+    NewIncidentUpdate,
+};
+use statusboard_tests::app::TestApp;
+
+use crate::board_api::{anonymous, client_for, failure, update};
+
+/// A server with the components `api` and `db`, and a client that may do everything.
+pub(crate) async fn board() -> (TestApp, Client) {
+    let app = TestApp::spawn_with_database().await;
+    let admin = client_for(
+        &app,
+        "ops",
+        &[
+            Scope::ComponentsWrite,
+            Scope::ReportsWrite,
+            Scope::IncidentsWrite,
+        ],
+    )
+    .await;
+    for (slug, name) in [("api", "API"), ("db", "Database")] {
+        admin.put_component(slug, None, &update(name)).await.unwrap();
+    }
+    (app, admin)
+}
+
+pub(crate) fn statuses(pairs: &[(&str, ComponentStatus)]) -> HashMap<String, ComponentStatus> {
+    pairs.iter().map(|(s, c)| ((*s).to_owned(), *c)).collect()
+}
+
+fn incident(name: &str, impact: Impact, components: &[(&str, ComponentStatus)]) -> NewIncident {
+    NewIncident {
+        name: name.parse().unwrap(),
+        status: IncidentStatus::Investigating,
+        impact,
+        message: "We are looking into it.".parse().unwrap(),
+        components: statuses(components),
+    }
+}
+
+fn resolve() -> NewIncidentUpdate {
+    NewIncidentUpdate {
+        status: IncidentStatus::Resolved,
+        message: "Fixed.".parse().unwrap(),
+        components: None,
+    }
+}
+
+async fn status_of(client: &Client, slug: &str) -> ComponentStatus {
+    client.get_component(slug).await.unwrap().status
+}
+
+#[tokio::test]
+async fn an_incident_sets_its_components_and_resolving_returns_them() {
+    let (app, admin) = board().await;
+    let anyone = anonymous(&app);
+    let summary = anyone.get_summary().await.unwrap();
+    assert_eq!(summary.status.indicator, Indicator::None);
+    assert_eq!(summary.status.description, "All Systems Operational");
+
+    // Opened once, whatever the retries: the same key answers the same incident.
+    let new = incident(
+        "Database slow",
+        Impact::Major,
+        &[
+            ("db", ComponentStatus::MajorOutage),
+            ("api", ComponentStatus::DegradedPerformance),
+        ],
+    );
+    let key = "open-1".parse().unwrap();
+    let opened = admin
+        .create_incident(None, Some(&key), &new)
+        .await
+        .unwrap()
+        .into_inner();
+    let again = admin.create_incident(None, Some(&key), &new).await.unwrap();
+    assert_eq!(again.id, opened.id);
+    let other = incident("Another", Impact::Minor, &[]);
+    let reused = failure(admin.create_incident(None, Some(&key), &other).await);
+    assert_eq!(reused, (422, "IdempotencyKeyReused".to_owned()));
+
+    assert_eq!(opened.status, IncidentStatus::Investigating);
+    assert_eq!(opened.resolved_at, None);
+    assert_eq!(opened.components.len(), 2);
+    assert_eq!(opened.updates.len(), 1);
+    assert_eq!(opened.updates[0].created_by, "ops");
+    assert_eq!(status_of(&anyone, "db").await, ComponentStatus::MajorOutage);
+    assert_eq!(
+        status_of(&anyone, "api").await,
+        ComponentStatus::DegradedPerformance
+    );
+    // The statuses are the components' reports, which say which incident set them.
+    let reports = anyone.list_reports("db", None, None, None).await.unwrap();
+    assert_eq!(reports.items.len(), 1);
+    assert_eq!(reports.items[0].status, ComponentStatus::MajorOutage);
+    assert!(
+        reports.items[0].message.contains("Database slow"),
+        "{:?}",
+        reports.items[0]
+    );
+    assert_eq!(reports.items[0].reported_by, "ops");
+
+    let summary = anyone.get_summary().await.unwrap();
+    assert_eq!(summary.status.indicator, Indicator::Major);
+    assert_eq!(summary.incidents.len(), 1);
+    assert_eq!(summary.incidents[0].id, opened.id);
+
+    // An update changes what it names, and comes first.
+    let identified = NewIncidentUpdate {
+        status: IncidentStatus::Identified,
+        message: "A slow query.".parse().unwrap(),
+        components: Some(statuses(&[("db", ComponentStatus::PartialOutage)])),
+    };
+    let updated = admin
+        .create_incident_update(opened.id, None, None, &identified)
+        .await
+        .unwrap();
+    assert_eq!(updated.status, IncidentStatus::Identified);
+    let messages: Vec<&str> = updated.updates.iter().map(|u| u.message.as_str()).collect();
+    assert_eq!(messages, ["A slow query.", "We are looking into it."]);
+    assert_eq!(status_of(&anyone, "db").await, ComponentStatus::PartialOutage);
+    assert_eq!(
+        status_of(&anyone, "api").await,
+        ComponentStatus::DegradedPerformance
+    );
+
+    // Resolved: every component returns, and the summary is quiet again.
+    let resolved = admin
+        .create_incident_update(opened.id, None, None, &resolve())
+        .await
+        .unwrap();
+    assert!(resolved.resolved_at.is_some());
+    assert_eq!(status_of(&anyone, "db").await, ComponentStatus::Operational);
+    assert_eq!(status_of(&anyone, "api").await, ComponentStatus::Operational);
+    let summary = anyone.get_summary().await.unwrap();
+    assert_eq!(summary.status.indicator, Indicator::None);
+    assert!(summary.incidents.is_empty());
+    let all = anyone.list_incidents(None, None, None).await.unwrap();
+    assert_eq!(all.items.len(), 1);
+    let unresolved = anyone
+        .list_incidents(None, None, Some(IncidentState::Unresolved))
+        .await
+        .unwrap();
+    assert!(unresolved.items.is_empty());
+    assert_eq!(
+        anyone.get_incident(opened.id).await.unwrap().updates.len(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn resolving_one_of_two_incidents_leaves_the_other_s_status() {
+    let (_app, admin) = board().await;
+    let outage = incident(
+        "Outage",
+        Impact::Critical,
+        &[("db", ComponentStatus::MajorOutage)],
+    );
+    admin.create_incident(None, None, &outage).await.unwrap();
+    let slow = incident(
+        "Slow",
+        Impact::Minor,
+        &[("db", ComponentStatus::DegradedPerformance)],
+    );
+    let slow = admin.create_incident(None, None, &slow).await.unwrap();
+    assert_eq!(
+        status_of(&admin, "db").await,
+        ComponentStatus::DegradedPerformance
+    );
+    admin
+        .create_incident_update(slow.id, None, None, &resolve())
+        .await
+        .unwrap();
+    assert_eq!(status_of(&admin, "db").await, ComponentStatus::MajorOutage);
+    let summary = admin.get_summary().await.unwrap();
+    assert_eq!(summary.status.indicator, Indicator::Critical);
+    assert_eq!(summary.status.description, "Major System Outage");
+}
+
+#[tokio::test]
+async fn incidents_come_a_page_at_a_time_newest_first() {
+    let (_app, admin) = board().await;
+    for i in 0..5 {
+        let new = incident(&format!("incident {i}"), Impact::None, &[]);
+        let opened = admin.create_incident(None, None, &new).await.unwrap();
+        if i % 2 == 0 {
+            admin
+                .create_incident_update(opened.id, None, None, &resolve())
+                .await
+                .unwrap();
+        }
+    }
+    let first = admin
+        .list_incidents(NonZeroU32::new(2), None, None)
+        .await
+        .unwrap();
+    let names: Vec<&str> = first.items.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(names, ["incident 4", "incident 3"]);
+    let all: Vec<_> = admin
+        .list_incidents_stream(NonZeroU32::new(2), None)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 5);
+    let unresolved: Vec<_> = admin
+        .list_incidents_stream(NonZeroU32::new(1), Some(IncidentState::Unresolved))
+        .try_collect()
+        .await
+        .unwrap();
+    let names: Vec<&str> = unresolved.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(names, ["incident 3", "incident 1"]);
+}
+
+#[tokio::test]
+async fn bad_incidents_are_refused_naming_the_field_and_write_nothing() {
+    let (app, admin) = board().await;
+    let http = reqwest::Client::new();
+    let token = crate::board_api::pair(&app, "ops", &[Scope::IncidentsWrite]).await;
+    let reader = crate::board_api::pair(&app, "reader", &[Scope::ReportsWrite]).await;
+    let changes_before = last_change(&app).await;
+    let post = |body: serde_json::Value, token: Option<&str>| {
+        let mut request = http.post(app.url("/api/v1/incidents")).json(&body);
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        request.send()
+    };
+    let good = || {
+        serde_json::json!({"name": "Down", "status": "investigating", "impact": "major",
+                           "components": {"db": "major_outage"}})
+    };
+    let mut cases: Vec<(serde_json::Value, &str, u16, &str)> = Vec::new();
+    let mut with = |field: &str, value: serde_json::Value, named: &'static str, status, code| {
+        let mut body = good();
+        body[field] = value;
+        cases.push((body, named, status, code));
+    };
+    with("status", "panicking".into(), "incident status", 400, "InvalidRequest");
+    with("impact", "huge".into(), "impact", 400, "InvalidRequest");
+    with("name", "x".repeat(201).into(), "name", 400, "InvalidInput");
+    with("name", "".into(), "name", 400, "InvalidInput");
+    with("message", "x".repeat(10_001).into(), "message", 400, "InvalidInput");
+    with(
+        "components",
+        serde_json::json!({"db": "melting"}),
+        "status",
+        400,
+        "InvalidRequest",
+    );
+    with(
+        "components",
+        serde_json::json!({"Not A Slug": "major_outage"}),
+        "components",
+        400,
+        "InvalidInput",
+    );
+    with(
+        "components",
+        serde_json::json!({"nope": "major_outage"}),
+        "nope",
+        404,
+        "ComponentNotFound",
+    );
+    for (body, named, status, code) in cases {
+        let answer = post(body.clone(), Some(&token.access_token)).await.unwrap();
+        assert_eq!(answer.status().as_u16(), status, "{body}");
+        let answer: serde_json::Value = answer.json().await.unwrap();
+        assert_eq!(answer["error_code"], code, "{body}: {answer}");
+        let message = answer["message"].as_str().unwrap();
+        assert!(message.contains(named), "{body}: {message}");
+    }
+    let unauthorized = post(good(), None).await.unwrap();
+    assert_eq!(unauthorized.status(), 401);
+    let forbidden = post(good(), Some(&reader.access_token)).await.unwrap();
+    assert_eq!(forbidden.status(), 403);
+    let missing = failure(admin.get_incident(12345).await);
+    assert_eq!(missing, (404, "IncidentNotFound".to_owned()));
+    let missing = failure(
+        admin
+            .create_incident_update(12345, None, None, &resolve())
+            .await,
+    );
+    assert_eq!(missing, (404, "IncidentNotFound".to_owned()));
+
+    // Nothing was written: no incident, no report, no change.
+    assert!(admin.list_incidents(None, None, None).await.unwrap().items.is_empty());
+    let reports = admin.list_reports("db", None, None, None).await.unwrap();
+    assert!(reports.items.is_empty());
+    assert_eq!(last_change(&app).await, changes_before);
+}
+
+/// The id of the last change in the log.
+pub(crate) async fn last_change(app: &TestApp) -> i64 {
+    statusboard_server::changes::read::last_id(&app.server().context().database)
+        .await
+        .unwrap()
+}
