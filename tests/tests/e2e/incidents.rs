@@ -30,7 +30,10 @@ pub(crate) async fn board() -> (TestApp, Client) {
     )
     .await;
     for (slug, name) in [("api", "API"), ("db", "Database")] {
-        admin.put_component(slug, None, &update(name)).await.unwrap();
+        admin
+            .put_component(slug, None, &update(name))
+            .await
+            .unwrap();
     }
     (app, admin)
 }
@@ -129,7 +132,10 @@ async fn an_incident_sets_its_components_and_resolving_returns_them() {
     assert_eq!(updated.status, IncidentStatus::Identified);
     let messages: Vec<&str> = updated.updates.iter().map(|u| u.message.as_str()).collect();
     assert_eq!(messages, ["A slow query.", "We are looking into it."]);
-    assert_eq!(status_of(&anyone, "db").await, ComponentStatus::PartialOutage);
+    assert_eq!(
+        status_of(&anyone, "db").await,
+        ComponentStatus::PartialOutage
+    );
     assert_eq!(
         status_of(&anyone, "api").await,
         ComponentStatus::DegradedPerformance
@@ -142,7 +148,10 @@ async fn an_incident_sets_its_components_and_resolving_returns_them() {
         .unwrap();
     assert!(resolved.resolved_at.is_some());
     assert_eq!(status_of(&anyone, "db").await, ComponentStatus::Operational);
-    assert_eq!(status_of(&anyone, "api").await, ComponentStatus::Operational);
+    assert_eq!(
+        status_of(&anyone, "api").await,
+        ComponentStatus::Operational
+    );
     let summary = anyone.get_summary().await.unwrap();
     assert_eq!(summary.status.indicator, Indicator::None);
     assert!(summary.incidents.is_empty());
@@ -246,11 +255,23 @@ async fn bad_incidents_are_refused_naming_the_field_and_write_nothing() {
         body[field] = value;
         cases.push((body, named, status, code));
     };
-    with("status", "panicking".into(), "incident status", 400, "InvalidRequest");
+    with(
+        "status",
+        "panicking".into(),
+        "incident status",
+        400,
+        "InvalidRequest",
+    );
     with("impact", "huge".into(), "impact", 400, "InvalidRequest");
     with("name", "x".repeat(201).into(), "name", 400, "InvalidInput");
     with("name", "".into(), "name", 400, "InvalidInput");
-    with("message", "x".repeat(10_001).into(), "message", 400, "InvalidInput");
+    with(
+        "message",
+        "x".repeat(10_001).into(),
+        "message",
+        400,
+        "InvalidInput",
+    );
     with(
         "components",
         serde_json::json!({"db": "melting"}),
@@ -294,7 +315,14 @@ async fn bad_incidents_are_refused_naming_the_field_and_write_nothing() {
     assert_eq!(missing, (404, "IncidentNotFound".to_owned()));
 
     // Nothing was written: no incident, no report, no change.
-    assert!(admin.list_incidents(None, None, None).await.unwrap().items.is_empty());
+    assert!(
+        admin
+            .list_incidents(None, None, None)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
     let reports = admin.list_reports("db", None, None, None).await.unwrap();
     assert!(reports.items.is_empty());
     assert_eq!(last_change(&app).await, changes_before);
@@ -305,4 +333,49 @@ pub(crate) async fn last_change(app: &TestApp) -> i64 {
     statusboard_server::changes::read::last_id(&app.server().context().database)
         .await
         .unwrap()
+}
+
+#[tokio::test]
+async fn groups_are_listed_by_the_summary_and_kept_by_older_clients() {
+    let (app, admin) = board().await;
+    let mut grouped = update("Payments API");
+    grouped.group = Some("Backend".parse().unwrap());
+    admin.put_component("pay", None, &grouped).await.unwrap();
+    let summary = admin.get_summary().await.unwrap();
+    let groups: Vec<(Option<&str>, Vec<&str>)> = summary
+        .components
+        .iter()
+        .map(|g| {
+            let slugs = g.components.iter().map(|c| c.slug.as_str()).collect();
+            (g.name.as_deref(), slugs)
+        })
+        .collect();
+    assert_eq!(
+        groups,
+        [(None, vec!["api", "db"]), (Some("Backend"), vec!["pay"])]
+    );
+
+    // A 5.0.0 client renames it: the group stays, and 5.0.0 answers show none.
+    let token = crate::board_api::pair(&app, "ops", &[Scope::ComponentsWrite]).await;
+    let http = reqwest::Client::new();
+    let renamed = http
+        .put(app.url("/api/v1/components/pay"))
+        .header("api-version", "5.0.0")
+        .header("authorization", format!("Bearer {}", token.access_token))
+        .json(&serde_json::json!({"name": "Payments"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), 200);
+    let renamed: serde_json::Value = renamed.json().await.unwrap();
+    assert_eq!(renamed["name"], "Payments");
+    assert!(renamed.get("group").is_none(), "{renamed}");
+    let now = admin.get_component("pay").await.unwrap();
+    assert_eq!(now.group.as_deref(), Some("Backend"));
+    // A 6.0.0 PUT replaces the component: without a group, it has none.
+    admin
+        .put_component("pay", None, &update("Payments"))
+        .await
+        .unwrap();
+    assert_eq!(admin.get_component("pay").await.unwrap().group, None);
 }

@@ -15,6 +15,7 @@ mod health;
 mod incidents;
 mod live;
 mod live_changes;
+mod maintenances;
 mod ready;
 mod retention;
 mod shutdown;
