@@ -194,19 +194,25 @@ mod tests {
         let up = component("api", Operational, None);
         let slow = component("db", DegradedPerformance, None);
         let down = component("db", MajorOutage, None);
-        assert_eq!(Indicator::of(&[], &[up.clone()], &[]), Indicator::None);
-        assert_eq!(Indicator::of(&[], &[slow.clone()], &[]), Indicator::Minor);
+        assert_eq!(
+            Indicator::of(&[], std::slice::from_ref(&up), &[]),
+            Indicator::None
+        );
+        assert_eq!(
+            Indicator::of(&[], std::slice::from_ref(&slow), &[]),
+            Indicator::Minor
+        );
         assert_eq!(
             Indicator::of(&[], &[up.clone(), down.clone()], &[]),
             Indicator::Major
         );
         assert_eq!(
-            Indicator::of(&[], &[down.clone()], &[]),
+            Indicator::of(&[], std::slice::from_ref(&down), &[]),
             Indicator::Critical
         );
         let critical = incident(Impact::Critical);
         assert_eq!(
-            Indicator::of(&[critical], &[up.clone()], &[]),
+            Indicator::of(&[critical], std::slice::from_ref(&up), &[]),
             Indicator::Critical
         );
         let mut resolved = incident(Impact::Major);
