@@ -1,12 +1,17 @@
-//! Retrying transient failures: [`Retry`], and [`Client::record_report`], which retries
-//! a report without ever recording it twice.
+//! Retrying transient failures: [`Retry`], and the writes that retry without ever
+//! writing twice, each attempt with the same new `Idempotency-Key`:
+//! [`Client::record_report`], [`Client::open_incident`], [`Client::post_incident_update`],
+//! [`Client::announce_maintenance`].
 
 use std::future::Future;
 use std::time::Duration;
 
 use progenitor_client::{Error, ResponseValue};
 
-use crate::types::{self, NewStatusReport, StatusReport};
+use crate::types::{
+    self, Incident, Maintenance, NewIncident, NewIncidentUpdate, NewMaintenance, NewStatusReport,
+    StatusReport,
+};
 use crate::{Client, Failure};
 
 /// How often and how patiently to retry a call whose failure is transient
@@ -76,14 +81,63 @@ impl Client {
         report: &NewStatusReport,
         retry: &Retry,
     ) -> Result<ResponseValue<StatusReport>, Error<types::ApiError>> {
-        let key: types::CreateReportIdempotencyKey = uuid::Uuid::new_v4()
-            .to_string()
-            .parse()
-            .map_err(|e: types::error::ConversionError| Error::InvalidRequest(e.to_string()))?;
+        let key: types::CreateReportIdempotencyKey = new_key()?;
         retry
             .run(|| self.create_report(slug, None, Some(&key), report))
             .await
     }
+
+    /// Opens `incident` (`POST /api/v1/incidents`, which needs a session with the scope
+    /// `incidents:write`), retrying transient failures with `retry`, every attempt with the
+    /// same new `Idempotency-Key`: an incident whose answer was lost is opened once.
+    pub async fn open_incident(
+        &self,
+        incident: &NewIncident,
+        retry: &Retry,
+    ) -> Result<ResponseValue<Incident>, Error<types::ApiError>> {
+        let key: types::CreateIncidentIdempotencyKey = new_key()?;
+        retry
+            .run(|| self.create_incident(None, Some(&key), incident))
+            .await
+    }
+
+    /// Posts `update` to the incident `id` (scope `incidents:write`), retrying transient
+    /// failures with `retry`, posted once.
+    pub async fn post_incident_update(
+        &self,
+        id: i64,
+        update: &NewIncidentUpdate,
+        retry: &Retry,
+    ) -> Result<ResponseValue<Incident>, Error<types::ApiError>> {
+        let key: types::CreateIncidentUpdateIdempotencyKey = new_key()?;
+        retry
+            .run(|| self.create_incident_update(id, None, Some(&key), update))
+            .await
+    }
+
+    /// Announces `maintenance` (scope `incidents:write`), retrying transient failures with
+    /// `retry`, announced once.
+    pub async fn announce_maintenance(
+        &self,
+        maintenance: &NewMaintenance,
+        retry: &Retry,
+    ) -> Result<ResponseValue<Maintenance>, Error<types::ApiError>> {
+        let key: types::CreateMaintenanceIdempotencyKey = new_key()?;
+        retry
+            .run(|| self.create_maintenance(None, Some(&key), maintenance))
+            .await
+    }
+}
+
+/// A new `Idempotency-Key` (a UUID v4) in the operation's key type.
+fn new_key<K>() -> Result<K, Error<types::ApiError>>
+where
+    K: std::str::FromStr<Err = types::error::ConversionError>,
+{
+    uuid::Uuid::new_v4()
+        .to_string()
+        .parse()
+        .map_err(|e: types::error::ConversionError| Error::InvalidRequest(e.to_string()))
 }
 
 #[cfg(test)]

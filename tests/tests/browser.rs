@@ -105,9 +105,13 @@ async fn the_typescript_client_in_headless_chromium() {
     let app = TestApp::spawn_ready(settings).await;
     drop(reserved);
     let keys = JwtKeys::from_settings(&app.settings);
-    let scopes: Scopes = [Scope::ComponentsWrite, Scope::ReportsWrite]
-        .into_iter()
-        .collect();
+    let scopes: Scopes = [
+        Scope::ComponentsWrite,
+        Scope::ReportsWrite,
+        Scope::IncidentsWrite,
+    ]
+    .into_iter()
+    .collect();
     let database = app.server().context().database.clone();
     let token = grants::issue(&database, &keys, "dashboard", &scopes)
         .await
@@ -123,12 +127,13 @@ async fn the_typescript_client_in_headless_chromium() {
         })
     };
     run("up", app.base_url.clone()).await.unwrap();
-    // The page posted five reports (two while subscribed to the live board); the foreign
-    // origin's write never reached the server.
+    // The page posted five reports (two while subscribed to the live board) and its
+    // incident recorded two (opened, resolved); the foreign origin's write never reached
+    // the server.
     let recorded = reports::list(&database, &Slug::parse("browser").unwrap(), None, None, 100)
         .await
         .unwrap();
-    assert_eq!(recorded.len(), 5, "{recorded:?}");
+    assert_eq!(recorded.len(), 7, "{recorded:?}");
 
     cluster = tokio::task::spawn_blocking(move || {
         cluster.stop().unwrap();

@@ -54,6 +54,23 @@ export type Component = components["schemas"]["Component"];
 export type ComponentStatus = components["schemas"]["ComponentStatus"];
 /** A status report, as recorded. */
 export type StatusReport = components["schemas"]["StatusReport"];
+/** An incident: what is happening, its impact, the components it affects, its updates
+ * newest first. */
+export type Incident = components["schemas"]["Incident"];
+/** One entry of an incident's timeline. */
+export type IncidentUpdate = components["schemas"]["IncidentUpdate"];
+/** Where an incident stands: `investigating`, `identified`, `monitoring`, `resolved`. */
+export type IncidentStatus = components["schemas"]["IncidentStatus"];
+/** How bad an incident is: `none`, `minor`, `major`, `critical`. */
+export type Impact = components["schemas"]["Impact"];
+/** A scheduled maintenance, with its updates newest first. */
+export type Maintenance = components["schemas"]["Maintenance"];
+/** Where a maintenance stands: `scheduled`, `in_progress`, `completed`, `cancelled`. */
+export type MaintenanceStatus = components["schemas"]["MaintenanceStatus"];
+/** Everything a status page shows (`GET /api/v1/summary`). */
+export type Summary = components["schemas"]["Summary"];
+/** The summary's overall indicator: `none`, `minor`, `major`, `critical`, `maintenance`. */
+export type Indicator = components["schemas"]["Indicator"];
 /** A token pair (`POST /api/v1/auth/refresh`, `statusboard-server token issue`). */
 export type TokenResponse = components["schemas"]["TokenResponse"];
 /** What went wrong, for code to test: every `error_code` the API answers with, generated

@@ -373,12 +373,12 @@ export interface components {
              * @description What it is (at most 2,000 characters; empty when left out).
              * @default
              */
-            description: string;
+            description?: string;
             /**
              * @description The group the summary lists it under (1 to 100 characters); none when left out.
              * @default null
              */
-            group: string | null;
+            group?: string | null;
             /** @description Its name as people read it (1 to 200 characters). */
             name: string;
         };
@@ -530,7 +530,7 @@ export interface components {
              * @description The components it affects, by slug, with the status it gives each (at most 100; none when left out). Each component's status becomes this one, recorded as its status report.
              * @default {}
              */
-            components: {
+            components?: {
                 [key: string]: components["schemas"]["ComponentStatus"];
             };
             /** @description How bad it is. */
@@ -539,7 +539,7 @@ export interface components {
              * @description What is known, for people: the first update (at most 10,000 characters; empty when left out).
              * @default
              */
-            message: string;
+            message?: string;
             /** @description What is happening, in a line (1 to 200 characters). */
             name: string;
             /** @description Where it stands. */
@@ -551,14 +551,14 @@ export interface components {
              * @description Components whose status changes, by slug, with their new status (at most 100). Components not named keep theirs, except when the update resolves the incident: then every component it affects and this does not name returns to the status it would have without the incident (the worst that another unresolved incident gives it, or `operational`).
              * @default null
              */
-            components: {
+            components?: {
                 [key: string]: components["schemas"]["ComponentStatus"];
             } | null;
             /**
              * @description What is known, for people (at most 10,000 characters; empty when left out).
              * @default
              */
-            message: string;
+            message?: string;
             /** @description Where the incident stands now. `resolved` sets `resolved_at`; another status after `resolved` reopens it. */
             status: components["schemas"]["IncidentStatus"];
         };
@@ -568,12 +568,12 @@ export interface components {
              * @description The slugs of the components it takes down (at most 100; none when left out).
              * @default []
              */
-            components: string[];
+            components?: string[];
             /**
              * @description What people should expect (at most 10,000 characters; empty when left out).
              * @default
              */
-            message: string;
+            message?: string;
             /** @description What is done, in a line (1 to 200 characters). */
             name: string;
             /**
@@ -593,12 +593,12 @@ export interface components {
              * @description What is known, for people (at most 10,000 characters; empty when left out).
              * @default
              */
-            message: string;
+            message?: string;
             /**
              * @description `cancelled` (only while it is `scheduled`) or `completed` (only while it is `in_progress`: ends it early); left out, the status stays. Any other is `400`; a change its status does not allow is `409` (`TransitionNotAllowed`).
              * @default null
              */
-            status: components["schemas"]["MaintenanceStatus"] | null;
+            status?: components["schemas"]["MaintenanceStatus"] | null;
         };
         /** @description A report as a service sends it. */
         NewStatusReport: {
@@ -606,7 +606,7 @@ export interface components {
              * @description What happened, for people (at most 2,000 characters; empty when left out).
              * @default
              */
-            message: string;
+            message?: string;
             /** @description The component's status as of now. */
             status: components["schemas"]["ComponentStatus"];
         };

@@ -53,7 +53,7 @@ const phases = {
       check("health: 200 {status: ok}", response.status === 200 && data?.status === "ok",
         JSON.stringify(data));
       check("health: x-request-id readable", requestId(response) !== null, requestId(response));
-      check("health: answers in the client's version", API_VERSION === "5.0.0", API_VERSION);
+      check("health: answers in the client's version", API_VERSION === "6.0.0", API_VERSION);
     });
     await attempt("GET /api/v1/ready through the client", async () => {
       const { data, response } = await api.GET("/api/v1/ready");
@@ -207,6 +207,68 @@ const phases = {
       check("a slow reader with maxQueued 2: every report once, in order, over several connections",
         ids.length === 5 && inOrder && slowSockets.length > 1,
         `ids ${JSON.stringify(ids)}, ${slowSockets.length} connections`);
+    });
+    await attempt("the status page: the summary, then an incident told live", async () => {
+      const summary = unwrap(await api.GET("/api/v1/summary"));
+      document.getElementById("summary").textContent = summary.status.description;
+      // The legacy component's last report (two hours ago) is a major outage.
+      check("the summary: its indicator and description, the components by group",
+        summary.status.indicator === "major" && summary.status.description.length > 0
+          && summary.components.some((g) => g.components.some((c) => c.slug === "browser")),
+        JSON.stringify(summary.status));
+      const live = subscribe(base, { after: summary.change });
+      const iterator = live[Symbol.asyncIterator]();
+      const read = async () => (await within5s(iterator)).value;
+      const caughtUp = await read();
+      check("subscribed from the summary's change: caught up at once", caughtUp.type === "caught_up",
+        JSON.stringify(caughtUp));
+      const shown = new Map();
+      const showIncident = (incident) => {
+        shown.set(incident.id, `${incident.name}: ${incident.status}`);
+        document.getElementById("incidents").textContent = [...shown.values()].join("\n");
+      };
+      /** The messages up to the next `incident` one: the reports it made, then it. */
+      const untilIncident = async () => {
+        const reports = [];
+        for (let event = await read(); ; event = await read()) {
+          if (event.type === "incident") {
+            showIncident(event);
+            return { incident: event, reports };
+          }
+          reports.push(`${event.type} ${event.component} ${event.status}`);
+        }
+      };
+      const opened = unwrap(await admin.POST("/api/v1/incidents", {
+        params: { header: { "Idempotency-Key": "browser-incident" } },
+        body: { name: "Checkout errors", status: "investigating", impact: "major",
+                message: "Looking into it.", components: { browser: "major_outage" } },
+      }));
+      const first = await untilIncident();
+      check("an incident opens live, after the report it made",
+        first.incident.id === opened.id && first.incident.status === "investigating"
+          && JSON.stringify(first.reports) === JSON.stringify(["report browser major_outage"]),
+        JSON.stringify(first));
+      unwrap(await admin.POST("/api/v1/incidents/{id}/updates", {
+        params: { path: { id: opened.id } },
+        body: { status: "identified", message: "A bad deploy." },
+      }));
+      const second = await untilIncident();
+      check("its update arrives live, newest first", second.incident.status === "identified"
+        && second.incident.updates[0].message === "A bad deploy." && second.reports.length === 0,
+        JSON.stringify(second));
+      unwrap(await admin.POST("/api/v1/incidents/{id}/updates", {
+        params: { path: { id: opened.id } },
+        body: { status: "resolved", message: "Fixed." },
+      }));
+      const third = await untilIncident();
+      check("resolved live: the component returns to operational",
+        third.incident.resolved_at !== null
+          && JSON.stringify(third.reports) === JSON.stringify(["report browser operational"]),
+        JSON.stringify(third));
+      check("the page shows the incident's story",
+        document.getElementById("incidents").textContent === "Checkout errors: resolved",
+        document.getElementById("incidents").textContent);
+      live.close();
     });
     await attempt("typed errors are readable", async () => {
       try {

@@ -131,3 +131,64 @@ export function watchBoard(
   })();
   return { stop: () => subscription.close() };
 }
+
+// --- The status page: the summary, incidents, maintenance -------------------------------
+
+import type { Incident, Summary } from "../src/index.js";
+
+/** The page's banner and sections, from one request: the overall indicator in words, each
+ * group's components, the unresolved incidents with their latest update, and the
+ * maintenances under way or to come. */
+export async function statusPage(): Promise<string[]> {
+  const summary: Summary = unwrap(await api.GET("/api/v1/summary"));
+  const lines = [`${summary.status.description} (${summary.status.indicator})`];
+  for (const group of summary.components) {
+    lines.push(`${group.name ?? "Other"}:`);
+    for (const component of group.components) {
+      lines.push(`  ${component.name}: ${component.status}`);
+    }
+  }
+  for (const incident of summary.incidents) {
+    lines.push(`incident ${incident.name} (${incident.impact}): ${incident.updates[0]?.message}`);
+  }
+  for (const maintenance of summary.maintenances) {
+    lines.push(`maintenance ${maintenance.name}: ${maintenance.scheduled_for}`);
+  }
+  return lines;
+}
+
+/** Keeps the page's incidents current: from the summary's change on, each `incident`
+ * message replaces the one the page holds (a resolved one leaves the list). */
+export async function followIncidents(onChange: (open: Incident[]) => void): Promise<void> {
+  const summary = unwrap(await api.GET("/api/v1/summary"));
+  const open = new Map(summary.incidents.map((incident) => [incident.id, incident]));
+  for await (const event of subscribe("https://statusboard.example.com", {
+    after: summary.change,
+  })) {
+    if (event.type !== "incident") continue;
+    if (event.status === "resolved") open.delete(event.id);
+    else open.set(event.id, event);
+    onChange([...open.values()]);
+  }
+}
+
+/** Opening an incident needs a token with `incidents:write`; its components' statuses
+ * change with it. */
+export async function openIncident(accessToken: string, slug: string): Promise<number> {
+  const admin = createStatusboardClient("https://statusboard.example.com", {
+    token: accessToken,
+  });
+  const opened = unwrap(
+    await admin.POST("/api/v1/incidents", {
+      params: { header: { "Idempotency-Key": crypto.randomUUID() } },
+      body: {
+        name: "Checkout errors",
+        status: "investigating",
+        impact: "major",
+        message: "Some payments fail.",
+        components: { [slug]: "partial_outage" },
+      },
+    }),
+  );
+  return opened.id;
+}
