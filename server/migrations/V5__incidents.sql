@@ -32,14 +32,14 @@ CREATE TABLE incident_components (
 
 CREATE INDEX incident_components_component ON incident_components (component);
 
--- An incident's timeline; `components` is what the update set, `{slug: status}`.
+-- An incident's timeline; `components` is what the update set, `[{slug, status}]`.
 CREATE TABLE incident_updates (
     id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     incident_id BIGINT NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
     status      TEXT NOT NULL
                 CHECK (status IN ('investigating', 'identified', 'monitoring', 'resolved')),
     message     TEXT NOT NULL CHECK (char_length(message) <= 10000),
-    components  JSONB NOT NULL DEFAULT '{}',
+    components  JSONB NOT NULL DEFAULT '[]',
     created_by  TEXT NOT NULL,
     created_at  TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp()
 );

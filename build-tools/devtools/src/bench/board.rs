@@ -1,12 +1,14 @@
 //! The board's endpoints against pgbench running the same SQL at the same concurrency:
 //! `POST /api/v1/components/{slug}/reports` (with a token) and `GET /api/v1/components`
-//! (a page of 100), on 100 components. Unpinned, like [`super::database`].
+//! (a page of 100), on 100 components; then `GET /api/v1/summary` on a status page's
+//! board: 200 components in 10 groups, 10 unresolved incidents, 5 maintenances.
+//! Unpinned, like [`super::database`].
 
 use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
-use statusboard_server::board::{components, reports};
+use statusboard_server::board::{components, reports, summary};
 use statusboard_tests::postgres::{Cluster, binaries};
 
 use super::database::pgbench;
@@ -73,33 +75,78 @@ pub fn compare(
         ("GET /api/v1/components (100)", &list_url, None, &list),
     ];
     for (name, url, script, sql) in cases {
-        let mut http = Vec::new();
-        let mut p99 = Vec::new();
-        let mut sql_rates = Vec::new();
-        for _ in 0..ROUNDS {
-            let load =
-                wrk::run_script(url, script, options.connections, options.duration_s, false)?;
-            println!(
-                "{name}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
-                load.requests_per_second, load.p50_ms, load.p99_ms
-            );
-            http.push(load.requests_per_second);
-            p99.push(load.p99_ms);
-            let tps = pgbench(cluster, sql, options.connections, options)?;
-            println!(
-                "pgbench, the same SQL ({} clients): {tps:.0} tps",
-                options.connections
-            );
-            sql_rates.push(tps);
-        }
-        let (http, sql) = (median(&mut http), median(&mut sql_rates));
-        println!(
-            "median of {ROUNDS}: {name} {http:.0} req/s (p99 {:.2} ms), pgbench {sql:.0} tps; \
-             {:.2} × pgbench",
-            median(&mut p99),
-            http / sql
-        );
+        versus(name, url, script, sql, cluster, options)?;
     }
+
+    psql(cluster, STATUS_PAGE)?;
+    let summary_sql = format!("{};\n", summary::SQL.replace("$1", "100"));
+    let summary_url = format!("{base}/api/v1/summary");
+    versus(
+        "GET /api/v1/summary",
+        &summary_url,
+        None,
+        &summary_sql,
+        cluster,
+        options,
+    )
+}
+
+/// A status page's board for the summary, beside the first 100 components: 100 more, all
+/// 200 in 10 groups; 10 unresolved incidents, each on a component, with an update; 5
+/// maintenances scheduled in the next days, each on a component, with an update.
+const STATUS_PAGE: &str = "\
+    INSERT INTO components (slug, name) \
+    SELECT 'c' || n, 'Component ' || n FROM generate_series(101, 200) n ON CONFLICT DO NOTHING; \
+    UPDATE components SET group_name = 'Group ' || (substr(slug, 2)::int % 10); \
+    INSERT INTO incidents (name, status, impact) \
+    SELECT 'Incident ' || n, 'investigating', 'minor' FROM generate_series(1, 10) n; \
+    INSERT INTO incident_components (incident_id, component, status) \
+    SELECT id, 'c' || id, 'degraded_performance' FROM incidents; \
+    INSERT INTO incident_updates (incident_id, status, message, components, created_by) \
+    SELECT id, 'investigating', 'Looking into it.', '[]', 'bench' FROM incidents; \
+    INSERT INTO maintenances (name, message, scheduled_for, scheduled_until) \
+    SELECT 'Maintenance ' || n, 'Upgrades.', now() + n * interval '1 day', \
+           now() + n * interval '1 day' + interval '1 hour' FROM generate_series(1, 5) n; \
+    INSERT INTO maintenance_components (maintenance_id, component) \
+    SELECT id, 'c' || (id + 20) FROM maintenances; \
+    INSERT INTO maintenance_updates (maintenance_id, status, message, created_by) \
+    SELECT id, 'scheduled', 'Upgrades.', 'bench' FROM maintenances";
+
+/// `name` (a request to `url`, with the wrk `script` if any) against pgbench running
+/// `sql`, [`ROUNDS`] times each, alternately; prints each round and the medians.
+fn versus(
+    name: &str,
+    url: &str,
+    script: Option<&Path>,
+    sql: &str,
+    cluster: &Cluster,
+    options: &Options,
+) -> Result<()> {
+    let mut http = Vec::new();
+    let mut p99 = Vec::new();
+    let mut sql_rates = Vec::new();
+    for _ in 0..ROUNDS {
+        let load = wrk::run_script(url, script, options.connections, options.duration_s, false)?;
+        println!(
+            "{name}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
+            load.requests_per_second, load.p50_ms, load.p99_ms
+        );
+        http.push(load.requests_per_second);
+        p99.push(load.p99_ms);
+        let tps = pgbench(cluster, sql, options.connections, options)?;
+        println!(
+            "pgbench, the same SQL ({} clients): {tps:.0} tps",
+            options.connections
+        );
+        sql_rates.push(tps);
+    }
+    let (http, sql) = (median(&mut http), median(&mut sql_rates));
+    println!(
+        "median of {ROUNDS}: {name} {http:.0} req/s (p99 {:.2} ms), pgbench {sql:.0} tps; \
+         {:.2} × pgbench",
+        median(&mut p99),
+        http / sql
+    );
     Ok(())
 }
 

@@ -10,8 +10,8 @@
 //!    same-rotation ratios, since this shared machine's speed drifts between runs.
 //! 2. The log pipelines: statusboard's writer against slog-async + slog-json.
 //! 3. `/api/v1/ready` against pgbench (see [`database`]).
-//! 4. `POST …/reports` and `GET /api/v1/components` against pgbench running the same SQL
-//!    (see [`board`]).
+//! 4. `POST …/reports`, `GET /api/v1/components` and `GET /api/v1/summary` against
+//!    pgbench running the same SQL (see [`board`]).
 //! 5. `/api/v1/ready` and the board through PgBouncer in transaction pooling mode (see
 //!    [`pgbouncer`]).
 //! 6. The live board with 1,000 and 10,000 subscribers: delivery delays and memory per
