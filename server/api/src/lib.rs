@@ -92,12 +92,9 @@ pub use versions::*;
 pub use document::{CHECKOUT, DESCRIPTION, IDENT, TITLE, VERSION_HEADER};
 
 /// The statusboard API. Every path lives under `/api/v1`.
-// Dropshot writes every tag listed here into every version's document, so a tag added
-// here would change the released documents: the tags of later versions ("incidents",
-// "maintenances", "summary") are not listed (and have no description of their own).
 #[dropshot::api_description {
     tag_config = {
-        allow_other_tags = true,
+        allow_other_tags = false,
         policy = dropshot::EndpointTagPolicy::ExactlyOne,
         tags = {
             "auth" = {
@@ -109,6 +106,19 @@ pub use document::{CHECKOUT, DESCRIPTION, IDENT, TITLE, VERSION_HEADER};
             },
             "components" = {
                 description = "The parts of the service whose status the board shows.",
+            },
+            "incidents" = {
+                description = "Incidents: what is happening to the service, told as a \
+                               timeline of updates, with the components it affects (API \
+                               6.0.0 on).",
+            },
+            "maintenances" = {
+                description = "Scheduled maintenance: announced ahead, started and \
+                               completed by the server at its times (API 6.0.0 on).",
+            },
+            "summary" = {
+                description = "Everything a status page shows, in one answer (API 6.0.0 \
+                               on).",
             },
             "reports" = {
                 description = "Status reports: what services record about their \
