@@ -37,7 +37,7 @@ async fn main() -> ExitCode {
     let mut delay = Duration::from_millis(200);
     let mut attempt = 1;
     loop {
-        match client.health().await {
+        match client.health().send().await {
             Ok(health) => {
                 println!("{base_url} is alive: {:?}", health.into_inner().status);
                 return ExitCode::SUCCESS;

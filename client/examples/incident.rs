@@ -82,7 +82,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         println!("#{} is {}: {message}", incident.id, incident.status);
     }
     let component = client
-        .get_component(&slug)
+        .get_component()
+        .slug(&slug)
+        .send()
         .await
         .map_err(|e| format!("{e:#}"))?;
     println!("{slug} is {} again", component.status);

@@ -20,7 +20,7 @@ use crate::types;
 /// use statusboard_client::{Client, Failure};
 ///
 /// # async fn example(client: Client) {
-/// match client.health().await {
+/// match client.health().send().await {
 ///     Ok(health) => println!("{:?}", health.into_inner().status),
 ///     Err(e) if e.is_transient() => eprintln!("try again later ({:?}): {e:#}", e.http_status()),
 ///     Err(e) => eprintln!("giving up: {e:#}"),

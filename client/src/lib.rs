@@ -17,7 +17,7 @@
 //!
 //! # async fn example() -> Result<(), statusboard_client::Error<statusboard_client::types::ApiError>> {
 //! let client = Client::new("https://statusboard.example.com", Session::anonymous());
-//! let components: Vec<_> = client.list_components_stream(None).try_collect().await?;
+//! let components: Vec<_> = client.list_components().stream().try_collect().await?;
 //! for component in components {
 //!     println!("{}: {:?}", component.name, component.status);
 //! }
@@ -81,17 +81,20 @@ progenitor::generate_api!(
     derives = [schemars::JsonSchema, PartialEq],
     hooks = Expected,
     inner_type = crate::Session,
+    interface = Builder,
 );
 
 mod failure;
 mod live;
 mod retry;
 mod session;
+mod tokens;
 
 pub use failure::Failure;
 pub use live::{BoardEvent, LiveError, Subscription};
 pub use retry::Retry;
 pub use session::{InvalidToken, Session};
+pub use tokens::{FileTokenStore, TokenStore};
 
 /// Every request goes out as progenitor sends it (with the `api-version` header of the
 /// document the client is built from); every error answer is screened so that its status
@@ -113,6 +116,19 @@ impl progenitor_client::ClientHooks<Session> for Client {
         .await?;
         let response = failure::as_documented(response, info.operation_id).await?;
         failure::screen(response, info.operation_id).await
+    }
+
+    /// A call whose refresh could not save its new pair fails saying so (see
+    /// [`TokenStore::save`]).
+    async fn post<E>(
+        &self,
+        _result: &reqwest::Result<reqwest::Response>,
+        _info: &progenitor_client::OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        match self.inner.take_unsaved().await {
+            Some(unsaved) => Err(progenitor_client::Error::Custom(unsaved)),
+            None => Ok(()),
+        }
     }
 }
 

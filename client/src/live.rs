@@ -166,7 +166,13 @@ impl Subscription {
 
     async fn connect(&mut self) -> Result<(), LiveError> {
         let (client, after) = (&self.client, self.after);
-        let upgraded = self.retry.run(|| client.events(after)).await?;
+        let upgraded = self
+            .retry
+            .run(|| match after {
+                Some(after) => client.events().after(after).send(),
+                None => client.events().send(),
+            })
+            .await?;
         let socket =
             WebSocketStream::from_raw_socket(upgraded.into_inner(), Role::Client, None).await;
         self.socket = Some(socket);

@@ -23,7 +23,7 @@ use crate::{Client, Failure};
 /// # async fn example(client: statusboard_client::Client) {
 /// use statusboard_client::Retry;
 ///
-/// let health = Retry::default().run(|| client.health()).await;
+/// let health = Retry::default().run(|| client.health().send()).await;
 /// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,7 +83,13 @@ impl Client {
     ) -> Result<ResponseValue<StatusReport>, Error<types::ApiError>> {
         let key: types::CreateReportIdempotencyKey = new_key()?;
         retry
-            .run(|| self.create_report(slug, None, Some(&key), report))
+            .run(|| {
+                self.create_report()
+                    .slug(slug)
+                    .idempotency_key(key.clone())
+                    .body(report.clone())
+                    .send()
+            })
             .await
     }
 
@@ -97,7 +103,12 @@ impl Client {
     ) -> Result<ResponseValue<Incident>, Error<types::ApiError>> {
         let key: types::CreateIncidentIdempotencyKey = new_key()?;
         retry
-            .run(|| self.create_incident(None, Some(&key), incident))
+            .run(|| {
+                self.create_incident()
+                    .idempotency_key(key.clone())
+                    .body(incident.clone())
+                    .send()
+            })
             .await
     }
 
@@ -111,7 +122,13 @@ impl Client {
     ) -> Result<ResponseValue<Incident>, Error<types::ApiError>> {
         let key: types::CreateIncidentUpdateIdempotencyKey = new_key()?;
         retry
-            .run(|| self.create_incident_update(id, None, Some(&key), update))
+            .run(|| {
+                self.create_incident_update()
+                    .id(id)
+                    .idempotency_key(key.clone())
+                    .body(update.clone())
+                    .send()
+            })
             .await
     }
 
@@ -124,7 +141,12 @@ impl Client {
     ) -> Result<ResponseValue<Maintenance>, Error<types::ApiError>> {
         let key: types::CreateMaintenanceIdempotencyKey = new_key()?;
         retry
-            .run(|| self.create_maintenance(None, Some(&key), maintenance))
+            .run(|| {
+                self.create_maintenance()
+                    .idempotency_key(key.clone())
+                    .body(maintenance.clone())
+                    .send()
+            })
             .await
     }
 }

@@ -24,8 +24,8 @@ const HTML_503: &str = "<html><body><h1>503 Service Temporarily Unavailable</h1>
 #[tokio::test]
 async fn a_proxys_html_503_keeps_its_status_and_is_transient() {
     let url = answering("503 Service Unavailable", "text/html", HTML_503).await;
-    let health = client(&url).health().await.unwrap_err();
-    let ready = client(&url).ready().await.unwrap_err();
+    let health = client(&url).health().send().await.unwrap_err();
+    let ready = client(&url).ready().send().await.unwrap_err();
     for error in [health.into_untyped(), ready.into_untyped()] {
         assert_eq!(
             error.http_status(),
@@ -39,7 +39,7 @@ async fn a_proxys_html_503_keeps_its_status_and_is_transient() {
 #[tokio::test]
 async fn a_proxys_html_404_keeps_its_status_and_is_permanent() {
     let url = answering("404 Not Found", "text/html", "<h1>Not Found</h1>").await;
-    let error = client(&url).health().await.unwrap_err();
+    let error = client(&url).health().send().await.unwrap_err();
     assert_eq!(error.http_status(), Some(reqwest::StatusCode::NOT_FOUND));
     assert!(!error.is_transient(), "{error:#}");
 }
@@ -50,7 +50,7 @@ async fn dropshots_own_404_where_an_operation_declares_its_own_error_body() {
     // without the endpoint) is its generic error body.
     let body = r#"{"request_id":"r-1","error_code":"NotFound","message":"Not Found"}"#;
     let url = answering("404 Not Found", "application/json", body).await;
-    let error = client(&url).ready().await.unwrap_err();
+    let error = client(&url).ready().send().await.unwrap_err();
     assert_eq!(error.http_status(), Some(reqwest::StatusCode::NOT_FOUND));
     assert!(!error.is_transient(), "{error:#}");
 }
@@ -60,7 +60,7 @@ async fn the_declared_503_of_ready_comes_typed_and_transient() {
     let body = r#"{"status":"unavailable","database":"connection refused","request_id":"r-2",
         "error_code":"DatabaseUnavailable","message":"database unavailable: connection refused"}"#;
     let url = answering("503 Service Unavailable", "application/json", body).await;
-    let error = client(&url).ready().await.unwrap_err();
+    let error = client(&url).ready().send().await.unwrap_err();
     assert_eq!(
         error.http_status(),
         Some(reqwest::StatusCode::SERVICE_UNAVAILABLE)
@@ -76,7 +76,7 @@ async fn the_declared_503_of_ready_comes_typed_and_transient() {
 #[tokio::test]
 async fn a_server_that_never_answers_times_out_transiently_and_says_so() {
     let url = never_answering().await;
-    let error = client(&url).health().await.unwrap_err();
+    let error = client(&url).health().send().await.unwrap_err();
     assert_eq!(error.http_status(), None);
     assert!(error.is_transient(), "{error:#}");
     assert!(format!("{error:#}").contains("timed out"), "{error:#}");
@@ -87,7 +87,7 @@ async fn a_refused_connection_is_transient_and_its_cause_is_printed() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let error = client(&url).health().await.unwrap_err();
+    let error = client(&url).health().send().await.unwrap_err();
     assert_eq!(error.http_status(), None);
     assert!(error.is_transient(), "{error:#}");
     let chain = format!("{error:#}").to_lowercase();

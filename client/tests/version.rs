@@ -15,6 +15,7 @@ async fn every_request_carries_the_version_of_the_clients_document() {
     let (url, mut requests) = fake_server::recording(r#"{"status":"ok"}"#).await;
     Client::new(&url, statusboard_client::Session::anonymous())
         .health()
+        .send()
         .await
         .unwrap();
     let head = requests.recv().await.unwrap();

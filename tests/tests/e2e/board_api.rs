@@ -2,7 +2,6 @@
 //! every endpoint, every error, tokens and their refresh, pages, idempotent retries.
 
 use std::collections::BTreeSet;
-use std::num::NonZeroU32;
 
 use futures::{StreamExt, TryStreamExt};
 use statusboard_api::Scope;
@@ -64,7 +63,10 @@ pub(crate) async fn board() -> (TestApp, Client) {
     let app = TestApp::spawn_with_database().await;
     let admin = client_for(&app, "ops", &[Scope::ComponentsWrite, Scope::ReportsWrite]).await;
     admin
-        .put_component("db", None, &update("Database"))
+        .put_component()
+        .slug("db")
+        .body(update("Database"))
+        .send()
         .await
         .unwrap();
     (app, admin)
@@ -77,44 +79,58 @@ async fn every_endpoint_through_the_client() {
 
     // PUT: created (the client hands the 201 on as documented, keeping Location) …
     let created = admin
-        .put_component("api", None, &update("API"))
+        .put_component()
+        .slug("api")
+        .body(update("API"))
+        .send()
         .await
         .unwrap();
     assert_eq!(created.headers()["location"], "/api/v1/components/api");
     assert_eq!(created.status, ComponentStatus::Operational);
     // … then updated, without Location.
     let updated = admin
-        .put_component("api", None, &update("Public API"))
+        .put_component()
+        .slug("api")
+        .body(update("Public API"))
+        .send()
         .await
         .unwrap();
     assert!(!updated.headers().contains_key("location"));
     assert_eq!(updated.name, "Public API");
 
     let recorded = admin
-        .create_report(
-            "api",
-            None,
-            None,
-            &report(ComponentStatus::PartialOutage, "5xx"),
-        )
+        .create_report()
+        .slug("api")
+        .body(report(ComponentStatus::PartialOutage, "5xx"))
+        .send()
         .await
         .unwrap()
         .into_inner();
     assert_eq!(recorded.component, "api");
     assert_eq!(recorded.reported_by, "ops");
 
-    let component = anyone.get_component("api").await.unwrap().into_inner();
+    let component = anyone
+        .get_component()
+        .slug("api")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(component.status, ComponentStatus::PartialOutage);
     assert_eq!(component.updated_at, recorded.reported_at);
 
     let page = anyone
-        .list_components(NonZeroU32::new(1), None)
+        .list_components()
+        .limit(1_u32)
+        .send()
         .await
         .unwrap()
         .into_inner();
     assert_eq!(page.items[0].slug, "api");
     let next = anyone
-        .list_components(None, page.next_page.as_deref())
+        .list_components()
+        .page_token(page.next_page.clone().unwrap())
+        .send()
         .await
         .unwrap()
         .into_inner();
@@ -127,37 +143,45 @@ async fn every_endpoint_through_the_client() {
     );
 
     let reports = anyone
-        .list_reports("api", None, None, None)
+        .list_reports()
+        .slug("api")
+        .send()
         .await
         .unwrap()
         .into_inner();
     assert_eq!(reports.items, std::slice::from_ref(&recorded));
     let later = recorded.reported_at + chrono::Duration::seconds(1);
     let none = anyone
-        .list_reports("api", None, None, Some(&later))
+        .list_reports()
+        .slug("api")
+        .since(later)
+        .send()
         .await
         .unwrap()
         .into_inner();
     assert!(none.items.is_empty());
 
-    let deleted = admin.delete_component("api", None).await.unwrap();
+    let deleted = admin.delete_component().slug("api").send().await.unwrap();
     assert_eq!(deleted.status(), 204);
     assert_eq!(
-        failure(anyone.get_component("api").await),
+        failure(anyone.get_component().slug("api").send().await),
         (404, "ComponentNotFound".into())
     );
     assert_eq!(
-        failure(anyone.list_reports("api", None, None, None).await),
+        failure(anyone.list_reports().slug("api").send().await),
         (404, "ComponentNotFound".into())
     );
     assert_eq!(
-        failure(admin.delete_component("api", None).await),
+        failure(admin.delete_component().slug("api").send().await),
         (404, "ComponentNotFound".into())
     );
     assert_eq!(
         failure(
             admin
-                .create_report("api", None, None, &report(ComponentStatus::Operational, ""))
+                .create_report()
+                .slug("api")
+                .body(report(ComponentStatus::Operational, ""))
+                .send()
                 .await
         ),
         (404, "ComponentNotFound".into())
@@ -241,11 +265,17 @@ async fn bad_input_is_a_400_naming_the_field_and_writes_nothing() {
     );
 
     // Nothing was written: `db` is as `board()` left it, with no report.
-    let db = admin.get_component("db").await.unwrap().into_inner();
+    let db = admin
+        .get_component()
+        .slug("db")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(db.name, "Database");
-    let reports = admin.list_reports("db", None, None, None).await.unwrap();
+    let reports = admin.list_reports().slug("db").send().await.unwrap();
     assert!(reports.items.is_empty());
-    let all = admin.list_components(None, None).await.unwrap();
+    let all = admin.list_components().send().await.unwrap();
     assert_eq!(all.items.len(), 1);
 }
 
@@ -264,7 +294,10 @@ async fn fifty_concurrent_reports_are_all_recorded_and_the_latest_wins() {
         let admin = &admin;
         async move {
             admin
-                .create_report("db", None, None, &report(status, &format!("report {i}")))
+                .create_report()
+                .slug("db")
+                .body(report(status, &format!("report {i}")))
+                .send()
                 .await
                 .unwrap()
                 .into_inner()
@@ -275,13 +308,21 @@ async fn fifty_concurrent_reports_are_all_recorded_and_the_latest_wins() {
     assert_eq!(ids.len(), 50);
 
     let listed: Vec<_> = admin
-        .list_reports_stream("db", None, None)
+        .list_reports()
+        .slug("db")
+        .stream()
         .try_collect()
         .await
         .unwrap();
     assert_eq!(listed.len(), 50);
     let latest = &listed[0];
-    let component = admin.get_component("db").await.unwrap().into_inner();
+    let component = admin
+        .get_component()
+        .slug("db")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(component.status, latest.status);
     assert_eq!(component.updated_at, latest.reported_at);
 }
@@ -296,7 +337,10 @@ async fn a_thousand_reports_page_through_the_stream_each_once_in_order() {
     )
     .await;
     let reports: Vec<_> = admin
-        .list_reports_stream("db", NonZeroU32::new(37), None)
+        .list_reports()
+        .slug("db")
+        .limit(37_u32)
+        .stream()
         .try_collect()
         .await
         .unwrap();
@@ -310,7 +354,7 @@ async fn a_thousand_reports_page_through_the_stream_each_once_in_order() {
             "newest first"
         );
     }
-    let components: Vec<_> = admin.list_components_stream(None).collect().await;
+    let components: Vec<_> = admin.list_components().stream().collect().await;
     assert_eq!(components.len(), 1);
 }
 
@@ -318,21 +362,36 @@ async fn a_thousand_reports_page_through_the_stream_each_once_in_order() {
 async fn one_idempotency_key_records_one_report_even_sent_concurrently() {
     let (_app, admin) = board().await;
     let down = report(ComponentStatus::MajorOutage, "down");
-    let key = "key-1".parse().unwrap();
-    let sends = (0..2).map(|_| admin.create_report("db", None, Some(&key), &down));
+    let key = "key-1";
+    let sends = (0..2).map(|_| {
+        admin
+            .create_report()
+            .slug("db")
+            .idempotency_key(key)
+            .body(down.clone())
+            .send()
+    });
     let answers: Vec<_> = futures::future::join_all(sends)
         .await
         .into_iter()
         .map(|r| r.unwrap().into_inner())
         .collect();
     assert_eq!(answers[0], answers[1]);
-    let listed = admin.list_reports("db", None, None, None).await.unwrap();
+    let listed = admin.list_reports().slug("db").send().await.unwrap();
     assert_eq!(listed.items.len(), 1);
 
     // The same key with another report: 422, nothing recorded.
     let other = report(ComponentStatus::Operational, "fine");
     assert_eq!(
-        failure(admin.create_report("db", None, Some(&key), &other).await),
+        failure(
+            admin
+                .create_report()
+                .slug("db")
+                .idempotency_key(key)
+                .body(other.clone())
+                .send()
+                .await
+        ),
         (422, "IdempotencyKeyReused".into())
     );
     // The retry helper sends a key of its own.
@@ -340,7 +399,7 @@ async fn one_idempotency_key_records_one_report_even_sent_concurrently() {
         .record_report("db", &other, &Retry::default())
         .await
         .unwrap();
-    let listed = admin.list_reports("db", None, None, None).await.unwrap();
+    let listed = admin.list_reports().slug("db").send().await.unwrap();
     assert_eq!(listed.items.len(), 2);
     assert_eq!(listed.items[0], recorded.into_inner());
 }

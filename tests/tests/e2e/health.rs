@@ -6,7 +6,7 @@ use crate::client;
 #[tokio::test]
 async fn health_answers_ok_through_the_client() {
     let app = TestApp::spawn().await;
-    let response = client(&app).health().await.expect("health answers");
+    let response = client(&app).health().send().await.expect("health answers");
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(response.into_inner().status, HealthStatus::Ok);
 }

@@ -3,7 +3,6 @@
 //! pages, and bad input refused with nothing written.
 
 use std::collections::HashMap;
-use std::num::NonZeroU32;
 
 use futures::TryStreamExt;
 use statusboard_api::Scope;
@@ -31,7 +30,10 @@ pub(crate) async fn board() -> (TestApp, Client) {
     .await;
     for (slug, name) in [("api", "API"), ("db", "Database")] {
         admin
-            .put_component(slug, None, &update(name))
+            .put_component()
+            .slug(slug)
+            .body(update(name))
+            .send()
             .await
             .unwrap();
     }
@@ -61,14 +63,20 @@ fn resolve() -> NewIncidentUpdate {
 }
 
 async fn status_of(client: &Client, slug: &str) -> ComponentStatus {
-    client.get_component(slug).await.unwrap().status
+    client
+        .get_component()
+        .slug(slug)
+        .send()
+        .await
+        .unwrap()
+        .status
 }
 
 #[tokio::test]
 async fn an_incident_sets_its_components_and_resolving_returns_them() {
     let (app, admin) = board().await;
     let anyone = anonymous(&app);
-    let summary = anyone.get_summary().await.unwrap();
+    let summary = anyone.get_summary().send().await.unwrap();
     assert_eq!(summary.status.indicator, Indicator::None);
     assert_eq!(summary.status.description, "All Systems Operational");
 
@@ -81,16 +89,32 @@ async fn an_incident_sets_its_components_and_resolving_returns_them() {
             ("api", ComponentStatus::DegradedPerformance),
         ],
     );
-    let key = "open-1".parse().unwrap();
+    let key = "open-1";
     let opened = admin
-        .create_incident(None, Some(&key), &new)
+        .create_incident()
+        .idempotency_key(key)
+        .body(new.clone())
+        .send()
         .await
         .unwrap()
         .into_inner();
-    let again = admin.create_incident(None, Some(&key), &new).await.unwrap();
+    let again = admin
+        .create_incident()
+        .idempotency_key(key)
+        .body(new)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.id, opened.id);
     let other = incident("Another", Impact::Minor, &[]);
-    let reused = failure(admin.create_incident(None, Some(&key), &other).await);
+    let reused = failure(
+        admin
+            .create_incident()
+            .idempotency_key(key)
+            .body(other)
+            .send()
+            .await,
+    );
     assert_eq!(reused, (422, "IdempotencyKeyReused".to_owned()));
 
     assert_eq!(opened.status, IncidentStatus::Investigating);
@@ -104,7 +128,7 @@ async fn an_incident_sets_its_components_and_resolving_returns_them() {
         ComponentStatus::DegradedPerformance
     );
     // The statuses are the components' reports, which say which incident set them.
-    let reports = anyone.list_reports("db", None, None, None).await.unwrap();
+    let reports = anyone.list_reports().slug("db").send().await.unwrap();
     assert_eq!(reports.items.len(), 1);
     assert_eq!(reports.items[0].status, ComponentStatus::MajorOutage);
     assert!(
@@ -114,7 +138,7 @@ async fn an_incident_sets_its_components_and_resolving_returns_them() {
     );
     assert_eq!(reports.items[0].reported_by, "ops");
 
-    let summary = anyone.get_summary().await.unwrap();
+    let summary = anyone.get_summary().send().await.unwrap();
     assert_eq!(summary.status.indicator, Indicator::Major);
     assert_eq!(summary.incidents.len(), 1);
     assert_eq!(summary.incidents[0].id, opened.id);
@@ -126,7 +150,10 @@ async fn an_incident_sets_its_components_and_resolving_returns_them() {
         components: Some(statuses(&[("db", ComponentStatus::PartialOutage)])),
     };
     let updated = admin
-        .create_incident_update(opened.id, None, None, &identified)
+        .create_incident_update()
+        .id(opened.id)
+        .body(identified)
+        .send()
         .await
         .unwrap();
     assert_eq!(updated.status, IncidentStatus::Identified);
@@ -143,7 +170,10 @@ async fn an_incident_sets_its_components_and_resolving_returns_them() {
 
     // Resolved: every component returns, and the summary is quiet again.
     let resolved = admin
-        .create_incident_update(opened.id, None, None, &resolve())
+        .create_incident_update()
+        .id(opened.id)
+        .body(resolve())
+        .send()
         .await
         .unwrap();
     assert!(resolved.resolved_at.is_some());
@@ -152,18 +182,27 @@ async fn an_incident_sets_its_components_and_resolving_returns_them() {
         status_of(&anyone, "api").await,
         ComponentStatus::Operational
     );
-    let summary = anyone.get_summary().await.unwrap();
+    let summary = anyone.get_summary().send().await.unwrap();
     assert_eq!(summary.status.indicator, Indicator::None);
     assert!(summary.incidents.is_empty());
-    let all = anyone.list_incidents(None, None, None).await.unwrap();
+    let all = anyone.list_incidents().send().await.unwrap();
     assert_eq!(all.items.len(), 1);
     let unresolved = anyone
-        .list_incidents(None, None, Some(IncidentState::Unresolved))
+        .list_incidents()
+        .state(IncidentState::Unresolved)
+        .send()
         .await
         .unwrap();
     assert!(unresolved.items.is_empty());
     assert_eq!(
-        anyone.get_incident(opened.id).await.unwrap().updates.len(),
+        anyone
+            .get_incident()
+            .id(opened.id)
+            .send()
+            .await
+            .unwrap()
+            .updates
+            .len(),
         3
     );
 }
@@ -176,23 +215,26 @@ async fn resolving_one_of_two_incidents_leaves_the_other_s_status() {
         Impact::Critical,
         &[("db", ComponentStatus::MajorOutage)],
     );
-    admin.create_incident(None, None, &outage).await.unwrap();
+    admin.create_incident().body(outage).send().await.unwrap();
     let slow = incident(
         "Slow",
         Impact::Minor,
         &[("db", ComponentStatus::DegradedPerformance)],
     );
-    let slow = admin.create_incident(None, None, &slow).await.unwrap();
+    let slow = admin.create_incident().body(slow).send().await.unwrap();
     assert_eq!(
         status_of(&admin, "db").await,
         ComponentStatus::DegradedPerformance
     );
     admin
-        .create_incident_update(slow.id, None, None, &resolve())
+        .create_incident_update()
+        .id(slow.id)
+        .body(resolve())
+        .send()
         .await
         .unwrap();
     assert_eq!(status_of(&admin, "db").await, ComponentStatus::MajorOutage);
-    let summary = admin.get_summary().await.unwrap();
+    let summary = admin.get_summary().send().await.unwrap();
     assert_eq!(summary.status.indicator, Indicator::Critical);
     assert_eq!(summary.status.description, "Major System Outage");
 }
@@ -202,28 +244,33 @@ async fn incidents_come_a_page_at_a_time_newest_first() {
     let (_app, admin) = board().await;
     for i in 0..5 {
         let new = incident(&format!("incident {i}"), Impact::None, &[]);
-        let opened = admin.create_incident(None, None, &new).await.unwrap();
+        let opened = admin.create_incident().body(new).send().await.unwrap();
         if i % 2 == 0 {
             admin
-                .create_incident_update(opened.id, None, None, &resolve())
+                .create_incident_update()
+                .id(opened.id)
+                .body(resolve())
+                .send()
                 .await
                 .unwrap();
         }
     }
-    let first = admin
-        .list_incidents(NonZeroU32::new(2), None, None)
-        .await
-        .unwrap();
+    let first = admin.list_incidents().limit(2_u32).send().await.unwrap();
     let names: Vec<&str> = first.items.iter().map(|i| i.name.as_str()).collect();
     assert_eq!(names, ["incident 4", "incident 3"]);
     let all: Vec<_> = admin
-        .list_incidents_stream(NonZeroU32::new(2), None)
+        .list_incidents()
+        .limit(2_u32)
+        .stream()
         .try_collect()
         .await
         .unwrap();
     assert_eq!(all.len(), 5);
     let unresolved: Vec<_> = admin
-        .list_incidents_stream(NonZeroU32::new(1), Some(IncidentState::Unresolved))
+        .list_incidents()
+        .limit(1_u32)
+        .state(IncidentState::Unresolved)
+        .stream()
         .try_collect()
         .await
         .unwrap();
@@ -305,11 +352,14 @@ async fn bad_incidents_are_refused_naming_the_field_and_write_nothing() {
     assert_eq!(unauthorized.status(), 401);
     let forbidden = post(good(), Some(&reader.access_token)).await.unwrap();
     assert_eq!(forbidden.status(), 403);
-    let missing = failure(admin.get_incident(12345).await);
+    let missing = failure(admin.get_incident().id(12345).send().await);
     assert_eq!(missing, (404, "IncidentNotFound".to_owned()));
     let missing = failure(
         admin
-            .create_incident_update(12345, None, None, &resolve())
+            .create_incident_update()
+            .id(12345)
+            .body(resolve())
+            .send()
             .await,
     );
     assert_eq!(missing, (404, "IncidentNotFound".to_owned()));
@@ -317,13 +367,14 @@ async fn bad_incidents_are_refused_naming_the_field_and_write_nothing() {
     // Nothing was written: no incident, no report, no change.
     assert!(
         admin
-            .list_incidents(None, None, None)
+            .list_incidents()
+            .send()
             .await
             .unwrap()
             .items
             .is_empty()
     );
-    let reports = admin.list_reports("db", None, None, None).await.unwrap();
+    let reports = admin.list_reports().slug("db").send().await.unwrap();
     assert!(reports.items.is_empty());
     assert_eq!(last_change(&app).await, changes_before);
 }
@@ -340,8 +391,14 @@ async fn groups_are_listed_by_the_summary_and_kept_by_older_clients() {
     let (app, admin) = board().await;
     let mut grouped = update("Payments API");
     grouped.group = Some("Backend".parse().unwrap());
-    admin.put_component("pay", None, &grouped).await.unwrap();
-    let summary = admin.get_summary().await.unwrap();
+    admin
+        .put_component()
+        .slug("pay")
+        .body(grouped)
+        .send()
+        .await
+        .unwrap();
+    let summary = admin.get_summary().send().await.unwrap();
     let groups: Vec<(Option<&str>, Vec<&str>)> = summary
         .components
         .iter()
@@ -370,12 +427,24 @@ async fn groups_are_listed_by_the_summary_and_kept_by_older_clients() {
     let renamed: serde_json::Value = renamed.json().await.unwrap();
     assert_eq!(renamed["name"], "Payments");
     assert!(renamed.get("group").is_none(), "{renamed}");
-    let now = admin.get_component("pay").await.unwrap();
+    let now = admin.get_component().slug("pay").send().await.unwrap();
     assert_eq!(now.group.as_deref(), Some("Backend"));
     // A 6.0.0 PUT replaces the component: without a group, it has none.
     admin
-        .put_component("pay", None, &update("Payments"))
+        .put_component()
+        .slug("pay")
+        .body(update("Payments"))
+        .send()
         .await
         .unwrap();
-    assert_eq!(admin.get_component("pay").await.unwrap().group, None);
+    assert_eq!(
+        admin
+            .get_component()
+            .slug("pay")
+            .send()
+            .await
+            .unwrap()
+            .group,
+        None
+    );
 }

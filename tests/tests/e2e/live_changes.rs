@@ -44,7 +44,10 @@ async fn components_created_and_deleted_on_one_replica_reach_subscribers_of_anot
     )
     .await;
     admin
-        .put_component("db", None, &update("Database"))
+        .put_component()
+        .slug("db")
+        .body(update("Database"))
+        .send()
         .await
         .unwrap();
     let created = next(&mut latest).await;
@@ -66,7 +69,10 @@ async fn components_created_and_deleted_on_one_replica_reach_subscribers_of_anot
         message: "down".parse().unwrap(),
     };
     let recorded = admin
-        .create_report("db", None, None, &report)
+        .create_report()
+        .slug("db")
+        .body(report)
+        .send()
         .await
         .unwrap();
     let BoardEvent::Report {
@@ -79,7 +85,7 @@ async fn components_created_and_deleted_on_one_replica_reach_subscribers_of_anot
     assert_eq!(report.id, recorded.id);
     assert!(reported_at > *created_at);
 
-    admin.delete_component("db", None).await.unwrap();
+    admin.delete_component().slug("db").send().await.unwrap();
     let deleted = next(&mut latest).await;
     assert!(
         matches!(&deleted, BoardEvent::ComponentDeleted { change, slug } if *change > reported_at && slug == "db"),
@@ -93,7 +99,10 @@ async fn components_created_and_deleted_on_one_replica_reach_subscribers_of_anot
         "{only:?}"
     );
     admin
-        .put_component("web", None, &update("Web"))
+        .put_component()
+        .slug("web")
+        .body(update("Web"))
+        .send()
         .await
         .unwrap();
     let web = next(&mut latest).await;

@@ -3,7 +3,6 @@
 //! components under maintenance and back, subscribers told; updates, early ends, lists,
 //! bad input.
 
-use std::num::NonZeroU32;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -31,7 +30,7 @@ fn maintenance(name: &str, from: DateTime<Utc>, until: DateTime<Utc>) -> NewMain
 /// Waits (at most 15 s) until the maintenance `id` is `status`.
 async fn until_status(client: &Client, id: i64, status: MaintenanceStatus) {
     let becoming = async {
-        while client.get_maintenance(id).await.unwrap().status != status {
+        while client.get_maintenance().id(id).send().await.unwrap().status != status {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     };
@@ -63,12 +62,10 @@ async fn three_replicas_start_and_complete_a_maintenance_once_each() {
     let third = TestApp::spawn_ready(first.settings.clone()).await;
     // Before: the database is slow (what it returns to).
     admin
-        .create_report(
-            "db",
-            None,
-            None,
-            &report(ComponentStatus::DegradedPerformance, "slow"),
-        )
+        .create_report()
+        .slug("db")
+        .body(report(ComponentStatus::DegradedPerformance, "slow"))
+        .send()
         .await
         .unwrap();
     let mut latest = connect_as(&third, None, "", None).await.unwrap();
@@ -89,18 +86,32 @@ async fn three_replicas_start_and_complete_a_maintenance_once_each() {
         now + chrono::Duration::seconds(4),
     );
     let announced = admin
-        .create_maintenance(None, None, &maintenance("Upgrade", from, until))
+        .create_maintenance()
+        .body(maintenance("Upgrade", from, until))
+        .send()
         .await
         .unwrap();
     assert_eq!(announced.status, MaintenanceStatus::Scheduled);
     until_status(&admin, announced.id, MaintenanceStatus::InProgress).await;
     assert_eq!(
-        admin.get_component("db").await.unwrap().status,
+        admin
+            .get_component()
+            .slug("db")
+            .send()
+            .await
+            .unwrap()
+            .status,
         ComponentStatus::UnderMaintenance
     );
     until_status(&admin, announced.id, MaintenanceStatus::Completed).await;
     assert_eq!(
-        admin.get_component("db").await.unwrap().status,
+        admin
+            .get_component()
+            .slug("db")
+            .send()
+            .await
+            .unwrap()
+            .status,
         ComponentStatus::DegradedPerformance
     );
     for status in ["in_progress", "completed"] {
@@ -110,7 +121,12 @@ async fn three_replicas_start_and_complete_a_maintenance_once_each() {
             "{status}"
         );
     }
-    let done = admin.get_maintenance(announced.id).await.unwrap();
+    let done = admin
+        .get_maintenance()
+        .id(announced.id)
+        .send()
+        .await
+        .unwrap();
     let by: Vec<(MaintenanceStatus, &str)> = done
         .updates
         .iter()
@@ -169,11 +185,9 @@ async fn a_maintenance_is_cancelled_or_ended_early_and_refuses_other_changes() {
     let now = Utc::now();
     let hour = chrono::Duration::hours(1);
     let later = admin
-        .create_maintenance(
-            None,
-            None,
-            &maintenance("Later", now + hour, now + hour * 2),
-        )
+        .create_maintenance()
+        .body(maintenance("Later", now + hour, now + hour * 2))
+        .send()
         .await
         .unwrap();
     let post = |status: Option<MaintenanceStatus>, message: &str| NewMaintenanceUpdate {
@@ -182,65 +196,68 @@ async fn a_maintenance_is_cancelled_or_ended_early_and_refuses_other_changes() {
     };
     let early = failure(
         admin
-            .create_maintenance_update(
-                later.id,
-                None,
-                None,
-                &post(Some(MaintenanceStatus::Completed), ""),
-            )
+            .create_maintenance_update()
+            .id(later.id)
+            .body(post(Some(MaintenanceStatus::Completed), ""))
+            .send()
             .await,
     );
     assert_eq!(early, (409, "TransitionNotAllowed".to_owned()));
     let noted = admin
-        .create_maintenance_update(later.id, None, None, &post(None, "Moved to the evening."))
+        .create_maintenance_update()
+        .id(later.id)
+        .body(post(None, "Moved to the evening."))
+        .send()
         .await
         .unwrap();
     assert_eq!(noted.status, MaintenanceStatus::Scheduled);
     assert_eq!(noted.updates[0].message, "Moved to the evening.");
     let cancelled = admin
-        .create_maintenance_update(
-            later.id,
-            None,
-            None,
-            &post(Some(MaintenanceStatus::Cancelled), "Off."),
-        )
+        .create_maintenance_update()
+        .id(later.id)
+        .body(post(Some(MaintenanceStatus::Cancelled), "Off."))
+        .send()
         .await
         .unwrap();
     assert_eq!(cancelled.status, MaintenanceStatus::Cancelled);
     let revived = failure(
         admin
-            .create_maintenance_update(
-                later.id,
-                None,
-                None,
-                &post(Some(MaintenanceStatus::Completed), ""),
-            )
+            .create_maintenance_update()
+            .id(later.id)
+            .body(post(Some(MaintenanceStatus::Completed), ""))
+            .send()
             .await,
     );
     assert_eq!(revived, (409, "TransitionNotAllowed".to_owned()));
 
     // Already due: the scheduler starts it at once; completed early, the component returns.
     let now_on = admin
-        .create_maintenance(None, None, &maintenance("Now", now - hour, now + hour))
+        .create_maintenance()
+        .body(maintenance("Now", now - hour, now + hour))
+        .send()
         .await
         .unwrap();
     until_status(&admin, now_on.id, MaintenanceStatus::InProgress).await;
     assert_eq!(
-        admin.get_summary().await.unwrap().status.indicator,
+        admin.get_summary().send().await.unwrap().status.indicator,
         statusboard_client::types::Indicator::Maintenance
     );
     let ended = admin
-        .create_maintenance_update(
-            now_on.id,
-            None,
-            None,
-            &post(Some(MaintenanceStatus::Completed), "Done early."),
-        )
+        .create_maintenance_update()
+        .id(now_on.id)
+        .body(post(Some(MaintenanceStatus::Completed), "Done early."))
+        .send()
         .await
         .unwrap();
     assert_eq!(ended.status, MaintenanceStatus::Completed);
     assert_eq!(
-        admin.get_component("db").await.unwrap().status,
+        admin
+            .get_component()
+            .slug("db")
+            .send()
+            .await
+            .unwrap()
+            .status,
         ComponentStatus::Operational
     );
 }
@@ -253,33 +270,38 @@ async fn maintenances_are_listed_by_state_a_page_at_a_time() {
     for i in [3, 1, 2] {
         let from = now + hour * i;
         admin
-            .create_maintenance(
-                None,
-                None,
-                &maintenance(&format!("in {i} h"), from, from + hour),
-            )
+            .create_maintenance()
+            .body(maintenance(&format!("in {i} h"), from, from + hour))
+            .send()
             .await
             .unwrap();
     }
     let first = admin
-        .list_maintenances(NonZeroU32::new(2), None, Some(MaintenanceState::Upcoming))
+        .list_maintenances()
+        .limit(2_u32)
+        .state(MaintenanceState::Upcoming)
+        .send()
         .await
         .unwrap();
     let names: Vec<&str> = first.items.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(names, ["in 1 h", "in 2 h"]);
     let all: Vec<_> = admin
-        .list_maintenances_stream(NonZeroU32::new(1), None)
+        .list_maintenances()
+        .limit(1_u32)
+        .stream()
         .try_collect()
         .await
         .unwrap();
     let names: Vec<&str> = all.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(names, ["in 3 h", "in 2 h", "in 1 h"]);
     let active = admin
-        .list_maintenances(None, None, Some(MaintenanceState::Active))
+        .list_maintenances()
+        .state(MaintenanceState::Active)
+        .send()
         .await
         .unwrap();
     assert!(active.items.is_empty());
-    let summary = admin.get_summary().await.unwrap();
+    let summary = admin.get_summary().send().await.unwrap();
     let names: Vec<&str> = summary
         .maintenances
         .iter()
@@ -316,7 +338,9 @@ async fn bad_maintenances_are_refused_naming_the_field() {
     ];
     for (body, named, status) in cases {
         match admin
-            .create_maintenance(None, None, &body)
+            .create_maintenance()
+            .body(body.clone())
+            .send()
             .await
             .unwrap_err()
         {
@@ -327,7 +351,7 @@ async fn bad_maintenances_are_refused_naming_the_field() {
             other => panic!("{other:?}"),
         }
     }
-    let missing = failure(admin.get_maintenance(999).await);
+    let missing = failure(admin.get_maintenance().id(999).send().await);
     assert_eq!(missing, (404, "MaintenanceNotFound".to_owned()));
     let http = reqwest::Client::new();
     let token =

@@ -15,7 +15,12 @@ use crate::client;
 #[tokio::test]
 async fn ready_answers_ok_through_the_client_when_the_database_is_up() {
     let app = TestApp::spawn_with_database().await;
-    let readiness = client(&app).ready().await.expect("ready").into_inner();
+    let readiness = client(&app)
+        .ready()
+        .send()
+        .await
+        .expect("ready")
+        .into_inner();
     assert_eq!(readiness.status, HealthStatus::Ok);
     assert_eq!(readiness.database, HealthStatus::Ok);
     let body = reqwest::get(app.url("/api/v1/ready"))
@@ -32,13 +37,14 @@ async fn the_server_starts_and_stays_alive_without_a_database() {
     let app = TestApp::spawn().await;
     let client = client(&app);
     assert_eq!(
-        client.health().await.unwrap().into_inner().status,
+        client.health().send().await.unwrap().into_inner().status,
         HealthStatus::Ok
     );
 
     let started = Instant::now();
     let error = client
         .ready()
+        .send()
         .await
         .expect_err("not ready without a database");
     assert!(started.elapsed() < app.settings.database_connect_timeout + Duration::from_secs(1));
