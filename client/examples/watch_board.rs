@@ -29,7 +29,7 @@ async fn main() -> ExitCode {
     let client = Client::new(&base_url, Session::anonymous());
     // `None`: start with the board and the server's window (`WS_INITIAL_HOURS`);
     // `Some(change)`: after that change. Reconnections retry transient failures 4 times, 200 ms doubling.
-    let subscription = match client.subscribe(None, Retry::default()).await {
+    let subscription = match client.subscribe(None, &Retry::default()).await {
         Ok(subscription) => subscription,
         Err(e) => {
             eprintln!("{e:#}");

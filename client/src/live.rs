@@ -80,15 +80,16 @@ pub struct Subscription {
 impl Client {
     /// Subscribes to the live board: the `board` and the reports of the server's window
     /// (`after: None`), or every change after the change id `after`, then `caught_up`,
-    /// then every change as it is committed. Reconnections retry with `retry`.
+    /// then every change as it is committed. Reconnections retry with `retry` (a copy is
+    /// kept for them).
     pub async fn subscribe(
         &self,
         after: Option<i64>,
-        retry: Retry,
+        retry: &Retry,
     ) -> Result<Subscription, LiveError> {
         let mut subscription = Subscription {
             client: self.clone(),
-            retry,
+            retry: retry.clone(),
             after,
             socket: None,
         };
@@ -137,7 +138,7 @@ impl Subscription {
     /// # use statusboard_client::{BoardEvent, Client, Retry, Session};
     /// # async fn watch() -> Result<(), statusboard_client::LiveError> {
     /// let client = Client::new("https://statusboard.example.com", Session::anonymous());
-    /// let mut events = client.subscribe(None, Retry::default()).await?.into_stream();
+    /// let mut events = client.subscribe(None, &Retry::default()).await?.into_stream();
     /// while let Some(event) = events.next().await {
     ///     if let BoardEvent::Report { component, status, .. } = event? {
     ///         println!("{component}: {status}");

@@ -6,7 +6,7 @@
 //! `respond`, so that the `401`/`403` carries the same headers as any other answer, and
 //! hands the [`Actor`] it gets to the write, which cannot run without one:
 //!
-//! ```ignore
+//! ```text
 //! async fn delete_component(rqctx: RequestContext<ApiContext>, auth: Bearer<ComponentsWrite>, …)
 //!     -> Answer<HttpResponseDeleted> {
 //!     respond(&rqctx, async {
@@ -53,7 +53,7 @@ impl<S: RequiredScope> Actor<S> {
 /// The writer of the request, when its access token is valid, its grant not revoked, and
 /// it carries the operation's scope. Otherwise the error to answer: `401` (`error_code: "Unauthorized"`,
 /// `WWW-Authenticate: Bearer`, with `error="invalid_request"` or `"invalid_token"` when a
-/// header came, RFC 6750) or `403` (see [`insufficient_scope`]).
+/// header came, RFC 6750) or `403` (see `insufficient_scope`).
 pub fn authorize<S: RequiredScope>(
     context: &ApiContext,
     bearer: &Bearer<S>,

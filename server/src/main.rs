@@ -23,7 +23,7 @@ const USAGE: &str = "usage: statusboard-server [migrate | healthcheck | --help |
 Serves the statusboard HTTP API (and applies pending database migrations in the
 background); `migrate` applies them and exits; `healthcheck` asks the running server's
 /api/v1/health and exits 0 when it answers 200; `token issue` grants a service a token
-pair (scopes: components:write, reports:write) and prints it as OAuth 2.0's token
+pair (scopes: components:write, reports:write, incidents:write) and prints it as OAuth 2.0's token
 response (JSON), for the operator to hand over; `token revoke` revokes a subject's grants
 (or one, by its family id) and prints them: every server refuses their tokens within
 seconds. Configure it with environment variables or
@@ -40,6 +40,11 @@ enum Command {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // `--help` anywhere (`token issue --help`) asks for the usage, not for an action.
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     let command = match args.first().map(String::as_str) {
         None => Command::Serve,
         Some("migrate") => Command::Migrate,
@@ -51,10 +56,6 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         },
-        Some("-h" | "--help") => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
         Some("-V" | "--version") => {
             println!("statusboard-server {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
@@ -181,7 +182,11 @@ fn token_command(args: &[String]) -> Result<Command, String> {
     let subject = subject.ok_or("give the token's subject: --subject NAME")?;
     let scopes = Scopes::parse(&scopes.join(" "))?;
     if scopes.is_empty() {
-        return Err("give at least one --scope (components:write, reports:write)".to_owned());
+        let known: Vec<&str> = statusboard_api::Scope::ALL
+            .iter()
+            .map(|scope| scope.as_str())
+            .collect();
+        return Err(format!("give at least one --scope ({})", known.join(", ")));
     }
     Ok(Command::IssueToken { subject, scopes })
 }

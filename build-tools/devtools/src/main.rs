@@ -15,12 +15,24 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
-const USAGE: &str = "usage: cargo xtask dev | cargo xtask dev token --subject NAME --scope SCOPE... | \
-     cargo xtask bench [--duration SECONDS] [--connections N] [--rotations N] [--only board|live]";
+const USAGE: &str = "usage: cargo xtask dev
+       cargo xtask dev token --subject NAME --scope SCOPE...
+       cargo xtask bench [--duration SECONDS] [--connections N] [--rotations N]
+                         [--only board|live] [--durable]
+
+dev: PostgreSQL and the server on http://127.0.0.1:8000 until Ctrl-C. dev token: a token
+pair (JSON) from the running development server's settings (scopes: components:write,
+reports:write, incidents:write). bench: the release server measured with wrk and pgbench
+(docs/operations.md#benchmark).";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    // `--help` anywhere (`cargo xtask dev token --help`) asks for the usage.
+    if args.iter().any(|a| matches!(*a, "-h" | "--help" | "help")) {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     let result = match args.as_slice() {
         ["dev"] => dev::run(),
         ["dev", "token", rest @ ..] => dev::token(rest),

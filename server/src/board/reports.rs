@@ -317,7 +317,7 @@ const AFTER_PAGE: u32 = 1000;
 
 /// Every report of every component with an id above `after`, recorded at or after `since`
 /// when given, in id order (the live board's backlog and catch-up), read
-/// [`AFTER_PAGE`] at a time as the stream is consumed.
+/// `AFTER_PAGE` at a time as the stream is consumed.
 pub fn after(
     database: &Database,
     after: i64,

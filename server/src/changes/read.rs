@@ -37,7 +37,7 @@ pub struct Range {
     pub kind: Option<Kind>,
 }
 
-/// The changes of `range` in id order, read [`PAGE`] at a time as the stream is consumed.
+/// The changes of `range` in id order, read `PAGE` at a time as the stream is consumed.
 pub fn after(
     database: &Database,
     range: Range,

@@ -222,12 +222,12 @@ impl Settings {
 /// `statement_timeout` and `idle_in_transaction_session_timeout`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SessionTimeouts {
-    /// `DATABASE_LOCK_TIMEOUT_SECONDS` [`5`]: the longest wait for a lock (the change log's
+    /// `DATABASE_LOCK_TIMEOUT_SECONDS` (default 5): the longest wait for a lock (the change log's
     /// order among them); the write then answers `503`.
     pub lock: Duration,
-    /// `DATABASE_STATEMENT_TIMEOUT_SECONDS` [`30`]: the longest a statement may run.
+    /// `DATABASE_STATEMENT_TIMEOUT_SECONDS` (default 30): the longest a statement may run.
     pub statement: Duration,
-    /// `DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS` [`60`]: the longest a session may sit
+    /// `DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS` (default 60): the longest a session may sit
     /// in an open transaction without a statement before PostgreSQL ends it.
     pub idle_in_transaction: Duration,
 }

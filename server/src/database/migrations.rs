@@ -8,7 +8,7 @@
 //!
 //! Everything happens in one transaction: the lock is a *transaction-level* one
 //! (`pg_advisory_xact_lock`), taken first, and refinery runs its statements (the history
-//! table, the migrations, their records) in that same transaction ([`InTransaction`]), so
+//! table, the migrations, their records) in that same transaction (`InTransaction`), so
 //! the run is all or nothing and the lock goes when it ends, however it ends. A
 //! session-level lock, taken and released by separate statements, would land on different
 //! server connections behind a pooler in transaction mode (PgBouncer) and stay held

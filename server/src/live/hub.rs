@@ -145,9 +145,9 @@ impl Hub {
     ///
     /// The greatest id so far is read *before* `LISTEN` starts, and the first read after it
     /// publishes everything since, so that a change committed in between is published
-    /// too. A read that fails is tried again every [`RECONNECT_AFTER`], without waiting
+    /// too. A read that fails is tried again every `RECONNECT_AFTER`, without waiting
     /// for another notification; the `LISTEN` connection is asked `SELECT 1` every
-    /// [`CHECK_EVERY`], so that one lost without a word (a dead peer, a dropped route) is
+    /// `CHECK_EVERY`, so that one lost without a word (a dead peer, a dropped route) is
     /// replaced within seconds, not when TCP gives up.
     pub async fn run(self, database: Database, log: Logger) {
         let mut stopping = self.stopping.subscribe();

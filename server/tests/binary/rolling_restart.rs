@@ -243,7 +243,7 @@ async fn live_board(
         attempts: 20,
         ..statusboard_client::Retry::default()
     };
-    let mut subscription = client.subscribe(None, retry).await.unwrap();
+    let mut subscription = client.subscribe(None, &retry).await.unwrap();
     let (last_tx, mut last_rx) = tokio::sync::watch::channel(None);
     let subscriber = tokio::spawn(async move {
         let (mut received, mut connections) = (Vec::new(), 0);

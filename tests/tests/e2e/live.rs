@@ -199,7 +199,7 @@ async fn through_the_rust_client_a_report_recorded_on_another_server_arrives() {
     let client =
         statusboard_client::Client::new(&first.base_url, statusboard_client::Session::anonymous());
     let mut subscription = client
-        .subscribe(None, statusboard_client::Retry::default())
+        .subscribe(None, &statusboard_client::Retry::default())
         .await
         .unwrap();
     let board = subscription.next().await.unwrap();
@@ -241,7 +241,7 @@ async fn through_the_rust_client_a_cut_connection_resumes_without_gap_or_repeat(
         statusboard_client::Session::anonymous(),
     );
     let subscription = client
-        .subscribe(None, statusboard_client::Retry::default())
+        .subscribe(None, &statusboard_client::Retry::default())
         .await
         .unwrap();
     let mut events = subscription.into_stream();
