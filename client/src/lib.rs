@@ -96,6 +96,12 @@ pub use retry::Retry;
 pub use session::{InvalidToken, Session};
 pub use tokens::{FileTokenStore, TokenStore};
 
+/// The README's Rust snippets, compiled as doc tests so that they cannot drift from the
+/// client.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeSnippets;
+
 /// Every request goes out as progenitor sends it (with the `api-version` header of the
 /// document the client is built from); every error answer is screened so that its status
 /// is never lost (see [`Failure`]).
