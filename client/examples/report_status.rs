@@ -8,14 +8,15 @@
 //!     http://127.0.0.1:8000 checkout-api degraded_performance "p99 latency above 2 s"
 //! ```
 //!
-//! With a token pair the client refreshes the access token by itself when it expires;
-//! keep the latest pair if the program runs for longer than the refresh token lives.
+//! With a token pair the client refreshes the access token by itself when it expires. Set
+//! `STATUSBOARD_TOKEN_FILE` to keep the latest pair in that file: a later run starts from
+//! it (a refresh token works once; presented again, it revokes the grant).
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use statusboard_client::types::{ComponentStatus, NewStatusReport, TokenResponse};
-use statusboard_client::{Client, Retry, Session, reqwest};
+use statusboard_client::{Client, FileTokenStore, Retry, Session, TokenStore, reqwest};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -37,10 +38,29 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     };
     let message = args.next().unwrap_or_default();
 
-    let tokens = std::env::var("STATUSBOARD_TOKENS")
-        .map_err(|_| "STATUSBOARD_TOKENS must hold the JSON of `token issue`")?;
-    let pair: TokenResponse = serde_json::from_str(&tokens)
-        .map_err(|e| format!("STATUSBOARD_TOKENS is not a token pair: {e}"))?;
+    let granted = || -> Result<TokenResponse, String> {
+        let tokens = std::env::var("STATUSBOARD_TOKENS")
+            .map_err(|_| "STATUSBOARD_TOKENS must hold the JSON of `token issue`")?;
+        serde_json::from_str(&tokens)
+            .map_err(|e| format!("STATUSBOARD_TOKENS is not a token pair: {e}"))
+    };
+    // With a token file: the pair it holds (the first run copies in the granted one), and
+    // every new pair saved there.
+    let session = match std::env::var_os("STATUSBOARD_TOKEN_FILE") {
+        Some(path) => {
+            let store = FileTokenStore::new(path);
+            let pair = match store.load()? {
+                Some(pair) => pair,
+                None => {
+                    let pair = granted()?;
+                    store.save(&pair)?;
+                    pair
+                }
+            };
+            Session::with_stored_tokens(&pair, store)?
+        }
+        None => Session::with_tokens(&granted()?)?,
+    };
     let status: ComponentStatus = status
         .parse()
         .map_err(|_| format!("unknown status {status:?}"))?;
@@ -49,7 +69,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .connect_timeout(Duration::from_secs(2))
         .timeout(Duration::from_secs(10))
         .build()?;
-    let client = Client::new_with_client(&base_url, http, Session::with_tokens(&pair)?);
+    let client = Client::new_with_client(&base_url, http, session);
     let report = NewStatusReport {
         status,
         message: message.parse()?,

@@ -32,7 +32,19 @@ use tokio::sync::Mutex;
 use crate::tokens::TokenStore;
 use crate::types::{RefreshRequest, TokenResponse};
 
-/// The client's tokens, shared by its clones; see the module docs.
+/// Who the client calls as: its tokens, shared by its clones.
+///
+/// * [`Session::anonymous`]: no token; reading the board needs none.
+/// * [`Session::with_token`]: an access token, sent with every call.
+/// * [`Session::with_tokens`]: a token pair; a `401` is answered by refreshing the pair
+///   once (concurrent calls refresh once between them) and sending the call again.
+/// * [`Session::with_stored_tokens`]: the same, saving every new pair to a
+///   [`TokenStore`] before using it, so that a restart goes on from the latest pair.
+///
+/// When the grant is gone, a call answers the refresh's `400` with `error_code`
+/// `InvalidGrant` (ask the operator for a new pair), not the `401`; when the refresh cannot
+/// get through, the transient failure, and the session keeps its refresh token. `Debug`
+/// never shows a token.
 #[derive(Clone, Default)]
 pub struct Session {
     tokens: Option<Arc<Mutex<Tokens>>>,
@@ -74,7 +86,7 @@ impl Session {
     }
 
     /// A token pair: the access token is sent with every request, and refreshed with
-    /// the refresh token when an answer is `401` (see the module docs).
+    /// the refresh token when an answer is `401` (see [`Session`]).
     pub fn with_tokens(pair: &TokenResponse) -> Result<Self, InvalidToken> {
         Self::new(&pair.access_token, Some(pair.refresh_token.clone()), None)
     }
