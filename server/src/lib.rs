@@ -17,9 +17,10 @@
 //! | storage | [`database`] | the PostgreSQL pool, per-request transactions, migrations |
 //! | | [`grants`] | token pairs for a subject, refresh tokens rotated in families kept in PostgreSQL |
 //! | | [`changes`] | the change log: every write's change, appended in its transaction, in commit order |
-//! | | [`board`] | the status board in PostgreSQL: components and their status reports (its writes take a [`bearer_auth::Actor`], a type only) |
+//! | | [`board`] | the status board in PostgreSQL: components, status reports, incidents, maintenances (and their scheduler), the summary (its writes take a [`bearer_auth::Actor`], a type only) |
 //! | | [`retention`] | the periodic removal of what expired (idempotency keys, dead grants) |
 //! | | [`live`] | the live board: the change log pushed to WebSocket subscribers, from `LISTEN`/`NOTIFY` |
+//! | | [`webhooks`] | the change log delivered to subscribers' URLs: signing, the guarded HTTP client |
 //! | requests | [`context`] | the server context handlers receive |
 //! | | [`respond`] | the one wrapper every handler's answer passes through |
 //! | | [`bearer_auth`] | `authorize`: the request's access token, checked for the operation's scope (`401`, `403`) |
@@ -50,3 +51,4 @@ pub mod retention;
 pub mod routes;
 pub mod server;
 pub mod versioning;
+pub mod webhooks;
