@@ -16,7 +16,7 @@ use crate::database::{Database, DatabaseError, migrations};
 use crate::listeners::bind_failure;
 use crate::listeners::metrics::{MetricsServer, PoolStatus};
 use crate::metrics::PoolGauges;
-use crate::{retention, routes, versioning};
+use crate::{retention, routes, versioning, webhooks};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +69,8 @@ pub struct Server {
     retention: JoinHandle<()>,
     /// Starts and completes scheduled maintenances.
     scheduler: JoinHandle<()>,
+    /// Delivers webhooks.
+    webhooks: JoinHandle<()>,
 }
 
 impl std::fmt::Debug for Server {
@@ -112,6 +114,11 @@ impl Server {
         let live = tokio::spawn(hub.run(database.clone(), log.clone()));
         let retention = tokio::spawn(retention::run(database.clone(), log.clone()));
         let scheduler = tokio::spawn(scheduler::run(database.clone(), log.clone()));
+        let webhooks = tokio::spawn(webhooks::worker::run(
+            database.clone(),
+            settings.webhook_allow_private_networks,
+            log.clone(),
+        ));
         let migrations = tokio::spawn(migrate_until_done(database, migrated, log.clone()));
         Ok(Self {
             http,
@@ -121,6 +128,7 @@ impl Server {
             live,
             retention,
             scheduler,
+            webhooks,
         })
     }
 
@@ -165,6 +173,7 @@ impl Server {
         self.migrations.abort();
         self.retention.abort();
         self.scheduler.abort();
+        self.webhooks.abort();
         let hub = self.context().hub.clone();
         hub.stop();
         // Subscribers close with `1001` at once; they get at most half the time.

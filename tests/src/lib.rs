@@ -22,4 +22,5 @@ pub mod pgbouncer;
 pub mod poll;
 pub mod postgres;
 pub mod proxy;
+pub mod receiver;
 pub mod watchdog;

@@ -53,6 +53,9 @@ pub enum Kind {
     /// A grant (token family) was revoked; `data` is `{"family": id}`. No live subscriber
     /// gets it; every replica refuses the family's access tokens from then on.
     GrantRevoked,
+    /// A webhook subscription failed for too long and was disabled; `data` is
+    /// `{"id": …, "url": …}`. No webhook delivers it.
+    WebhookDisabled,
 }
 
 impl Kind {
@@ -65,6 +68,7 @@ impl Kind {
             Self::Incident => "incident",
             Self::Maintenance => "maintenance",
             Self::GrantRevoked => "grant_revoked",
+            Self::WebhookDisabled => "webhook_disabled",
         }
     }
 }

@@ -23,6 +23,30 @@ pub struct Logged {
     pub data: serde_json::Value,
 }
 
+impl Logged {
+    /// The change as the live board and webhooks send it:
+    /// `{"type": <kind>, "change": <id>, …data}`, JSON text.
+    pub fn message(&self) -> String {
+        message(&self.kind, Some(self.id), &self.data)
+    }
+}
+
+/// `{"type": kind, "change": change, …data}` as JSON text (API 3.0.0's report messages
+/// carry no `change`).
+pub fn message(kind: &str, change: Option<i64>, data: &serde_json::Value) -> String {
+    let mut object = serde_json::Map::new();
+    object.insert("type".to_owned(), kind.into());
+    if let Some(change) = change {
+        object.insert("change".to_owned(), change.into());
+    }
+    if let serde_json::Value::Object(fields) = data {
+        for (name, value) in fields {
+            object.entry(name.clone()).or_insert_with(|| value.clone());
+        }
+    }
+    serde_json::Value::Object(object).to_string()
+}
+
 /// How many changes [`after`] reads at once.
 const PAGE: i64 = 1000;
 
@@ -47,7 +71,7 @@ pub fn after(
         if done {
             return Ok::<_, DatabaseError>(None);
         }
-        let page = page(database, Range { after, ..range }).await?;
+        let page = page(database, Range { after, ..range }, PAGE).await?;
         let done = page.len() < PAGE as usize;
         let last = page.last().map_or(after, |change| change.id);
         Ok(Some((
@@ -58,8 +82,12 @@ pub fn after(
     .try_flatten()
 }
 
-/// Up to [`PAGE`] changes of `range`, in id order.
-async fn page(database: &Database, range: Range) -> Result<Vec<Logged>, DatabaseError> {
+/// Up to `limit` changes of `range`, in id order.
+pub async fn page(
+    database: &Database,
+    range: Range,
+    limit: i64,
+) -> Result<Vec<Logged>, DatabaseError> {
     let connection = database.connection().await?;
     let kind = range.kind.map(Kind::as_str);
     let rows = connection
@@ -73,7 +101,7 @@ async fn page(database: &Database, range: Range) -> Result<Vec<Logged>, Database
                 (&range.after, Type::INT8),
                 (&range.up_to, Type::INT8),
                 (&kind, Type::TEXT),
-                (&PAGE, Type::INT8),
+                (&limit, Type::INT8),
             ],
         )
         .await?;

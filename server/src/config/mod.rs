@@ -61,6 +61,10 @@ pub struct Settings {
     /// `LIVE_MAX_SUBSCRIBERS`: the most live board subscribers one server holds; past it,
     /// `GET /api/v1/events` answers `503` with `Retry-After` before any upgrade.
     pub live_max_subscribers: usize,
+    /// `WEBHOOK_ALLOW_PRIVATE_NETWORKS`: whether webhooks may be delivered to loopback,
+    /// private, link-local and other non-public addresses, and over plain `http` (off:
+    /// only public `https` receivers; see `webhooks::outbound`).
+    pub webhook_allow_private_networks: bool,
     /// `GITHUB_TOKEN`: token for the GitHub integration, if any.
     pub github_token: Option<Secret>,
     /// `LOG_LEVEL`: the least severe level that is logged.
@@ -152,6 +156,8 @@ impl Settings {
                 "a whole number of hours from 0 to 8760 (a year)",
             )?,
             live_max_subscribers: positive(var!(vars.LIVE_MAX_SUBSCRIBERS), 20_000)?,
+            webhook_allow_private_networks: var!(vars.WEBHOOK_ALLOW_PRIVATE_NETWORKS)
+                .parse_or(false)?,
             github_token: var!(vars.GITHUB_TOKEN)
                 .raw
                 .filter(|t| !t.is_empty())
@@ -196,6 +202,8 @@ impl Settings {
             ("BIND_ADDRESS", "127.0.0.1:0"),
             ("METRICS_BIND_ADDRESS", ""),
             ("SHUTDOWN_DRAIN_SECONDS", "0"),
+            // The tests' webhook receivers listen on loopback.
+            ("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true"),
         ]);
         let mut settings = Self::from_variables(&vars).expect("test settings are valid");
         settings.database_url = database_url;

@@ -59,6 +59,7 @@ pub struct Variables {
     pub SHUTDOWN_TIMEOUT_SECONDS: Option<Raw>,
     pub SHUTDOWN_DRAIN_SECONDS: Option<Raw>,
     pub METRICS_BIND_ADDRESS: Option<Raw>,
+    pub WEBHOOK_ALLOW_PRIVATE_NETWORKS: Option<Raw>,
 }
 
 impl Variables {
@@ -211,6 +212,10 @@ fn dotenv_error(path: &Path, e: &dotenvy::Error) -> SettingsError {
 /// What a type's values look like, for error messages.
 pub(super) trait Expected {
     const EXPECTED: &'static str;
+}
+
+impl Expected for bool {
+    const EXPECTED: &'static str = "true or false";
 }
 
 impl Expected for u32 {

@@ -56,31 +56,16 @@ impl Published {
         let report = (change.kind == Kind::Report.as_str())
             .then(|| {
                 let id = change.data.get("id")?.as_i64()?;
-                Some((id, message(&change.kind, None, &change.data).into()))
+                Some((id, read::message(&change.kind, None, &change.data).into()))
             })
             .flatten();
         Self {
             change: change.id,
-            frame: message(&change.kind, Some(change.id), &change.data).into(),
+            frame: change.message().into(),
             report,
             since: BoardEvent::since(&change.kind),
         }
     }
-}
-
-/// `{"type": kind, "change": change, …data}` as JSON text.
-fn message(kind: &str, change: Option<i64>, data: &serde_json::Value) -> String {
-    let mut object = serde_json::Map::new();
-    object.insert("type".to_owned(), kind.into());
-    if let Some(change) = change {
-        object.insert("change".to_owned(), change.into());
-    }
-    if let serde_json::Value::Object(fields) = data {
-        for (name, value) in fields {
-            object.entry(name.clone()).or_insert_with(|| value.clone());
-        }
-    }
-    serde_json::Value::Object(object).to_string()
 }
 
 /// The live changes, shared by the server's subscribers. Cloning it is cheap.

@@ -1,10 +1,13 @@
-//! Webhooks: the change log delivered to the systems that subscribe (issue: signed
-//! deliveries, at least once, by any replica, never twice at once).
+//! Webhooks: the change log delivered to the systems that subscribe, signed, at least
+//! once, by any replica, never by two at once.
 //!
-//! This far: how a delivery is signed ([`signature`], the Standard Webhooks scheme) and
-//! the HTTP client deliveries go out with ([`outbound`], guarded against server-side
-//! request forgery). Subscriptions, their deliveries and the workers come next, on top of
-//! these.
+//! * [`signature`]: how a delivery is signed (the Standard Webhooks scheme).
+//! * [`outbound`]: the HTTP client deliveries go out with, guarded against server-side
+//!   request forgery.
+//! * [`subscriptions`]: subscriptions in PostgreSQL, each its own cursor in the change log.
+//! * [`worker`]: every replica's delivery workers: leases, order, retries, giving up.
 
 pub mod outbound;
 pub mod signature;
+pub mod subscriptions;
+pub mod worker;

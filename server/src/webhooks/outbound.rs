@@ -127,6 +127,20 @@ pub fn check_url(url: &str, allow_private: bool) -> Result<reqwest::Url, Refused
     Ok(parsed)
 }
 
+/// Checks that `host` resolves to an address deliveries may go to, now (at delivery, the
+/// resolver checks again: DNS may change).
+pub async fn check_host(host: &str) -> Result<(), Refused> {
+    let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host, 0))
+        .await
+        .map_err(|e| Refused::Url(format!("host {host} does not resolve: {e}")))?
+        .collect();
+    if addresses.iter().any(|a| forbidden(a.ip()).is_none()) {
+        return Ok(());
+    }
+    let refused: Vec<String> = addresses.iter().map(|a| a.ip().to_string()).collect();
+    Err(Refused::Host(host.to_owned(), refused.join(", ")))
+}
+
 /// A resolver that hands the connection only the addresses deliveries may go to.
 #[derive(Debug)]
 pub struct GuardedResolver;

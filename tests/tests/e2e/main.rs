@@ -22,6 +22,7 @@ mod shutdown;
 mod tls;
 mod tokens_api;
 mod versioning;
+mod webhooks;
 
 use statusboard_tests::app::TestApp;
 
