@@ -22,6 +22,8 @@ pub struct Delivery {
     pub signature: String,
     /// The body.
     pub body: Vec<u8>,
+    /// When it arrived.
+    pub received_at: std::time::SystemTime,
 }
 
 /// How a path answers.
@@ -91,6 +93,15 @@ impl Receiver {
             .received
             .clone()
     }
+
+    /// How many requests it has received.
+    pub fn count(&self) -> usize {
+        self.state
+            .lock()
+            .expect("the receiver's state")
+            .received
+            .len()
+    }
 }
 
 /// Serves the requests of one connection, one after the other.
@@ -133,6 +144,7 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
                 timestamp: header("webhook-timestamp"),
                 signature: header("webhook-signature"),
                 body,
+                received_at: std::time::SystemTime::now(),
             });
             let answer = state
                 .answers

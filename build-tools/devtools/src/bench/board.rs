@@ -175,6 +175,11 @@ pub fn access_token(release: &Path, contender: &Contender) -> Result<String> {
 
 /// Runs `sql` with psql on the cluster's `postgres` database.
 fn psql(cluster: &Cluster, sql: &str) -> Result<()> {
+    psql_on(cluster, "postgres", sql)
+}
+
+/// Runs `sql` with psql on the cluster's database `database`.
+pub(super) fn psql_on(cluster: &Cluster, database: &str, sql: &str) -> Result<()> {
     let bin = binaries::installed()
         .context("psql comes with an installed PostgreSQL")?
         .join("psql");
@@ -182,7 +187,7 @@ fn psql(cluster: &Cluster, sql: &str) -> Result<()> {
         .args(["-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "postgres"])
         .arg("-p")
         .arg(cluster.port().to_string())
-        .args(["-d", "postgres", "-c", sql])
+        .args(["-d", database, "-c", sql])
         .output()
         .context("running psql")?;
     if !output.status.success() {

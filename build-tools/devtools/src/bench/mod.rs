@@ -14,7 +14,9 @@
 //!    pgbench running the same SQL (see [`board`]).
 //! 5. `/api/v1/ready` and the board through PgBouncer in transaction pooling mode (see
 //!    [`pgbouncer`]).
-//! 6. The live board with 1,000 and 10,000 subscribers: delivery delays and memory per
+//! 6. Webhooks: 100 subscriptions, 1,000 changes at once, then a paced change stream:
+//!    deliveries per second, commit-to-arrival delays (see [`webhooks`]).
+//! 7. The live board with 1,000 and 10,000 subscribers: delivery delays and memory per
 //!    subscriber (see [`live`]).
 //!
 //! Everything each server printed is under `target/release/bench/`. PostgreSQL runs
@@ -26,6 +28,7 @@ mod database;
 mod live;
 mod pgbouncer;
 mod servers;
+mod webhooks;
 mod wrk;
 
 use std::process::Command;
@@ -56,6 +59,8 @@ enum Part {
     Board,
     /// The live board's subscribers.
     Live,
+    /// Webhook deliveries.
+    Webhooks,
 }
 
 fn parse_options(args: &[&str]) -> Result<Options> {
@@ -83,7 +88,11 @@ fn parse_options(args: &[&str]) -> Result<Options> {
                 options.only = Some(match *value {
                     "board" => Part::Board,
                     "live" => Part::Live,
-                    _ => bail!("--only {value}: the parts that run alone are `board` and `live`"),
+                    "webhooks" => Part::Webhooks,
+                    _ => bail!(
+                        "--only {value}: the parts that run alone are `board`, `live` and \
+                         `webhooks`"
+                    ),
                 })
             }
             _ => bail!("unknown option {flag}"),
@@ -132,6 +141,9 @@ pub fn run(args: &[&str]) -> Result<()> {
     }
     if options.only == Some(Part::Live) {
         return live::measure(&cluster, &release, &out_dir, pin);
+    }
+    if options.only == Some(Part::Webhooks) {
+        return webhooks::measure(&cluster, &release, &out_dir, &options);
     }
     let database_url = cluster.url("postgres");
     if options.only == Some(Part::Board) {
@@ -208,6 +220,7 @@ pub fn run(args: &[&str]) -> Result<()> {
     board::compare(&server, &contender, &cluster, &release, &out_dir, &options)?;
     server.stop()?;
     pgbouncer::measure(&cluster, &release, &out_dir, &options)?;
+    webhooks::measure(&cluster, &release, &out_dir, &options)?;
     live::measure(&cluster, &release, &out_dir, pin)
 }
 
