@@ -31,6 +31,9 @@ const BUILD_INFO: &str = "statusboard_build_info";
 const LIVE_SUBSCRIBERS: &str = "statusboard_live_subscribers";
 const LIVE_MESSAGES: &str = "statusboard_live_messages_sent_total";
 const LIVE_SLOW: &str = "statusboard_live_subscribers_closed_slow_total";
+const WEBHOOK_ATTEMPTS: &str = "statusboard_webhook_attempts_total";
+const WEBHOOK_PENDING: &str = "statusboard_webhook_pending_changes";
+const WEBHOOK_OLDEST: &str = "statusboard_webhook_oldest_pending_seconds";
 
 /// Latency buckets, in seconds: 100 µs to 10 s.
 const BUCKETS: &[f64] = &[
@@ -111,6 +114,19 @@ fn describe() {
         LIVE_SLOW,
         "Live board subscribers closed for not reading fast enough."
     );
+    describe_counter!(
+        WEBHOOK_ATTEMPTS,
+        "Webhook delivery attempts by this server, by outcome (delivered, failed, refused)."
+    );
+    describe_gauge!(
+        WEBHOOK_PENDING,
+        "Changes not yet delivered to enabled webhook subscriptions, summed (an upper bound: \
+         filters skip some)."
+    );
+    describe_gauge!(
+        WEBHOOK_OLDEST,
+        "Age of the oldest change an enabled webhook subscription still waits for."
+    );
     describe_gauge!(
         BUILD_INFO,
         "Always 1; the version label says which build runs."
@@ -150,6 +166,22 @@ pub fn live_messages_sent(count: u64) {
 pub fn live_subscriber_closed_slow() {
     if ENABLED.load(Ordering::Acquire) {
         counter!(LIVE_SLOW).increment(1);
+    }
+}
+
+/// Counts a webhook delivery attempt: `delivered` (a `2xx`), `failed`, or `refused` (an
+/// address the guard refuses).
+pub fn webhook_attempt(outcome: &'static str) {
+    if ENABLED.load(Ordering::Acquire) {
+        counter!(WEBHOOK_ATTEMPTS, "outcome" => outcome).increment(1);
+    }
+}
+
+/// Records the webhooks' backlog: changes pending, and the oldest one's age.
+pub fn webhook_backlog(pending: i64, oldest: Duration) {
+    if ENABLED.load(Ordering::Acquire) {
+        gauge!(WEBHOOK_PENDING).set(pending as f64);
+        gauge!(WEBHOOK_OLDEST).set(oldest.as_secs_f64());
     }
 }
 

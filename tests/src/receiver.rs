@@ -35,12 +35,21 @@ pub enum Answer {
     FailTimes(u32),
     /// Nothing, ever (the connection stays open).
     Hang,
+    /// `200`, after this many milliseconds.
+    SlowOk(u64),
 }
 
 #[derive(Debug, Default)]
 struct State {
     received: Vec<Delivery>,
     answers: HashMap<String, Answer>,
+    default: Answer,
+}
+
+impl Default for Answer {
+    fn default() -> Self {
+        Answer::Status(200)
+    }
 }
 
 /// The receiver; it stops when dropped.
@@ -77,6 +86,12 @@ impl Receiver {
     /// The URL of `path` (`/hooks/a`) on this receiver.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// From now on every path answers `answer`, unless told otherwise.
+    pub fn answer_all(&self, answer: Answer) {
+        let mut state = self.state.lock().expect("the receiver's state");
+        state.default = answer;
     }
 
     /// From now on `path` answers `answer`.
@@ -146,11 +161,7 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
                 body,
                 received_at: std::time::SystemTime::now(),
             });
-            let answer = state
-                .answers
-                .get(&path)
-                .copied()
-                .unwrap_or(Answer::Status(200));
+            let answer = state.answers.get(&path).copied().unwrap_or(state.default);
             if let Answer::FailTimes(n) = answer {
                 let next = if n <= 1 {
                     Answer::Status(200)
@@ -164,6 +175,10 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
         let status = match answer {
             Answer::Status(status) => status,
             Answer::FailTimes(_) => 500,
+            Answer::SlowOk(millis) => {
+                tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+                200
+            }
             Answer::Hang => {
                 std::future::pending::<()>().await;
                 return;

@@ -30,10 +30,14 @@ use crate::database::{Database, DatabaseError};
 
 /// How often an idle replica looks for due subscriptions.
 pub const POLL: Duration = Duration::from_millis(200);
-/// How long a lease lasts; the holder renews it with every delivery.
-pub const LEASE: Duration = Duration::from_secs(30);
+/// How long a lease lasts; the holder renews it with every delivery. Longer than a
+/// delivery may take ([`outbound::TOTAL_TIMEOUT`]), so that a lease never runs out while
+/// its holder waits for an answer (two replicas would then deliver at once).
+pub const LEASE: Duration = Duration::from_secs(20);
 /// The most subscriptions one replica delivers at once.
 pub const CONCURRENCY: usize = 64;
+/// How often a replica measures the backlog for the metrics.
+const BACKLOG_EVERY: Duration = Duration::from_secs(5);
 /// How many changes a lease reads at once.
 const BATCH: i64 = 100;
 /// The waits after the first, second, … failed attempt at a change; the last repeats.
@@ -75,14 +79,25 @@ pub async fn run(database: Database, allow_private: bool, log: Logger) {
     let permits = Arc::new(Semaphore::new(CONCURRENCY));
     let mut poll = tokio::time::interval(POLL);
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut measured = Instant::now();
+    // The delivery tasks: dropped (aborted) with this one when the server stops; their
+    // leases then run out and another replica goes on.
+    let mut tasks = tokio::task::JoinSet::new();
     loop {
         poll.tick().await;
+        while tasks.try_join_next().is_some() {}
+        if measured.elapsed() >= BACKLOG_EVERY {
+            measured = Instant::now();
+            if let Ok((pending, oldest)) = backlog(&database).await {
+                crate::metrics::webhook_backlog(pending, oldest);
+            }
+        }
         while let Ok(permit) = permits.clone().try_acquire_owned() {
             match lease(&database, &me).await {
                 Ok(Some(leased)) => {
                     let (database, http, me, log) =
                         (database.clone(), http.clone(), me.clone(), log.clone());
-                    tokio::spawn(async move {
+                    tasks.spawn(async move {
                         if let Err(e) = deliver(&database, &http, &me, leased).await {
                             warn!(log, "webhooks: a delivery run failed"; "error" => %e);
                         }
@@ -97,6 +112,26 @@ pub async fn run(database: Database, allow_private: bool, log: Logger) {
             }
         }
     }
+}
+
+/// The changes enabled subscriptions still wait for (summed), and the oldest one's age.
+async fn backlog(database: &Database) -> Result<(i64, Duration), DatabaseError> {
+    let connection = database.connection().await?;
+    let row = connection
+        .client()
+        .query_one(
+            "SELECT COALESCE(sum(GREATEST(m.last - s.after_change, 0)), 0)::int8, \
+                 COALESCE(extract(epoch FROM clock_timestamp() - min(c.at)), 0)::float8 \
+             FROM webhook_subscriptions s \
+             CROSS JOIN (SELECT COALESCE(max(id), 0) AS last FROM changes) m \
+             LEFT JOIN LATERAL (SELECT at FROM changes WHERE id > s.after_change \
+                                ORDER BY id LIMIT 1) c ON true \
+             WHERE s.disabled_at IS NULL",
+            &[],
+        )
+        .await?;
+    let oldest: f64 = row.try_get(1)?;
+    Ok((row.try_get(0)?, Duration::from_secs_f64(oldest.max(0.0))))
 }
 
 /// A name for this replica's leases that no other process has.
@@ -256,20 +291,30 @@ async fn attempt(http: &reqwest::Client, leased: &Leased, change: &Logged) -> Ou
         Ok(answer) => {
             let status = answer.status().as_u16();
             outbound::drain(answer).await;
+            let delivered = (200..300).contains(&status);
+            crate::metrics::webhook_attempt(if delivered { "delivered" } else { "failed" });
             Outcome {
                 status: Some(status),
                 error: None,
                 took: started.elapsed(),
             }
         }
-        Err(e) => Outcome {
-            status: None,
-            error: Some(match outbound::refusal(&e) {
-                Some(refused) => refused.to_string(),
-                None => format!("{e}"),
-            }),
-            took: started.elapsed(),
-        },
+        Err(e) => {
+            let refused = outbound::refusal(&e);
+            crate::metrics::webhook_attempt(if refused.is_some() {
+                "refused"
+            } else {
+                "failed"
+            });
+            Outcome {
+                status: None,
+                error: Some(match refused {
+                    Some(refused) => refused.to_string(),
+                    None => format!("{e}"),
+                }),
+                took: started.elapsed(),
+            }
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 //! | `malformed_http.rs` | garbage, slow and oversized requests |
 //! | `metrics.rs` | the Prometheus listener |
 //! | `tokens.rs` | `token issue`: an operator grants a service its tokens |
+//! | `webhooks.rs` | a replica killed (SIGKILL) mid-delivery: its webhook subscriptions taken over |
 //! | `rolling_restart.rs` | three replicas behind HAProxy restarted in turn under load (ignored: needs `haproxy`; `.ci/rolling-restart` runs it) |
 //!
 //! This file holds what they share: the binary run as a child [`Process`].
@@ -22,6 +23,7 @@ mod metrics;
 mod rolling_restart;
 mod settings;
 mod tokens;
+mod webhooks;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
