@@ -29,7 +29,7 @@ use crate::changes::{self, Change, Kind};
 use crate::database::{Database, DatabaseError};
 
 /// How often an idle replica looks for due subscriptions.
-pub const POLL: Duration = Duration::from_millis(200);
+pub const POLL: Duration = Duration::from_millis(100);
 /// How long a lease lasts; the holder renews it with every delivery. Longer than a
 /// delivery may take ([`outbound::TOTAL_TIMEOUT`]), so that a lease never runs out while
 /// its holder waits for an answer (two replicas would then deliver at once).
@@ -92,24 +92,29 @@ pub async fn run(database: Database, allow_private: bool, log: Logger) {
                 crate::metrics::webhook_backlog(pending, oldest);
             }
         }
-        while let Ok(permit) = permits.clone().try_acquire_owned() {
-            match lease(&database, &me).await {
-                Ok(Some(leased)) => {
-                    let (database, http, me, log) =
-                        (database.clone(), http.clone(), me.clone(), log.clone());
-                    tasks.spawn(async move {
-                        if let Err(e) = deliver(&database, &http, &me, leased).await {
-                            warn!(log, "webhooks: a delivery run failed"; "error" => %e);
-                        }
-                        drop(permit);
-                    });
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    warn!(log, "webhooks: leasing failed"; "error" => %e);
-                    break;
-                }
+        let free = permits.available_permits();
+        if free == 0 {
+            continue;
+        }
+        let leased = match lease(&database, &me, free).await {
+            Ok(leased) => leased,
+            Err(e) => {
+                warn!(log, "webhooks: leasing failed"; "error" => %e);
+                continue;
             }
+        };
+        for leased in leased {
+            let Ok(permit) = permits.clone().try_acquire_owned() else {
+                break;
+            };
+            let (database, http, me, log) =
+                (database.clone(), http.clone(), me.clone(), log.clone());
+            tasks.spawn(async move {
+                if let Err(e) = deliver(&database, &http, &me, leased).await {
+                    warn!(log, "webhooks: a delivery run failed"; "error" => %e);
+                }
+                drop(permit);
+            });
         }
     }
 }
@@ -141,30 +146,33 @@ fn uuid_like() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Leases the next due subscription that has changes after its cursor, if any.
-async fn lease(database: &Database, me: &str) -> Result<Option<Leased>, DatabaseError> {
+/// Leases up to `most` due subscriptions that have changes after their cursors.
+async fn lease(database: &Database, me: &str, most: usize) -> Result<Vec<Leased>, DatabaseError> {
     let connection = database.connection().await?;
     let lease = LEASE.as_secs_f64();
-    let row = connection
+    let most = i64::try_from(most).unwrap_or(i64::MAX);
+    let rows = connection
         .client()
-        .query_opt(
+        .query(
             "UPDATE webhook_subscriptions s \
              SET leased_by = $1, leased_until = clock_timestamp() + make_interval(secs => $2) \
-             WHERE s.id = ( \
+             WHERE s.id IN ( \
                  SELECT w.id FROM webhook_subscriptions w \
                  WHERE w.disabled_at IS NULL AND w.next_attempt_at <= clock_timestamp() \
                    AND (w.leased_until IS NULL OR w.leased_until < clock_timestamp()) \
                    AND EXISTS (SELECT 1 FROM changes c WHERE c.id > w.after_change) \
-                 ORDER BY w.next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
+                 ORDER BY w.next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
              RETURNING s.id, s.url, s.kinds, s.components, s.secret, \
                  CASE WHEN s.previous_until > clock_timestamp() THEN s.previous_secret END, \
                  s.after_change, s.attempts",
-            &[&me, &lease],
+            &[&me, &lease, &most],
         )
         .await?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
+    rows.iter().map(leased_from).collect()
+}
+
+/// A leased subscription from a row of [`lease`].
+fn leased_from(row: &tokio_postgres::Row) -> Result<Leased, DatabaseError> {
     let mut secrets = Vec::new();
     for text in [row.try_get::<_, Option<String>>(4)?, row.try_get(5)?]
         .into_iter()
@@ -174,7 +182,7 @@ async fn lease(database: &Database, me: &str) -> Result<Option<Leased>, Database
             secrets.push(secret);
         }
     }
-    Ok(Some(Leased {
+    Ok(Leased {
         id: row.try_get(0)?,
         url: row.try_get(1)?,
         kinds: row.try_get(2)?,
@@ -182,7 +190,7 @@ async fn lease(database: &Database, me: &str) -> Result<Option<Leased>, Database
         secrets,
         after_change: row.try_get(6)?,
         attempts: row.try_get(7)?,
-    }))
+    })
 }
 
 /// Delivers `leased`'s changes in order until it has none left, one fails, or the lease
