@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::BoardError;
+use crate::database::OpenTransaction;
 
 /// How long an `Idempotency-Key` keeps answering its first request.
 pub const HOURS: i32 = 24;
@@ -25,6 +26,40 @@ pub const CLAIM_SQL: &str = "INSERT INTO idempotency_keys (subject, key, request
          WHERE idempotency_keys.created_at < clock_timestamp() - make_interval(hours => $4) \
      RETURNING 1";
 
+/// What a write found before its last statement: the answer its key already gave, or
+/// what is left to finish (and commit).
+#[derive(Debug)]
+pub enum Prepared<T, R> {
+    /// The key already made this request: its answer.
+    Answered(T),
+    /// The write to finish.
+    Ready(R),
+}
+
+/// Ends a write's transaction: commits an answer its key already gave, hands what is
+/// `Ready` to `finish` (which commits), or, on an error, rolls back (keeping the
+/// connection) and answers the error.
+pub async fn end<T, R, F>(
+    transaction: OpenTransaction,
+    prepared: Result<Prepared<T, R>, BoardError>,
+    finish: impl FnOnce(OpenTransaction, R) -> F,
+) -> Result<T, BoardError>
+where
+    F: std::future::Future<Output = Result<T, BoardError>>,
+{
+    match prepared {
+        Ok(Prepared::Answered(first)) => {
+            transaction.commit().await?;
+            Ok(first)
+        }
+        Ok(Prepared::Ready(ready)) => finish(transaction, ready).await,
+        Err(error) => {
+            transaction.rollback().await?;
+            Err(error)
+        }
+    }
+}
+
 /// What claiming a key found.
 #[derive(Debug)]
 pub enum Claimed<T> {
@@ -35,13 +70,14 @@ pub enum Claimed<T> {
 }
 
 /// Claims `key` of `subject` for `request` (what the key stands for: the operation and its
-/// input) in the transaction `tx`.
+/// input) in the transaction `tx`; a key out of bounds is [`BoardError::Invalid`].
 pub async fn claim<T: DeserializeOwned>(
     tx: &tokio_postgres::Client,
     subject: &str,
     key: &str,
     request: &str,
 ) -> Result<Claimed<T>, BoardError> {
+    statusboard_api::Limits::idempotency_key(key).map_err(BoardError::Invalid)?;
     let claimed = tx
         .query_opt(CLAIM_SQL, &[&subject, &key, &request, &HOURS])
         .await?;

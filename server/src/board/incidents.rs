@@ -11,7 +11,7 @@ use statusboard_api::{
 };
 use tokio_postgres::types::Type;
 
-use super::idempotency::{self, Claimed};
+use super::idempotency::{self, Claimed, Prepared};
 use super::reports::{self, Linked};
 use super::{BoardError, cut, require_components};
 use crate::bearer_auth::Actor;
@@ -50,13 +50,6 @@ pub(crate) use incident_json;
 const OPEN: &str = "POST /api/v1/incidents";
 const UPDATE: &str = "POST /api/v1/incidents/{id}/updates";
 
-/// What a write found before its last statement: the answer a key already gave, or the
-/// incident to finish and the statuses it sets.
-enum Prepared {
-    Answered(Incident),
-    Ready(i64, Vec<(String, ComponentStatus)>),
-}
-
 /// Opens `incident` for `actor`: its components get their statuses (as reports), in the
 /// change that opens it. With an `idempotency_key`, see [`idempotency`].
 pub async fn open(
@@ -68,7 +61,10 @@ pub async fn open(
     incident.check().map_err(BoardError::Invalid)?;
     let transaction = database.connection().await?.begin().await?;
     let prepared = prepare_open(transaction.client(), incident, actor, idempotency_key).await;
-    end(transaction, prepared, actor, idempotency_key).await
+    idempotency::end(transaction, prepared, |transaction, (id, set)| async move {
+        finish(transaction, id, &set, actor, idempotency_key).await
+    })
+    .await
 }
 
 async fn prepare_open(
@@ -76,10 +72,11 @@ async fn prepare_open(
     incident: &NewIncident,
     actor: &Actor<IncidentsWrite>,
     idempotency_key: Option<&str>,
-) -> Result<Prepared, BoardError> {
+) -> Result<Prepared<Incident, (i64, Vec<(String, ComponentStatus)>)>, BoardError> {
     let request = idempotency::request(OPEN, incident);
     if let Some(key) = idempotency_key
-        && let Claimed::Answered(first) = claim(tx, actor, key, &request).await?
+        && let Claimed::Answered(first) =
+            idempotency::claim(tx, actor.subject(), key, &request).await?
     {
         return Ok(Prepared::Answered(first));
     }
@@ -104,7 +101,7 @@ async fn prepare_open(
         .map(|(slug, status)| (slug.clone(), *status))
         .collect();
     post(tx, id, incident.status, &incident.message, &set, actor).await?;
-    Ok(Prepared::Ready(id, set))
+    Ok(Prepared::Ready((id, set)))
 }
 
 /// Posts `update` to the incident `id` for `actor`. With an `idempotency_key`, see
@@ -119,7 +116,10 @@ pub async fn update(
     update.check().map_err(BoardError::Invalid)?;
     let transaction = database.connection().await?.begin().await?;
     let prepared = prepare_update(transaction.client(), id, update, actor, idempotency_key).await;
-    end(transaction, prepared, actor, idempotency_key).await
+    idempotency::end(transaction, prepared, |transaction, (id, set)| async move {
+        finish(transaction, id, &set, actor, idempotency_key).await
+    })
+    .await
 }
 
 async fn prepare_update(
@@ -128,10 +128,11 @@ async fn prepare_update(
     update: &NewIncidentUpdate,
     actor: &Actor<IncidentsWrite>,
     idempotency_key: Option<&str>,
-) -> Result<Prepared, BoardError> {
+) -> Result<Prepared<Incident, (i64, Vec<(String, ComponentStatus)>)>, BoardError> {
     let request = idempotency::request(&format!("{UPDATE} {id}"), update);
     if let Some(key) = idempotency_key
-        && let Claimed::Answered(first) = claim(tx, actor, key, &request).await?
+        && let Claimed::Answered(first) =
+            idempotency::claim(tx, actor.subject(), key, &request).await?
     {
         return Ok(Prepared::Answered(first));
     }
@@ -159,41 +160,7 @@ async fn prepare_update(
     )
     .await?;
     post(tx, id, update.status, &update.message, &set, actor).await?;
-    Ok(Prepared::Ready(id, set))
-}
-
-/// Ends the write's transaction: commits what it `prepared`, or rolls back on its error
-/// (keeping the connection) and answers the error.
-async fn end(
-    transaction: OpenTransaction,
-    prepared: Result<Prepared, BoardError>,
-    actor: &Actor<IncidentsWrite>,
-    idempotency_key: Option<&str>,
-) -> Result<Incident, BoardError> {
-    match prepared {
-        Ok(Prepared::Answered(first)) => {
-            transaction.commit().await?;
-            Ok(first)
-        }
-        Ok(Prepared::Ready(id, set)) => {
-            finish(transaction, id, &set, actor, idempotency_key).await
-        }
-        Err(error) => {
-            transaction.rollback().await?;
-            Err(error)
-        }
-    }
-}
-
-/// Claims `key` of `actor` for `request`.
-async fn claim(
-    tx: &tokio_postgres::Client,
-    actor: &Actor<IncidentsWrite>,
-    key: &str,
-    request: &str,
-) -> Result<Claimed<Incident>, BoardError> {
-    statusboard_api::Limits::idempotency_key(key).map_err(BoardError::Invalid)?;
-    idempotency::claim(tx, actor.subject(), key, request).await
+    Ok(Prepared::Ready((id, set)))
 }
 
 /// The status each component of the incident `id` returns to when it is resolved: the

@@ -10,7 +10,7 @@ use statusboard_api::{
 };
 use tokio_postgres::types::Type;
 
-use super::idempotency::{self, Claimed};
+use super::idempotency::{self, Claimed, Prepared};
 use super::incidents::from_json;
 use super::reports::{self, Linked};
 use super::{BoardError, cut, require_components};
@@ -48,13 +48,6 @@ pub(crate) use maintenance_json;
 const ANNOUNCE: &str = "POST /api/v1/maintenances";
 const UPDATE: &str = "POST /api/v1/maintenances/{id}/updates";
 
-/// What a write found before its last statement: the answer a key already gave, or the
-/// maintenance to finish and the reports it records.
-enum Prepared {
-    Answered(Maintenance),
-    Ready(i64, Vec<Linked>),
-}
-
 /// Announces `maintenance` for `actor`. With an `idempotency_key`, see [`idempotency`].
 pub async fn announce(
     database: &Database,
@@ -72,7 +65,14 @@ pub async fn announce(
     let transaction = database.connection().await?.begin().await?;
     let prepared =
         prepare_announce(transaction.client(), maintenance, actor, idempotency_key).await;
-    end(transaction, prepared, actor.subject(), idempotency_key).await
+    idempotency::end(
+        transaction,
+        prepared,
+        |transaction, (id, reports)| async move {
+            finish(transaction, id, &reports, actor.subject(), idempotency_key).await
+        },
+    )
+    .await
 }
 
 async fn prepare_announce(
@@ -80,10 +80,11 @@ async fn prepare_announce(
     maintenance: &NewMaintenance,
     actor: &Actor<IncidentsWrite>,
     idempotency_key: Option<&str>,
-) -> Result<Prepared, BoardError> {
+) -> Result<Prepared<Maintenance, (i64, Vec<Linked>)>, BoardError> {
     let request = idempotency::request(ANNOUNCE, maintenance);
     if let Some(key) = idempotency_key
-        && let Claimed::Answered(first) = claim(tx, actor, key, &request).await?
+        && let Claimed::Answered(first) =
+            idempotency::claim(tx, actor.subject(), key, &request).await?
     {
         return Ok(Prepared::Answered(first));
     }
@@ -116,7 +117,7 @@ async fn prepare_announce(
         actor.subject(),
     )
     .await?;
-    Ok(Prepared::Ready(id, Vec::new()))
+    Ok(Prepared::Ready((id, Vec::new())))
 }
 
 /// Posts `update` to the maintenance `id` for `actor`: a message, its cancellation (while
@@ -132,7 +133,14 @@ pub async fn update(
     update.check().map_err(BoardError::Invalid)?;
     let transaction = database.connection().await?.begin().await?;
     let prepared = prepare_update(transaction.client(), id, update, actor, idempotency_key).await;
-    end(transaction, prepared, actor.subject(), idempotency_key).await
+    idempotency::end(
+        transaction,
+        prepared,
+        |transaction, (id, reports)| async move {
+            finish(transaction, id, &reports, actor.subject(), idempotency_key).await
+        },
+    )
+    .await
 }
 
 async fn prepare_update(
@@ -141,10 +149,11 @@ async fn prepare_update(
     update: &NewMaintenanceUpdate,
     actor: &Actor<IncidentsWrite>,
     idempotency_key: Option<&str>,
-) -> Result<Prepared, BoardError> {
+) -> Result<Prepared<Maintenance, (i64, Vec<Linked>)>, BoardError> {
     let request = idempotency::request(&format!("{UPDATE} {id}"), update);
     if let Some(key) = idempotency_key
-        && let Claimed::Answered(first) = claim(tx, actor, key, &request).await?
+        && let Claimed::Answered(first) =
+            idempotency::claim(tx, actor.subject(), key, &request).await?
     {
         return Ok(Prepared::Answered(first));
     }
@@ -172,18 +181,7 @@ async fn prepare_update(
         Vec::new()
     };
     transition(tx, id, current, next, &update.message, actor.subject()).await?;
-    Ok(Prepared::Ready(id, reports))
-}
-
-/// Claims `key` of `actor` for `request`.
-async fn claim(
-    tx: &tokio_postgres::Client,
-    actor: &Actor<IncidentsWrite>,
-    key: &str,
-    request: &str,
-) -> Result<Claimed<Maintenance>, BoardError> {
-    Limits::idempotency_key(key).map_err(BoardError::Invalid)?;
-    idempotency::claim(tx, actor.subject(), key, request).await
+    Ok(Prepared::Ready((id, reports)))
 }
 
 /// The status of the maintenance `id`, locked for this transaction; `None` when there is
@@ -310,29 +308,6 @@ async fn post(
     )
     .await?;
     Ok(())
-}
-
-/// Ends the write's transaction: commits what it `prepared`, or rolls back on its error
-/// (keeping the connection) and answers the error.
-async fn end(
-    transaction: OpenTransaction,
-    prepared: Result<Prepared, BoardError>,
-    subject: &str,
-    idempotency_key: Option<&str>,
-) -> Result<Maintenance, BoardError> {
-    match prepared {
-        Ok(Prepared::Answered(first)) => {
-            transaction.commit().await?;
-            Ok(first)
-        }
-        Ok(Prepared::Ready(id, reports)) => {
-            finish(transaction, id, &reports, subject, idempotency_key).await
-        }
-        Err(error) => {
-            transaction.rollback().await?;
-            Err(error)
-        }
-    }
 }
 
 /// Reads the maintenance `id` back, remembers it as the key's answer, and ends the
