@@ -5,8 +5,11 @@
 //! * [`outbound`]: the HTTP client deliveries go out with, guarded against server-side
 //!   request forgery.
 //! * [`subscriptions`]: subscriptions in PostgreSQL, each its own cursor in the change log.
-//! * [`worker`]: every replica's delivery workers: leases, order, retries, giving up.
+//! * [`worker`]: every replica's delivery workers: order, one task per subscription.
+//! * [`lease`]: a subscription leased by one replica, and every write under the lease:
+//!   attempts, the cursor, retries on a schedule, giving up.
 
+pub mod lease;
 pub mod outbound;
 pub mod signature;
 pub mod subscriptions;

@@ -42,7 +42,7 @@ pub struct Subscription {
     pub created_at: DateTime<Utc>,
     /// The last change delivered or skipped.
     pub after_change: i64,
-    /// When it was disabled (after failing for [`super::worker::GIVE_UP_AFTER`]).
+    /// When it was disabled (after failing for [`super::lease::GIVE_UP_AFTER`]).
     pub disabled_at: Option<DateTime<Utc>>,
 }
 

@@ -1,15 +1,16 @@
-//! Delivering: every replica runs [`run`], which leases due subscriptions one at a time
-//! (`FOR UPDATE SKIP LOCKED`, a lease of [`LEASE`]) and delivers each one's changes in
+//! Delivering: every replica runs [`run`], which leases the due subscriptions it has room
+//! for (`FOR UPDATE SKIP LOCKED`, a lease of [`LEASE`](super::lease::LEASE)) and delivers each one's changes in
 //! the change log's order, one at a time, in a task of its own (at most [`CONCURRENCY`]
 //! per replica), so that a slow or dead receiver holds up only its own subscription.
 //!
 //! * A `2xx` answer delivers the change: the subscription's cursor moves past it.
 //! * Anything else (another status, a timeout, a refused address) is a failed attempt: the
-//!   change is tried again after the next wait of [`SCHEDULE`] (with ±20 % jitter); a
-//!   subscription failing for [`GIVE_UP_AFTER`] is disabled, a change in the log
+//!   change is tried again after the next wait of [`SCHEDULE`](super::lease::SCHEDULE)
+//!   (with ±20 % jitter); a subscription failing for
+//!   [`GIVE_UP_AFTER`](super::lease::GIVE_UP_AFTER) is disabled, a change in the log
 //!   (`webhook_disabled`).
 //! * Every write checks that this replica still holds the lease, so a replica that lost it
-//!   (stopped, paused past [`LEASE`], killed) never moves a cursor another one owns; a
+//!   (stopped, paused past its lease, killed) never moves a cursor another one owns; a
 //!   killed one's subscriptions are taken over once its lease runs out. A change whose
 //!   answer was lost that way may arrive twice; `webhook-id` (`msg_<subscription>_<change>`)
 //!   is the same both times, for receivers to drop the second.
@@ -22,49 +23,21 @@ use chrono::Utc;
 use slog::{Logger, warn};
 use tokio::sync::Semaphore;
 
+use super::lease::{Leased, Outcome, advance, fail, lease, record, release};
 use super::outbound;
 use super::signature::{self, Secret};
+use crate::changes::Kind;
 use crate::changes::read::{self, Logged, Range};
-use crate::changes::{self, Change, Kind};
 use crate::database::{Database, DatabaseError};
 
 /// How often an idle replica looks for due subscriptions.
 pub const POLL: Duration = Duration::from_millis(100);
-/// How long a lease lasts; the holder renews it with every delivery. Longer than a
-/// delivery may take ([`outbound::TOTAL_TIMEOUT`]), so that a lease never runs out while
-/// its holder waits for an answer (two replicas would then deliver at once).
-pub const LEASE: Duration = Duration::from_secs(20);
 /// The most subscriptions one replica delivers at once.
 pub const CONCURRENCY: usize = 64;
 /// How often a replica measures the backlog for the metrics.
 const BACKLOG_EVERY: Duration = Duration::from_secs(5);
 /// How many changes a lease reads at once.
 const BATCH: i64 = 100;
-/// The waits after the first, second, … failed attempt at a change; the last repeats.
-pub const SCHEDULE: [Duration; 8] = [
-    Duration::from_secs(1),
-    Duration::from_secs(5),
-    Duration::from_secs(30),
-    Duration::from_secs(2 * 60),
-    Duration::from_secs(10 * 60),
-    Duration::from_secs(60 * 60),
-    Duration::from_secs(5 * 60 * 60),
-    Duration::from_secs(10 * 60 * 60),
-];
-/// How long a subscription may fail before it is disabled.
-pub const GIVE_UP_AFTER: Duration = Duration::from_secs(3 * 24 * 60 * 60);
-
-/// A leased subscription, as its worker needs it.
-#[derive(Debug)]
-struct Leased {
-    id: i64,
-    url: String,
-    kinds: Vec<String>,
-    components: Vec<String>,
-    secrets: Vec<Secret>,
-    after_change: i64,
-    attempts: i32,
-}
 
 /// Delivers until the task is dropped; `allow_private`: `WEBHOOK_ALLOW_PRIVATE_NETWORKS`.
 pub async fn run(database: Database, allow_private: bool, log: Logger) {
@@ -146,53 +119,6 @@ fn uuid_like() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Leases up to `most` due subscriptions that have changes after their cursors.
-async fn lease(database: &Database, me: &str, most: usize) -> Result<Vec<Leased>, DatabaseError> {
-    let connection = database.connection().await?;
-    let lease = LEASE.as_secs_f64();
-    let most = i64::try_from(most).unwrap_or(i64::MAX);
-    let rows = connection
-        .client()
-        .query(
-            "UPDATE webhook_subscriptions s \
-             SET leased_by = $1, leased_until = clock_timestamp() + make_interval(secs => $2) \
-             WHERE s.id IN ( \
-                 SELECT w.id FROM webhook_subscriptions w \
-                 WHERE w.disabled_at IS NULL AND w.next_attempt_at <= clock_timestamp() \
-                   AND (w.leased_until IS NULL OR w.leased_until < clock_timestamp()) \
-                   AND EXISTS (SELECT 1 FROM changes c WHERE c.id > w.after_change) \
-                 ORDER BY w.next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
-             RETURNING s.id, s.url, s.kinds, s.components, s.secret, \
-                 CASE WHEN s.previous_until > clock_timestamp() THEN s.previous_secret END, \
-                 s.after_change, s.attempts",
-            &[&me, &lease, &most],
-        )
-        .await?;
-    rows.iter().map(leased_from).collect()
-}
-
-/// A leased subscription from a row of [`lease`].
-fn leased_from(row: &tokio_postgres::Row) -> Result<Leased, DatabaseError> {
-    let mut secrets = Vec::new();
-    for text in [row.try_get::<_, Option<String>>(4)?, row.try_get(5)?]
-        .into_iter()
-        .flatten()
-    {
-        if let Ok(secret) = Secret::parse(&text) {
-            secrets.push(secret);
-        }
-    }
-    Ok(Leased {
-        id: row.try_get(0)?,
-        url: row.try_get(1)?,
-        kinds: row.try_get(2)?,
-        components: row.try_get(3)?,
-        secrets,
-        after_change: row.try_get(6)?,
-        attempts: row.try_get(7)?,
-    })
-}
-
 /// Delivers `leased`'s changes in order until it has none left, one fails, or the lease
 /// is lost; then lets the lease go.
 async fn deliver(
@@ -262,20 +188,6 @@ fn wanted(leased: &Leased, change: &Logged) -> bool {
     kind_ok && component_ok
 }
 
-/// What one attempt came to.
-#[derive(Debug)]
-struct Outcome {
-    status: Option<u16>,
-    error: Option<String>,
-    took: Duration,
-}
-
-impl Outcome {
-    fn delivered(&self) -> bool {
-        self.status.is_some_and(|s| (200..300).contains(&s))
-    }
-}
-
 /// Posts `change` to `leased`'s URL, signed.
 async fn attempt(http: &reqwest::Client, leased: &Leased, change: &Logged) -> Outcome {
     let started = Instant::now();
@@ -324,124 +236,6 @@ async fn attempt(http: &reqwest::Client, leased: &Leased, change: &Logged) -> Ou
             }
         }
     }
-}
-
-/// Records the attempt and, when it delivered, moves the cursor past `change` and renews
-/// the lease, if this replica still holds it; answers whether it does.
-async fn record(
-    database: &Database,
-    leased: &Leased,
-    me: &str,
-    change: &Logged,
-    outcome: &Outcome,
-) -> Result<bool, DatabaseError> {
-    let connection = database.connection().await?;
-    let status = outcome.status.map(i32::from);
-    let took = i32::try_from(outcome.took.as_millis()).unwrap_or(i32::MAX);
-    let delivered = outcome.delivered();
-    let lease = LEASE.as_secs_f64();
-    let rows = connection
-        .client()
-        .query(
-            "WITH held AS ( \
-                 UPDATE webhook_subscriptions \
-                 SET after_change = CASE WHEN $6 THEN $2 ELSE after_change END, \
-                     attempts = CASE WHEN $6 THEN 0 ELSE attempts END, \
-                     failing_since = CASE WHEN $6 THEN NULL ELSE failing_since END, \
-                     leased_until = clock_timestamp() + make_interval(secs => $8) \
-                 WHERE id = $1 AND leased_by = $7 RETURNING id) \
-             INSERT INTO webhook_attempts (subscription_id, change_id, status, error, duration_ms) \
-             SELECT id, $2, $3, $4, $5 FROM held RETURNING 1",
-            &[
-                &leased.id,
-                &change.id,
-                &status,
-                &outcome.error,
-                &took,
-                &delivered,
-                &me,
-                &lease,
-            ],
-        )
-        .await?;
-    Ok(!rows.is_empty())
-}
-
-/// Moves the cursor to `leased.after_change` (past skipped changes), renewing the lease;
-/// whether this replica still holds it.
-async fn advance(database: &Database, leased: &Leased, me: &str) -> Result<bool, DatabaseError> {
-    let connection = database.connection().await?;
-    let lease = LEASE.as_secs_f64();
-    let updated = connection
-        .client()
-        .execute(
-            "UPDATE webhook_subscriptions SET after_change = GREATEST(after_change, $2), \
-                 leased_until = clock_timestamp() + make_interval(secs => $4) \
-             WHERE id = $1 AND leased_by = $3",
-            &[&leased.id, &leased.after_change, &me, &lease],
-        )
-        .await?;
-    Ok(updated > 0)
-}
-
-/// Lets the lease go, the cursor past what was skipped.
-async fn release(database: &Database, leased: &Leased, me: &str) -> Result<(), DatabaseError> {
-    let connection = database.connection().await?;
-    connection
-        .client()
-        .execute(
-            "UPDATE webhook_subscriptions SET after_change = GREATEST(after_change, $2), \
-                 leased_by = NULL, leased_until = NULL \
-             WHERE id = $1 AND leased_by = $3",
-            &[&leased.id, &leased.after_change, &me],
-        )
-        .await?;
-    Ok(())
-}
-
-/// After a failed attempt: the next one after the schedule's wait, or, failing for
-/// [`GIVE_UP_AFTER`], the subscription disabled (a change in the log); the lease goes.
-async fn fail(database: &Database, leased: &Leased, me: &str) -> Result<(), DatabaseError> {
-    let failures = usize::try_from(leased.attempts).unwrap_or(0);
-    let wait = SCHEDULE[failures.min(SCHEDULE.len() - 1)];
-    let jitter = 0.8 + 0.4 * f64::from(random_byte()) / 255.0;
-    let wait = wait.as_secs_f64() * jitter;
-    let give_up = GIVE_UP_AFTER.as_secs_f64();
-    let transaction = database.connection().await?.begin().await?;
-    let row = transaction
-        .client()
-        .query_opt(
-            "UPDATE webhook_subscriptions \
-             SET after_change = GREATEST(after_change, $2), attempts = attempts + 1, \
-                 failing_since = COALESCE(failing_since, clock_timestamp()), \
-                 next_attempt_at = clock_timestamp() + make_interval(secs => $4), \
-                 disabled_at = CASE WHEN failing_since < clock_timestamp() \
-                                        - make_interval(secs => $5) \
-                                    THEN clock_timestamp() END, \
-                 leased_by = NULL, leased_until = NULL \
-             WHERE id = $1 AND leased_by = $3 RETURNING disabled_at IS NOT NULL, url",
-            &[&leased.id, &leased.after_change, &me, &wait, &give_up],
-        )
-        .await?;
-    match row {
-        Some(row) if row.try_get::<_, bool>(0)? => {
-            let url: String = row.try_get(1)?;
-            let data = serde_json::json!({"id": leased.id, "url": url});
-            changes::append(
-                transaction,
-                &Change::new(Kind::WebhookDisabled, "webhooks", &data),
-            )
-            .await?;
-        }
-        _ => transaction.commit().await?,
-    }
-    Ok(())
-}
-
-fn random_byte() -> u8 {
-    let mut byte = [0u8; 1];
-    let _ = aws_lc_rs::rand::fill(&mut byte);
-    byte[0]
 }
 
 #[cfg(test)]
