@@ -9,6 +9,7 @@ use super::signature::Secret;
 use crate::changes::read::Logged;
 use crate::changes::{self, Change, Kind};
 use crate::database::{Database, DatabaseError};
+use tokio_postgres::types::Type;
 
 /// How long a lease lasts; the holder renews it with every delivery. Longer than a
 /// delivery may take ([`TOTAL_TIMEOUT`](super::outbound::TOTAL_TIMEOUT)), so that a lease
@@ -66,7 +67,7 @@ pub(super) async fn lease(
     let most = i64::try_from(most).unwrap_or(i64::MAX);
     let rows = connection
         .client()
-        .query(
+        .query_typed(
             "UPDATE webhook_subscriptions s \
              SET leased_by = $1, leased_until = clock_timestamp() + make_interval(secs => $2) \
              WHERE s.id IN ( \
@@ -78,7 +79,11 @@ pub(super) async fn lease(
              RETURNING s.id, s.url, s.kinds, s.components, s.secret, \
                  CASE WHEN s.previous_until > clock_timestamp() THEN s.previous_secret END, \
                  s.after_change, s.attempts",
-            &[&me, &lease, &most],
+            &[
+                (&me, Type::TEXT),
+                (&lease, Type::FLOAT8),
+                (&most, Type::INT8),
+            ],
         )
         .await?;
     rows.iter().map(leased_from).collect()
@@ -122,7 +127,7 @@ pub(super) async fn record(
     let lease = LEASE.as_secs_f64();
     let rows = connection
         .client()
-        .query(
+        .query_typed(
             "WITH held AS ( \
                  UPDATE webhook_subscriptions \
                  SET after_change = CASE WHEN $6 THEN $2 ELSE after_change END, \
@@ -133,14 +138,14 @@ pub(super) async fn record(
              INSERT INTO webhook_attempts (subscription_id, change_id, status, error, duration_ms) \
              SELECT id, $2, $3, $4, $5 FROM held RETURNING 1",
             &[
-                &leased.id,
-                &change.id,
-                &status,
-                &outcome.error,
-                &took,
-                &delivered,
-                &me,
-                &lease,
+                (&leased.id, Type::INT8),
+                (&change.id, Type::INT8),
+                (&status, Type::INT4),
+                (&outcome.error, Type::TEXT),
+                (&took, Type::INT4),
+                (&delivered, Type::BOOL),
+                (&me, Type::TEXT),
+                (&lease, Type::FLOAT8),
             ],
         )
         .await?;
@@ -158,14 +163,19 @@ pub(super) async fn advance(
     let lease = LEASE.as_secs_f64();
     let updated = connection
         .client()
-        .execute(
+        .query_typed(
             "UPDATE webhook_subscriptions SET after_change = GREATEST(after_change, $2), \
                  leased_until = clock_timestamp() + make_interval(secs => $4) \
-             WHERE id = $1 AND leased_by = $3",
-            &[&leased.id, &leased.after_change, &me, &lease],
+             WHERE id = $1 AND leased_by = $3 RETURNING 1",
+            &[
+                (&leased.id, Type::INT8),
+                (&leased.after_change, Type::INT8),
+                (&me, Type::TEXT),
+                (&lease, Type::FLOAT8),
+            ],
         )
         .await?;
-    Ok(updated > 0)
+    Ok(!updated.is_empty())
 }
 
 /// Lets the lease go, the cursor past what was skipped.
@@ -177,11 +187,15 @@ pub(super) async fn release(
     let connection = database.connection().await?;
     connection
         .client()
-        .execute(
+        .query_typed(
             "UPDATE webhook_subscriptions SET after_change = GREATEST(after_change, $2), \
                  leased_by = NULL, leased_until = NULL \
              WHERE id = $1 AND leased_by = $3",
-            &[&leased.id, &leased.after_change, &me],
+            &[
+                (&leased.id, Type::INT8),
+                (&leased.after_change, Type::INT8),
+                (&me, Type::TEXT),
+            ],
         )
         .await?;
     Ok(())

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use statusboard_api::Slug;
 use tokio_postgres::Row;
+use tokio_postgres::types::Type;
 
 use super::outbound::{self, Refused};
 use super::signature::Secret;
@@ -94,7 +95,7 @@ pub async fn create(
     let connection = database.connection().await?;
     let row = connection
         .client()
-        .query_one(
+        .query_typed(
             &format!(
                 "INSERT INTO webhook_subscriptions \
                      (url, description, kinds, components, secret, created_by, after_change) \
@@ -102,16 +103,19 @@ pub async fn create(
                  RETURNING {COLUMNS}"
             ),
             &[
-                &new.url,
-                &new.description,
-                &new.kinds,
-                &new.components,
-                &secret.expose(),
-                &subject,
+                (&new.url, Type::TEXT),
+                (&new.description, Type::TEXT),
+                (&new.kinds, Type::TEXT_ARRAY),
+                (&new.components, Type::TEXT_ARRAY),
+                (&secret.expose(), Type::TEXT),
+                (&subject, Type::TEXT),
             ],
         )
         .await?;
-    Ok((subscription_from(&row)?, secret))
+    let row = row
+        .first()
+        .ok_or_else(|| SubscriptionError::Invalid("the insert returned no row".to_owned()))?;
+    Ok((subscription_from(row)?, secret))
 }
 
 /// The subscription `id`, if there is one.
@@ -119,12 +123,12 @@ pub async fn get(database: &Database, id: i64) -> Result<Option<Subscription>, D
     let connection = database.connection().await?;
     let row = connection
         .client()
-        .query_opt(
+        .query_typed(
             &format!("SELECT {COLUMNS} FROM webhook_subscriptions WHERE id = $1"),
-            &[&id],
+            &[(&id, Type::INT8)],
         )
         .await?;
-    row.as_ref().map(subscription_from).transpose()
+    row.first().map(subscription_from).transpose()
 }
 
 /// Deletes the subscription `id`; whether there was one.
@@ -132,9 +136,12 @@ pub async fn delete(database: &Database, id: i64) -> Result<bool, DatabaseError>
     let connection = database.connection().await?;
     let deleted = connection
         .client()
-        .execute("DELETE FROM webhook_subscriptions WHERE id = $1", &[&id])
+        .query_typed(
+            "DELETE FROM webhook_subscriptions WHERE id = $1 RETURNING 1",
+            &[(&id, Type::INT8)],
+        )
         .await?;
-    Ok(deleted > 0)
+    Ok(!deleted.is_empty())
 }
 
 fn subscription_from(row: &Row) -> Result<Subscription, DatabaseError> {

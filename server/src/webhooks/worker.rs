@@ -97,7 +97,7 @@ async fn backlog(database: &Database) -> Result<(i64, Duration), DatabaseError> 
     let connection = database.connection().await?;
     let row = connection
         .client()
-        .query_one(
+        .query_typed(
             "SELECT COALESCE(sum(GREATEST(m.last - s.after_change, 0)), 0)::int8, \
                  COALESCE(extract(epoch FROM clock_timestamp() - min(c.at)), 0)::float8 \
              FROM webhook_subscriptions s \
@@ -108,6 +108,9 @@ async fn backlog(database: &Database) -> Result<(i64, Duration), DatabaseError> 
             &[],
         )
         .await?;
+    let row = row.first().ok_or_else(|| DatabaseError::Unexpected {
+        what: "the webhooks' backlog query answered no row".to_owned(),
+    })?;
     let oldest: f64 = row.try_get(1)?;
     Ok((row.try_get(0)?, Duration::from_secs_f64(oldest.max(0.0))))
 }

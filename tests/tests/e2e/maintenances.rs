@@ -45,13 +45,16 @@ async fn transitions(app: &TestApp, id: i64, status: &str) -> i64 {
     let connection = database.connection().await.unwrap();
     connection
         .client()
-        .query_one(
+        .query_typed(
             "SELECT count(*) FROM changes WHERE kind = 'maintenance' \
              AND (data->>'id')::int8 = $1 AND data->>'status' = $2",
-            &[&id, &status],
+            &[
+                (&id, tokio_postgres::types::Type::INT8),
+                (&status, tokio_postgres::types::Type::TEXT),
+            ],
         )
         .await
-        .unwrap()
+        .unwrap()[0]
         .get(0)
 }
 

@@ -194,12 +194,12 @@ async fn a_failing_receiver_gets_the_change_once_it_recovers_and_a_hanging_one_d
         .await
         .unwrap()
         .client()
-        .query_one(
+        .query_typed(
             "SELECT count(*) FROM webhook_attempts WHERE status = 500",
             &[],
         )
         .await
-        .unwrap()
+        .unwrap()[0]
         .get(0);
     assert_eq!(attempts, 2, "each failed attempt is recorded");
 }
@@ -247,7 +247,7 @@ async fn private_addresses_are_refused_by_default_at_subscription_and_at_deliver
                 .await
                 .unwrap()
                 .client()
-                .query(
+                .query_typed(
                     "SELECT error FROM webhook_attempts WHERE error IS NOT NULL",
                     &[],
                 )
