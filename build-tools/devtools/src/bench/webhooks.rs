@@ -1,8 +1,8 @@
 //! Webhook deliveries: 100 subscriptions to one local receiver (over loopback, as
 //! `WEBHOOK_ALLOW_PRIVATE_NETWORKS=true` allows), against one release server.
 //!
-//! 1. Backlogged: `CHANGES` changes committed at once; deliveries per second until all
-//!    100 × `CHANGES` have arrived.
+//! 1. Backlogged: 1,000 changes committed at once (100 per second of `--duration`, at
+//!    least 100, in shorter runs); deliveries per second until all 100 × that have arrived.
 //! 2. Paced: then one change every 100 ms for `--duration` seconds (1,000 deliveries a
 //!    second asked for); from each change's commit to its arrival at the receiver, p50 and
 //!    p99.
@@ -20,7 +20,7 @@ use super::{Options, median};
 
 /// How many subscriptions.
 const SUBSCRIPTIONS: usize = 100;
-/// How many changes the backlogged phase commits at once.
+/// How many changes the backlogged phase commits at once, at most.
 const CHANGES: usize = 1000;
 
 /// Measures both phases; prints the figures.
@@ -56,13 +56,14 @@ pub fn measure(
     )?;
 
     // 1. Backlogged.
+    let changes = (options.duration_s as usize * 100).clamp(100, CHANGES);
     let started = Instant::now();
-    psql_on(cluster, "webhooks", &changes_sql(CHANGES))?;
-    let total = SUBSCRIPTIONS * CHANGES;
+    psql_on(cluster, "webhooks", &changes_sql(changes))?;
+    let total = SUBSCRIPTIONS * changes;
     wait_for(&receiver, total, Duration::from_secs(600))?;
     let took = started.elapsed().as_secs_f64();
     println!(
-        "\nwebhooks: {SUBSCRIPTIONS} subscriptions × {CHANGES} changes committed at once: \
+        "\nwebhooks: {SUBSCRIPTIONS} subscriptions × {changes} changes committed at once: \
          {total} deliveries in {took:.1} s, {:.0} deliveries/s",
         total as f64 / took
     );
