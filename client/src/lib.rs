@@ -89,6 +89,7 @@ mod live;
 mod retry;
 mod session;
 mod tokens;
+pub mod webhooks;
 
 pub use failure::Failure;
 pub use live::{BoardEvent, LiveError, Subscription};

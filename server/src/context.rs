@@ -32,6 +32,8 @@ pub struct ApiContext {
     pub live_window: std::time::Duration,
     /// `LIVE_MAX_SUBSCRIBERS`: past it, new subscribers are refused with `503`.
     pub live_max_subscribers: usize,
+    /// `WEBHOOK_ALLOW_PRIVATE_NETWORKS`: whether a subscription may name a private address.
+    pub webhook_allow_private_networks: bool,
 }
 
 impl ApiContext {
@@ -53,6 +55,7 @@ impl ApiContext {
                 u64::from(settings.ws_initial_hours) * 3600,
             ),
             live_max_subscribers: settings.live_max_subscribers,
+            webhook_allow_private_networks: settings.webhook_allow_private_networks,
         })
     }
 

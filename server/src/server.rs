@@ -69,8 +69,8 @@ pub struct Server {
     retention: JoinHandle<()>,
     /// Starts and completes scheduled maintenances.
     scheduler: JoinHandle<()>,
-    /// Delivers webhooks.
-    webhooks: JoinHandle<()>,
+    /// Delivers webhooks; stopped by the shutdown, which lets its leases go.
+    webhooks: webhooks::worker::Workers,
 }
 
 impl std::fmt::Debug for Server {
@@ -114,11 +114,11 @@ impl Server {
         let live = tokio::spawn(hub.run(database.clone(), log.clone()));
         let retention = tokio::spawn(retention::run(database.clone(), log.clone()));
         let scheduler = tokio::spawn(scheduler::run(database.clone(), log.clone()));
-        let webhooks = tokio::spawn(webhooks::worker::run(
+        let webhooks = webhooks::worker::Workers::start(
             database.clone(),
             settings.webhook_allow_private_networks,
             log.clone(),
-        ));
+        );
         let migrations = tokio::spawn(migrate_until_done(database, migrated, log.clone()));
         Ok(Self {
             http,
@@ -173,8 +173,10 @@ impl Server {
         self.migrations.abort();
         self.retention.abort();
         self.scheduler.abort();
-        self.webhooks.abort();
-        let hub = self.context().hub.clone();
+        // The webhook workers let their attempts under way finish (briefly) and their
+        // leases go, beside the subscribers' closing.
+        let webhooks = tokio::spawn(self.webhooks.stop());
+        let hub = self.http.app_private().hub.clone();
         hub.stop();
         // Subscribers close with `1001` at once; they get at most half the time.
         let closed = tokio::time::timeout(timeout / 2, async {
@@ -186,13 +188,19 @@ impl Server {
         if closed.is_err() {
             warn!(self.log, "live board subscribers still open"; "count" => hub.subscribers());
         }
-        let database = self.context().database.clone();
+        let database = self.http.app_private().database.clone();
         let mut live = self.live;
         if tokio::time::timeout_at(deadline, &mut live).await.is_err() {
             warn!(self.log, "the live board's hub did not stop in time");
             live.abort();
         }
         let outcome = tokio::time::timeout_at(deadline, self.http.close()).await;
+        if tokio::time::timeout_at(deadline, webhooks).await.is_err() {
+            warn!(
+                self.log,
+                "the webhook workers did not stop in time; their leases run out"
+            );
+        }
         if let Some(metrics) = self.metrics {
             metrics.close().await;
         }

@@ -314,6 +314,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the webhook subscriptions, oldest first, a page at a time.
+         * @description Needs a token with the scope `webhooks:write`. Secrets are never shown.
+         */
+        get: operations["list_webhooks"];
+        put?: never;
+        /**
+         * Subscribe a URL to the board's changes.
+         * @description Needs a token with the scope `webhooks:write`. Answers `201` with the subscription and its signing secret, **shown this once**. The subscription gets every change committed after it is made that its filters let through (`kinds`, `components`), in the change log's order, each posted as the live board's message for it and signed as the Standard Webhooks specification says (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>`); a `2xx` answer delivers it, anything else is tried again later (after 1 s, 5 s, 30 s, 2 min, 10 min, 1 h, 5 h, then every 10 h, each ±20 %), and a subscription failing for 3 days is disabled. A URL that is not `https`, or whose host is or resolves to a loopback, private, link-local, unique-local, shared, multicast or unspecified address is `400` (`InvalidInput`, naming the reason), unless the operator allows private networks.
+         */
+        post: operations["create_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a webhook subscription: its filters and where it stands.
+         * @description Needs a token with the scope `webhooks:write`. `404` (`WebhookNotFound`) when there is no such subscription.
+         */
+        get: operations["get_webhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook subscription and its attempts.
+         * @description Needs a token with the scope `webhooks:write`. Answers `204`; nothing more is delivered (an attempt already under way may still arrive). `404` (`WebhookNotFound`) when there is no such subscription.
+         */
+        delete: operations["delete_webhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a subscription's delivery attempts, newest first, a page at a time.
+         * @description Needs a token with the scope `webhooks:write`. Each attempt names its delivery (the change it sent), when it was made, the receiver's status or why there was none, and how long it took. `404` (`WebhookNotFound`) when there is no such subscription.
+         */
+        get: operations["list_webhook_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries/{delivery}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again, now.
+         * @description Needs a token with the scope `webhooks:write`; `{delivery}` is a change the subscription has attempted. When it is the subscription's pending change (its receiver failed it), it is tried now instead of at `next_attempt_at`, and a `disabled` subscription is enabled again, going on from that change. When it was delivered already, it is sent once more within a second (same `webhook-id`), out of order, recorded as an attempt; the subscription's own order goes on. Answers `202` with the subscription. `404` (`WebhookNotFound`, `DeliveryNotFound`) when there is no such subscription or it never attempted that change.
+         */
+        post: operations["retry_webhook_delivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a webhook subscription's signing secret.
+         * @description Needs a token with the scope `webhooks:write`. Answers the new secret, shown this once. For 24 hours the secret it replaces signs every delivery beside it (two signatures in `webhook-signature`, space-separated), so a receiver can move to the new one without refusing a delivery; rotating again within those 24 hours ends the older secret at once. `404` (`WebhookNotFound`) when there is no such subscription.
+         */
+        post: operations["rotate_webhook_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -383,8 +491,49 @@ export interface components {
             /** @description Its name as people read it (1 to 200 characters). */
             name: string;
         };
+        /** @description One attempt at a delivery. */
+        DeliveryAttempt: {
+            /**
+             * Format: date-time
+             * @description When it was made.
+             */
+            at: string;
+            /** @description Whether the receiver took it (a `2xx` answer). */
+            delivered: boolean;
+            /**
+             * Format: int64
+             * @description The delivery: the id of the change sent.
+             */
+            delivery: number;
+            /**
+             * Format: uint32
+             * @description How long it took, in milliseconds.
+             */
+            duration_ms: number;
+            /** @description Why it failed without an answer: a timeout, a refused address, a connection error. */
+            error?: string | null;
+            /**
+             * Format: int64
+             * @description The attempt's id: later attempts have greater ids.
+             */
+            id: number;
+            /**
+             * Format: uint16
+             * @description The receiver's answer's status, when it answered.
+             */
+            status_code?: number | null;
+            /** @description The `webhook-id` header it was sent with (`msg_<subscription>_<change>`), the same for every attempt at the delivery. */
+            webhook_id: string;
+        };
+        /** @description A single page of results */
+        DeliveryAttemptResultsPage: {
+            /** @description list of items on this page of results */
+            items: components["schemas"]["DeliveryAttempt"][];
+            /** @description token used to fetch the next page of results (if any) */
+            next_page?: string | null;
+        };
         /** @description What went wrong, for code to test. Every error answer of the API carries one; a new code comes with a new API version. */
-        ErrorCode: "InvalidRequest" | "InvalidInput" | "InvalidGrant" | "UnsupportedApiVersion" | "Unauthorized" | "InsufficientScope" | "OriginNotAllowed" | "ComponentNotFound" | "IncidentNotFound" | "MaintenanceNotFound" | "MethodNotAllowed" | "TransitionNotAllowed" | "IdempotencyKeyReused" | "Internal" | "DatabaseUnavailable" | "TooManySubscribers";
+        ErrorCode: "InvalidRequest" | "InvalidInput" | "InvalidGrant" | "UnsupportedApiVersion" | "Unauthorized" | "InsufficientScope" | "OriginNotAllowed" | "ComponentNotFound" | "IncidentNotFound" | "MaintenanceNotFound" | "WebhookNotFound" | "DeliveryNotFound" | "MethodNotAllowed" | "TransitionNotAllowed" | "IdempotencyKeyReused" | "Internal" | "DatabaseUnavailable" | "TooManySubscribers";
         /** @description The answer of the liveness check. */
         Health: {
             /** @description Always `ok` when the service answers. */
@@ -611,6 +760,26 @@ export interface components {
             /** @description The component's status as of now. */
             status: components["schemas"]["ComponentStatus"];
         };
+        /** @description A subscription as it is asked for. */
+        NewWebhook: {
+            /**
+             * @description Only changes about these components (by slug, at most 100); left out or empty: every change.
+             * @default []
+             */
+            components?: string[];
+            /**
+             * @description What it is for, for people (at most 500 characters).
+             * @default
+             */
+            description?: string;
+            /**
+             * @description Only these kinds of change; left out or empty: every kind.
+             * @default []
+             */
+            kinds?: components["schemas"]["WebhookKind"][];
+            /** @description Where deliveries are posted: an `https` URL whose host is a public address (1 to 2,000 characters). Loopback, private, link-local, unique-local, shared (CGNAT), multicast and unspecified addresses are refused, unless the operator allows them (`WEBHOOK_ALLOW_PRIVATE_NETWORKS`, which also allows `http`). */
+            url: string;
+        };
         /** @description The answer of the readiness check when the service is not ready (`503`). */
         NotReady: {
             /** @description Why: what failed when reaching the database. */
@@ -707,6 +876,84 @@ export interface components {
             /** @description Always `Bearer`. */
             token_type: components["schemas"]["TokenKind"];
         };
+        /** @description A webhook subscription: its receiver gets every later change its filters let through, in the change log's order, each at least once. */
+        Webhook: {
+            /** @description Only changes about these components (empty: every change). */
+            components: string[];
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            created_at: string;
+            /** @description Who made it: the subject of the token it was made with. */
+            created_by: string;
+            /**
+             * Format: int64
+             * @description The id of the last change delivered, or passed over by its filters: it gets the changes after it.
+             */
+            delivered_through: number;
+            /** @description What it is for. */
+            description: string;
+            /**
+             * Format: date-time
+             * @description When it was disabled (`disabled` only).
+             */
+            disabled_at?: string | null;
+            /**
+             * Format: date-time
+             * @description Since when its receiver has refused or missed the next change (`failing` and `disabled` only).
+             */
+            failing_since?: string | null;
+            /**
+             * Format: int64
+             * @description Its id.
+             */
+            id: number;
+            /** @description Only these kinds of change (empty: every kind). */
+            kinds: components["schemas"]["WebhookKind"][];
+            /**
+             * Format: date-time
+             * @description When the next change is tried again (`failing` only).
+             */
+            next_attempt_at?: string | null;
+            /**
+             * Format: date-time
+             * @description Until when the secret it had before the last rotation still signs beside the current one (absent when none does).
+             */
+            previous_secret_until?: string | null;
+            /** @description Where it stands. */
+            state: components["schemas"]["WebhookState"];
+            /** @description Where deliveries are posted. */
+            url: string;
+        };
+        /** @description A subscription just made, with its signing secret: shown this once. */
+        WebhookCreated: {
+            /** @description Its signing secret, `whsec_` and the base64 of 32 random bytes: keep it; it is never shown again (rotate it to get a new one). */
+            secret: string;
+            /** @description The subscription. */
+            webhook: components["schemas"]["Webhook"];
+        };
+        /** @description A kind of change a subscription can ask for; a delivery's body is the change as the live board sends it, whose `type` is this kind. */
+        WebhookKind: "component" | "component_deleted" | "report" | "incident" | "maintenance";
+        /** @description A single page of results */
+        WebhookResultsPage: {
+            /** @description list of items on this page of results */
+            items: components["schemas"]["Webhook"][];
+            /** @description token used to fetch the next page of results (if any) */
+            next_page?: string | null;
+        };
+        /** @description A subscription's new signing secret. */
+        WebhookSecret: {
+            /**
+             * Format: date-time
+             * @description Until when the secret it replaces still signs beside it (24 hours): each delivery carries both signatures until then, so a receiver can switch without losing one.
+             */
+            previous_secret_until: string;
+            /** @description The new secret, shown this once. */
+            secret: string;
+        };
+        /** @description Where a subscription stands. */
+        WebhookState: "active" | "failing" | "disabled";
         /** @description Which incidents to list. */
         IncidentState: "unresolved" | "all";
         /** @description Which maintenances to list, and in which order. */
@@ -1268,7 +1515,211 @@ export interface operations {
             "5XX": components["responses"]["ApiError"];
         };
     };
+    list_webhooks: {
+        parameters: {
+            query?: {
+                /** @description Maximum number of items returned by a single call */
+                limit?: number | null;
+                /** @description Token returned by previous call to retrieve the subsequent page */
+                page_token?: string | null;
+            };
+            header?: {
+                /** @description `Bearer <access token>`: a token with the scope `webhooks:write` (`statusboard-server token issue`). Required by the server (`401` without it, `403` without the scope); optional here so that clients can set it once for every request. */
+                Authorization?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description successful operation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookResultsPage"];
+                };
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
+    create_webhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `Bearer <access token>`: a token with the scope `webhooks:write` (`statusboard-server token issue`). Required by the server (`401` without it, `403` without the scope); optional here so that clients can set it once for every request. */
+                Authorization?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewWebhook"];
+            };
+        };
+        responses: {
+            /** @description successful creation */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookCreated"];
+                };
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
+    get_webhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `Bearer <access token>`: a token with the scope `webhooks:write` (`statusboard-server token issue`). Required by the server (`401` without it, `403` without the scope); optional here so that clients can set it once for every request. */
+                Authorization?: string;
+            };
+            path: {
+                /** @description The subscription's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description successful operation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
+    delete_webhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `Bearer <access token>`: a token with the scope `webhooks:write` (`statusboard-server token issue`). Required by the server (`401` without it, `403` without the scope); optional here so that clients can set it once for every request. */
+                Authorization?: string;
+            };
+            path: {
+                /** @description The subscription's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description successful deletion */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
+    list_webhook_deliveries: {
+        parameters: {
+            query?: {
+                /** @description Maximum number of items returned by a single call */
+                limit?: number | null;
+                /** @description Token returned by previous call to retrieve the subsequent page */
+                page_token?: string | null;
+            };
+            header?: {
+                /** @description `Bearer <access token>`: a token with the scope `webhooks:write` (`statusboard-server token issue`). Required by the server (`401` without it, `403` without the scope); optional here so that clients can set it once for every request. */
+                Authorization?: string;
+            };
+            path: {
+                /** @description The subscription's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description successful operation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryAttemptResultsPage"];
+                };
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
+    retry_webhook_delivery: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `Bearer <access token>`: a token with the scope `webhooks:write` (`statusboard-server token issue`). Required by the server (`401` without it, `403` without the scope); optional here so that clients can set it once for every request. */
+                Authorization?: string;
+            };
+            path: {
+                /** @description The delivery: the id of the change it sends (`delivery` in the attempts). */
+                delivery: number;
+                /** @description The subscription's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description successfully enqueued operation */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
+    rotate_webhook_secret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `Bearer <access token>`: a token with the scope `webhooks:write` (`statusboard-server token issue`). Required by the server (`401` without it, `403` without the scope); optional here so that clients can set it once for every request. */
+                Authorization?: string;
+            };
+            path: {
+                /** @description The subscription's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description successful operation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecret"];
+                };
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
 }
 
 /** The version of the API document these types were generated from. */
-export const apiVersion = "6.0.0";
+export const apiVersion = "7.0.0";

@@ -27,14 +27,18 @@ pub enum Scope {
     ReportsWrite,
     /// Open and update incidents; announce and update scheduled maintenance.
     IncidentsWrite,
+    /// Make, read, rotate and delete webhook subscriptions, and see and retry their
+    /// deliveries.
+    WebhooksWrite,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Self; 3] = [
+    pub const ALL: [Self; 4] = [
         Self::ComponentsWrite,
         Self::ReportsWrite,
         Self::IncidentsWrite,
+        Self::WebhooksWrite,
     ];
 
     /// Its name: `components:write`.
@@ -43,6 +47,7 @@ impl Scope {
             Self::ComponentsWrite => "components:write",
             Self::ReportsWrite => "reports:write",
             Self::IncidentsWrite => "incidents:write",
+            Self::WebhooksWrite => "webhooks:write",
         }
     }
 
@@ -86,6 +91,14 @@ pub enum IncidentsWrite {}
 
 impl RequiredScope for IncidentsWrite {
     const SCOPE: Scope = Scope::IncidentsWrite;
+}
+
+/// [`Scope::WebhooksWrite`] as a type.
+#[derive(Debug)]
+pub enum WebhooksWrite {}
+
+impl RequiredScope for WebhooksWrite {
+    const SCOPE: Scope = Scope::WebhooksWrite;
 }
 
 /// The `Authorization` header of an operation that needs an access token with the scope

@@ -33,6 +33,10 @@ pub enum ErrorCode {
     IncidentNotFound,
     /// `404`: no scheduled maintenance has this id.
     MaintenanceNotFound,
+    /// `404`: no webhook subscription has this id.
+    WebhookNotFound,
+    /// `404`: the webhook subscription has never attempted the change this id names.
+    DeliveryNotFound,
     /// `405`: the path does not answer this method (see `Allow`).
     MethodNotAllowed,
     /// `409`: the resource is not in a state that allows this change (a maintenance
@@ -51,7 +55,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the order of the document.
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 18] = [
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidInput,
         ErrorCode::InvalidGrant,
@@ -62,6 +66,8 @@ impl ErrorCode {
         ErrorCode::ComponentNotFound,
         ErrorCode::IncidentNotFound,
         ErrorCode::MaintenanceNotFound,
+        ErrorCode::WebhookNotFound,
+        ErrorCode::DeliveryNotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::TransitionNotAllowed,
         ErrorCode::IdempotencyKeyReused,
@@ -83,6 +89,8 @@ impl ErrorCode {
             ErrorCode::ComponentNotFound => "ComponentNotFound",
             ErrorCode::IncidentNotFound => "IncidentNotFound",
             ErrorCode::MaintenanceNotFound => "MaintenanceNotFound",
+            ErrorCode::WebhookNotFound => "WebhookNotFound",
+            ErrorCode::DeliveryNotFound => "DeliveryNotFound",
             ErrorCode::TransitionNotAllowed => "TransitionNotAllowed",
             ErrorCode::MethodNotAllowed => "MethodNotAllowed",
             ErrorCode::IdempotencyKeyReused => "IdempotencyKeyReused",
@@ -105,7 +113,9 @@ impl ErrorCode {
             }
             ErrorCode::ComponentNotFound
             | ErrorCode::IncidentNotFound
-            | ErrorCode::MaintenanceNotFound => ErrorStatusCode::NOT_FOUND,
+            | ErrorCode::MaintenanceNotFound
+            | ErrorCode::WebhookNotFound
+            | ErrorCode::DeliveryNotFound => ErrorStatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => ErrorStatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::TransitionNotAllowed => ErrorStatusCode::CONFLICT,
             ErrorCode::IdempotencyKeyReused => ErrorStatusCode::UNPROCESSABLE_ENTITY,
@@ -123,6 +133,7 @@ impl ErrorCode {
             ErrorCode::IncidentNotFound
             | ErrorCode::MaintenanceNotFound
             | ErrorCode::TransitionNotAllowed => 6,
+            ErrorCode::WebhookNotFound | ErrorCode::DeliveryNotFound => 7,
             _ => 5,
         }
     }

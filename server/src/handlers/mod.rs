@@ -13,18 +13,21 @@
 pub mod events;
 
 use dropshot::{
-    EmptyScanParams, HttpResponseCreated, HttpResponseDeleted, HttpResponseOk, PaginationParams,
-    Path, Query, RequestContext, ResultsPage, TypedBody, WebsocketUpgrade, WhichPage,
+    EmptyScanParams, HttpResponseAccepted, HttpResponseCreated, HttpResponseDeleted,
+    HttpResponseOk, PaginationParams, Path, Query, RequestContext, ResultsPage, TypedBody,
+    WebsocketUpgrade, WhichPage,
 };
 use http::Response;
 use statusboard_api::{
     Answer, ApiError, Bearer, ChangesQuery, Component, ComponentPath, ComponentSaved,
-    ComponentUpdate, ComponentsPage, ComponentsWrite, Deferred, DeferredBody, EventsQuery, Health,
-    HealthStatus, IdempotencyKey, Incident, IncidentPath, IncidentsPage, IncidentsScan,
-    IncidentsWrite, LegacyAnswer, Maintenance, MaintenancePath, MaintenancesPage,
-    MaintenancesScan, NewIncident, NewIncidentUpdate, NewMaintenance, NewMaintenanceUpdate,
-    NewStatusReport, NotReady, Readiness, RefreshRequest, ReportsPage, ReportsScan, ReportsWrite,
-    Slug, StatusReport, StatusboardApi, Summary, SwitchingToWebsocket, TokenResponse, v5,
+    ComponentUpdate, ComponentsPage, ComponentsWrite, Deferred, DeferredBody, DeliveriesPage,
+    DeliveryAttempt, DeliveryPath, EventsQuery, Health, HealthStatus, IdempotencyKey, Incident,
+    IncidentPath, IncidentsPage, IncidentsScan, IncidentsWrite, LegacyAnswer, Maintenance,
+    MaintenancePath, MaintenancesPage, MaintenancesScan, NewIncident, NewIncidentUpdate,
+    NewMaintenance, NewMaintenanceUpdate, NewStatusReport, NewWebhook, NotReady, Readiness,
+    RefreshRequest, ReportsPage, ReportsScan, ReportsWrite, Slug, StatusReport, StatusboardApi,
+    Summary, SwitchingToWebsocket, TokenResponse, Webhook, WebhookCreated, WebhookPath,
+    WebhookSecret, WebhooksPage, WebhooksWrite, v5,
 };
 
 use crate::bearer_auth::authorize;
@@ -33,6 +36,7 @@ use crate::board::{incidents, maintenances, reports, summary};
 use crate::context::ApiContext;
 use crate::live::backlog::Protocol;
 use crate::respond::respond;
+use crate::webhooks::subscriptions;
 use crate::{docs, grants, versioning};
 
 /// The most items a page holds, whatever `limit` asks (dropshot's own bound is 10,000,
@@ -444,6 +448,141 @@ impl StatusboardApi for StatusboardImpl {
         respond(&rqctx, async {
             let board = summary::read(&rqctx.context().database).await?;
             Ok(HttpResponseOk(board.summary()))
+        })
+        .await
+    }
+
+    async fn create_webhook(
+        rqctx: RequestContext<ApiContext>,
+        auth: Bearer<WebhooksWrite>,
+        body: DeferredBody<TypedBody<NewWebhook>>,
+    ) -> Answer<HttpResponseCreated<WebhookCreated>> {
+        respond(&rqctx, async {
+            let context = rqctx.context();
+            let actor = authorize(context, &auth)?;
+            let new = body.get()?.into_inner();
+            let private = context.webhook_allow_private_networks;
+            let (webhook, secret) =
+                subscriptions::create(&context.database, &new, &actor, private).await?;
+            Ok(HttpResponseCreated(WebhookCreated {
+                webhook,
+                secret: secret.expose(),
+            }))
+        })
+        .await
+    }
+
+    async fn list_webhooks(
+        rqctx: RequestContext<ApiContext>,
+        auth: Bearer<WebhooksWrite>,
+        query: Deferred<Query<PaginationParams<EmptyScanParams, WebhooksPage>>>,
+    ) -> Answer<HttpResponseOk<ResultsPage<Webhook>>> {
+        respond(&rqctx, async {
+            let context = rqctx.context();
+            let actor = authorize(context, &auth)?;
+            let params = query.get()?.into_inner();
+            let limit = page_limit(&rqctx, &params)?;
+            let after = match &params.page {
+                WhichPage::First(_) => 0,
+                WhichPage::Next(page) => page.after,
+            };
+            let items = subscriptions::list(&context.database, &actor, after, limit).await?;
+            let page = ResultsPage::new(items, &EmptyScanParams {}, |last: &Webhook, _| {
+                WebhooksPage { after: last.id }
+            })?;
+            Ok(HttpResponseOk(page))
+        })
+        .await
+    }
+
+    async fn get_webhook(
+        rqctx: RequestContext<ApiContext>,
+        auth: Bearer<WebhooksWrite>,
+        path: Deferred<Path<WebhookPath>>,
+    ) -> Answer<HttpResponseOk<Webhook>> {
+        respond(&rqctx, async {
+            let context = rqctx.context();
+            let actor = authorize(context, &auth)?;
+            let id = path.get()?.into_inner().id;
+            Ok(HttpResponseOk(
+                subscriptions::get(&context.database, &actor, id).await?,
+            ))
+        })
+        .await
+    }
+
+    async fn delete_webhook(
+        rqctx: RequestContext<ApiContext>,
+        auth: Bearer<WebhooksWrite>,
+        path: Deferred<Path<WebhookPath>>,
+    ) -> Answer<HttpResponseDeleted> {
+        respond(&rqctx, async {
+            let context = rqctx.context();
+            let actor = authorize(context, &auth)?;
+            let id = path.get()?.into_inner().id;
+            subscriptions::delete(&context.database, &actor, id).await?;
+            Ok(HttpResponseDeleted())
+        })
+        .await
+    }
+
+    async fn rotate_webhook_secret(
+        rqctx: RequestContext<ApiContext>,
+        auth: Bearer<WebhooksWrite>,
+        path: Deferred<Path<WebhookPath>>,
+    ) -> Answer<HttpResponseOk<WebhookSecret>> {
+        respond(&rqctx, async {
+            let context = rqctx.context();
+            let actor = authorize(context, &auth)?;
+            let id = path.get()?.into_inner().id;
+            let (secret, previous_secret_until) =
+                subscriptions::rotate(&context.database, &actor, id).await?;
+            Ok(HttpResponseOk(WebhookSecret {
+                secret: secret.expose(),
+                previous_secret_until,
+            }))
+        })
+        .await
+    }
+
+    async fn list_webhook_deliveries(
+        rqctx: RequestContext<ApiContext>,
+        auth: Bearer<WebhooksWrite>,
+        path: Deferred<Path<WebhookPath>>,
+        query: Deferred<Query<PaginationParams<EmptyScanParams, DeliveriesPage>>>,
+    ) -> Answer<HttpResponseOk<ResultsPage<DeliveryAttempt>>> {
+        respond(&rqctx, async {
+            let context = rqctx.context();
+            let actor = authorize(context, &auth)?;
+            let id = path.get()?.into_inner().id;
+            let params = query.get()?.into_inner();
+            let limit = page_limit(&rqctx, &params)?;
+            let before = match &params.page {
+                WhichPage::First(_) => None,
+                WhichPage::Next(page) => Some(page.before),
+            };
+            let items =
+                subscriptions::attempts(&context.database, &actor, id, before, limit).await?;
+            let page =
+                ResultsPage::new(items, &EmptyScanParams {}, |last: &DeliveryAttempt, _| {
+                    DeliveriesPage { before: last.id }
+                })?;
+            Ok(HttpResponseOk(page))
+        })
+        .await
+    }
+
+    async fn retry_webhook_delivery(
+        rqctx: RequestContext<ApiContext>,
+        auth: Bearer<WebhooksWrite>,
+        path: Deferred<Path<DeliveryPath>>,
+    ) -> Answer<HttpResponseAccepted<Webhook>> {
+        respond(&rqctx, async {
+            let context = rqctx.context();
+            let actor = authorize(context, &auth)?;
+            let DeliveryPath { id, delivery } = path.get()?.into_inner();
+            let webhook = subscriptions::retry(&context.database, &actor, id, delivery).await?;
+            Ok(HttpResponseAccepted(webhook))
         })
         .await
     }

@@ -40,6 +40,8 @@ pub(super) struct Leased {
     pub(super) secrets: Vec<Secret>,
     pub(super) after_change: i64,
     pub(super) attempts: i32,
+    /// Whether its next change is due (it may be leased only for a redelivery).
+    pub(super) due: bool,
 }
 
 /// What one attempt came to.
@@ -56,7 +58,8 @@ impl Outcome {
     }
 }
 
-/// Leases up to `most` due subscriptions that have changes after their cursors.
+/// Leases up to `most` subscriptions that have work: a change after the cursor when the
+/// next attempt is due, or a delivery asked for again (`webhook_redeliveries`).
 pub(super) async fn lease(
     database: &Database,
     me: &str,
@@ -72,13 +75,16 @@ pub(super) async fn lease(
              SET leased_by = $1, leased_until = clock_timestamp() + make_interval(secs => $2) \
              WHERE s.id IN ( \
                  SELECT w.id FROM webhook_subscriptions w \
-                 WHERE w.disabled_at IS NULL AND w.next_attempt_at <= clock_timestamp() \
-                   AND (w.leased_until IS NULL OR w.leased_until < clock_timestamp()) \
-                   AND EXISTS (SELECT 1 FROM changes c WHERE c.id > w.after_change) \
+                 WHERE (w.leased_until IS NULL OR w.leased_until < clock_timestamp()) \
+                   AND ((w.disabled_at IS NULL AND w.next_attempt_at <= clock_timestamp() \
+                         AND EXISTS (SELECT 1 FROM changes c WHERE c.id > w.after_change)) \
+                        OR EXISTS (SELECT 1 FROM webhook_redeliveries r \
+                                   WHERE r.subscription_id = w.id)) \
                  ORDER BY w.next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
              RETURNING s.id, s.url, s.kinds, s.components, s.secret, \
                  CASE WHEN s.previous_until > clock_timestamp() THEN s.previous_secret END, \
-                 s.after_change, s.attempts",
+                 s.after_change, s.attempts, \
+                 s.disabled_at IS NULL AND s.next_attempt_at <= clock_timestamp()",
             &[
                 (&me, Type::TEXT),
                 (&lease, Type::FLOAT8),
@@ -87,6 +93,82 @@ pub(super) async fn lease(
         )
         .await?;
     rows.iter().map(leased_from).collect()
+}
+
+/// The changes asked for again for `leased`, oldest first.
+pub(super) async fn redeliveries(
+    database: &Database,
+    leased: &Leased,
+) -> Result<Vec<i64>, DatabaseError> {
+    let connection = database.connection().await?;
+    let rows = connection
+        .client()
+        .query_typed(
+            "SELECT change_id FROM webhook_redeliveries WHERE subscription_id = $1 \
+             ORDER BY change_id LIMIT 100",
+            &[(&leased.id, Type::INT8)],
+        )
+        .await?;
+    rows.iter()
+        .map(|row| row.try_get(0).map_err(DatabaseError::from))
+        .collect()
+}
+
+/// Records an attempt at a change asked for again (`None`: the change is gone) and
+/// removes the request, renewing the lease, if this replica still holds it; answers
+/// whether it does. The cursor does not move.
+pub(super) async fn record_again(
+    database: &Database,
+    leased: &Leased,
+    me: &str,
+    change: i64,
+    outcome: Option<&Outcome>,
+) -> Result<bool, DatabaseError> {
+    let connection = database.connection().await?;
+    let status = outcome.and_then(|o| o.status).map(i32::from);
+    let error = outcome.and_then(|o| o.error.clone());
+    let took = outcome.map(|o| i32::try_from(o.took.as_millis()).unwrap_or(i32::MAX));
+    let lease = LEASE.as_secs_f64();
+    let rows = connection
+        .client()
+        .query_typed(
+            "WITH held AS ( \
+                 UPDATE webhook_subscriptions \
+                 SET leased_until = clock_timestamp() + make_interval(secs => $7) \
+                 WHERE id = $1 AND leased_by = $6 RETURNING id), \
+             gone AS (DELETE FROM webhook_redeliveries r USING held \
+                      WHERE r.subscription_id = held.id AND r.change_id = $2), \
+             recorded AS (INSERT INTO webhook_attempts \
+                              (subscription_id, change_id, status, error, duration_ms) \
+                          SELECT id, $2, $3, $4, $5 FROM held WHERE $5::int4 IS NOT NULL) \
+             SELECT 1 FROM held",
+            &[
+                (&leased.id, Type::INT8),
+                (&change, Type::INT8),
+                (&status, Type::INT4),
+                (&error, Type::TEXT),
+                (&took, Type::INT4),
+                (&me, Type::TEXT),
+                (&lease, Type::FLOAT8),
+            ],
+        )
+        .await?;
+    Ok(!rows.is_empty())
+}
+
+/// Lets every lease `me` holds go: a stopping replica's subscriptions go on elsewhere at
+/// once rather than after their leases run out.
+pub(super) async fn release_all(database: &Database, me: &str) -> Result<u64, DatabaseError> {
+    let connection = database.connection().await?;
+    let released = connection
+        .client()
+        .query_typed(
+            "UPDATE webhook_subscriptions SET leased_by = NULL, leased_until = NULL \
+             WHERE leased_by = $1 RETURNING 1",
+            &[(&me, Type::TEXT)],
+        )
+        .await?;
+    Ok(released.len() as u64)
 }
 
 /// A leased subscription from a row of [`lease`].
@@ -108,6 +190,7 @@ fn leased_from(row: &tokio_postgres::Row) -> Result<Leased, DatabaseError> {
         secrets,
         after_change: row.try_get(6)?,
         attempts: row.try_get(7)?,
+        due: row.try_get(8)?,
     })
 }
 

@@ -1,7 +1,8 @@
-//! Delivering: every replica runs [`run`], which leases the due subscriptions it has room
-//! for (`FOR UPDATE SKIP LOCKED`, a lease of [`LEASE`](super::lease::LEASE)) and delivers each one's changes in
-//! the change log's order, one at a time, in a task of its own (at most [`CONCURRENCY`]
-//! per replica), so that a slow or dead receiver holds up only its own subscription.
+//! Delivering: every replica runs [`Workers`], which lease the due subscriptions they have
+//! room for ([`LEASES_PER_POLL`] at a time, `FOR UPDATE SKIP LOCKED`, a lease of
+//! [`LEASE`](super::lease::LEASE)) and deliver each one's changes in the change log's
+//! order, one at a time, in a task of its own (at most [`CONCURRENCY`] per replica), so
+//! that a slow or dead receiver holds up only its own subscription.
 //!
 //! * A `2xx` answer delivers the change: the subscription's cursor moves past it.
 //! * Anything else (another status, a timeout, a refused address) is a failed attempt: the
@@ -15,17 +16,26 @@
 //!   answer was lost that way may arrive twice; `webhook-id` (`msg_<subscription>_<change>`)
 //!   is the same both times, for receivers to drop the second.
 //! * Changes its filters do not let through are skipped (the cursor moves past them).
+//! * A delivery asked for again (a retry of a delivered change) is sent first, once,
+//!   recorded as an attempt; the cursor does not move.
+//! * A stopping replica leases nothing more, lets attempts under way finish (at most
+//!   [`STOP_GRACE`]) and lets its leases go, so that the others go on at once.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use slog::{Logger, warn};
-use tokio::sync::Semaphore;
+use slog::{Logger, info, warn};
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinHandle;
 
-use super::lease::{Leased, Outcome, advance, fail, lease, record, release};
+use super::lease::{
+    Leased, Outcome, advance, fail, lease, record, record_again, redeliveries, release,
+    release_all,
+};
 use super::outbound;
 use super::signature::{self, Secret};
+use super::subscriptions::webhook_id;
 use crate::changes::Kind;
 use crate::changes::read::{self, Logged, Range};
 use crate::database::{Database, DatabaseError};
@@ -34,13 +44,48 @@ use crate::database::{Database, DatabaseError};
 pub const POLL: Duration = Duration::from_millis(100);
 /// The most subscriptions one replica delivers at once.
 pub const CONCURRENCY: usize = 64;
+/// The most subscriptions one replica leases per look, so that replicas looking at the
+/// same time share a backlog of many subscriptions rather than the first taking them all.
+pub const LEASES_PER_POLL: usize = 16;
+/// How long a stopping replica lets attempts under way finish before it gives up on them
+/// and lets its leases go.
+pub const STOP_GRACE: Duration = Duration::from_secs(2);
 /// How often a replica measures the backlog for the metrics.
 const BACKLOG_EVERY: Duration = Duration::from_secs(5);
 /// How many changes a lease reads at once.
 const BATCH: i64 = 100;
 
-/// Delivers until the task is dropped; `allow_private`: `WEBHOOK_ALLOW_PRIVATE_NETWORKS`.
-pub async fn run(database: Database, allow_private: bool, log: Logger) {
+/// A replica's delivery workers, running until [`Workers::stop`].
+#[derive(Debug)]
+pub struct Workers {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Workers {
+    /// Starts delivering; `allow_private`: `WEBHOOK_ALLOW_PRIVATE_NETWORKS`.
+    pub fn start(database: Database, allow_private: bool, log: Logger) -> Self {
+        let (stop, stopping) = watch::channel(false);
+        let task = tokio::spawn(run(database, allow_private, log, stopping));
+        Self { stop, task }
+    }
+
+    /// Stops: no more leases; each delivery task ends after its attempt under way (at
+    /// most [`STOP_GRACE`], then it is abandoned), and every lease this replica holds is
+    /// let go, so that the others go on at once. Resolves when that is done.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// Delivers until `stopping` turns true.
+async fn run(
+    database: Database,
+    allow_private: bool,
+    log: Logger,
+    mut stopping: watch::Receiver<bool>,
+) {
     let http = match outbound::client(allow_private) {
         Ok(http) => http,
         Err(e) => {
@@ -53,11 +98,12 @@ pub async fn run(database: Database, allow_private: bool, log: Logger) {
     let mut poll = tokio::time::interval(POLL);
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut measured = Instant::now();
-    // The delivery tasks: dropped (aborted) with this one when the server stops; their
-    // leases then run out and another replica goes on.
     let mut tasks = tokio::task::JoinSet::new();
     loop {
-        poll.tick().await;
+        tokio::select! {
+            _ = poll.tick() => {}
+            _ = stopping.changed() => break,
+        }
         while tasks.try_join_next().is_some() {}
         if measured.elapsed() >= BACKLOG_EVERY {
             measured = Instant::now();
@@ -65,7 +111,7 @@ pub async fn run(database: Database, allow_private: bool, log: Logger) {
                 crate::metrics::webhook_backlog(pending, oldest);
             }
         }
-        let free = permits.available_permits();
+        let free = permits.available_permits().min(LEASES_PER_POLL);
         if free == 0 {
             continue;
         }
@@ -80,15 +126,32 @@ pub async fn run(database: Database, allow_private: bool, log: Logger) {
             let Ok(permit) = permits.clone().try_acquire_owned() else {
                 break;
             };
-            let (database, http, me, log) =
-                (database.clone(), http.clone(), me.clone(), log.clone());
+            let (database, http, me, log, stopping) = (
+                database.clone(),
+                http.clone(),
+                me.clone(),
+                log.clone(),
+                stopping.clone(),
+            );
             tasks.spawn(async move {
-                if let Err(e) = deliver(&database, &http, &me, leased).await {
+                if let Err(e) = deliver(&database, &http, &me, leased, &stopping).await {
                     warn!(log, "webhooks: a delivery run failed"; "error" => %e);
                 }
                 drop(permit);
             });
         }
+    }
+    // Stopping: the tasks end after their attempt under way, or are abandoned.
+    let finished = tokio::time::timeout(STOP_GRACE, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    tasks.shutdown().await;
+    match release_all(&database, &me).await {
+        Ok(released) => info!(log, "webhooks: stopped";
+            "abandoned_attempts" => finished.is_err(), "leases_released" => released),
+        Err(e) => warn!(log, "webhooks: the leases could not be let go; they run out";
+            "error" => %e),
     }
 }
 
@@ -122,27 +185,50 @@ fn uuid_like() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Delivers `leased`'s changes in order until it has none left, one fails, or the lease
-/// is lost; then lets the lease go.
+/// Sends `leased`'s deliveries asked for again, then, when its next change is due, its
+/// changes in order until it has none left, one fails, the lease is lost or the replica
+/// stops; then lets the lease go.
 async fn deliver(
     database: &Database,
     http: &reqwest::Client,
     me: &str,
     mut leased: Leased,
+    stopping: &watch::Receiver<bool>,
 ) -> Result<(), DatabaseError> {
+    for change in redeliveries(database, &leased).await? {
+        let range = Range {
+            after: change - 1,
+            up_to: Some(change),
+            ..Range::default()
+        };
+        let found = read::page(database, range, 1).await?;
+        let outcome = match found.first() {
+            Some(logged) => Some(attempt(http, &leased, logged).await),
+            None => None,
+        };
+        if !record_again(database, &leased, me, change, outcome.as_ref()).await? {
+            return Ok(());
+        }
+    }
+    if !leased.due {
+        return release(database, &leased, me).await;
+    }
     loop {
         let range = Range {
             after: leased.after_change,
             ..Range::default()
         };
         let batch = read::page(database, range, BATCH).await?;
-        if batch.is_empty() {
+        if batch.is_empty() || *stopping.borrow() {
             return release(database, &leased, me).await;
         }
         for change in &batch {
             if !wanted(&leased, change) {
                 leased.after_change = change.id;
                 continue;
+            }
+            if *stopping.borrow() {
+                return release(database, &leased, me).await;
             }
             let outcome = attempt(http, &leased, change).await;
             let held = record(database, &leased, me, change, &outcome).await?;
@@ -195,7 +281,7 @@ fn wanted(leased: &Leased, change: &Logged) -> bool {
 async fn attempt(http: &reqwest::Client, leased: &Leased, change: &Logged) -> Outcome {
     let started = Instant::now();
     let body = change.message();
-    let id = format!("msg_{}_{}", leased.id, change.id);
+    let id = webhook_id(leased.id, change.id);
     let timestamp = Utc::now().timestamp();
     let secrets: Vec<&Secret> = leased.secrets.iter().collect();
     let answer = http
@@ -254,6 +340,7 @@ mod tests {
             secrets: vec![],
             after_change: 0,
             attempts: 0,
+            due: true,
         }
     }
 

@@ -1,33 +1,48 @@
-//! Webhooks, delivered by the replicas' workers to a receiver that checks every signature:
-//! every change to every subscription, in order, once with no replica lost; a failing
-//! receiver gets the change once it recovers; a hanging one delays no other subscription;
-//! private addresses refused by default, at subscription and at delivery.
+//! Webhooks through the generated client, delivered by the replicas' workers to a
+//! receiver that checks every signature with the client's `verify`: every change to every
+//! subscription, in order, once with no replica lost; a failing receiver gets the change
+//! once it recovers; a hanging one delays no other subscription; private addresses
+//! refused by default, at subscription and at delivery; the subscriptions' API (pages,
+//! rotation with two signatures, attempts, retries, scopes).
 
 use std::time::Duration;
 
-use statusboard_api::{ComponentStatus, NewStatusReport};
+use statusboard_api::{ComponentStatus, NewStatusReport, Scope};
+use statusboard_client::reqwest::header::HeaderMap;
+use statusboard_client::types::{NewWebhook, WebhookKind, WebhookState};
+use statusboard_client::{Client, webhooks};
 use statusboard_server::bearer_auth::Actor;
 use statusboard_server::board::reports;
-use statusboard_server::webhooks::signature::Secret;
-use statusboard_server::webhooks::subscriptions::{self, NewSubscription, SubscriptionError};
 use statusboard_tests::app::TestApp;
 use statusboard_tests::receiver::{Answer, Delivery, Receiver};
 
+use crate::board_api::{anonymous, client_for, failure};
 use crate::slug;
 
-/// A subscription to every change, delivered to `url`.
-async fn subscribe(app: &TestApp, url: String) -> (i64, Secret) {
-    let new = NewSubscription {
-        url,
-        description: String::new(),
+/// A client that may manage webhooks.
+async fn admin(app: &TestApp) -> Client {
+    client_for(app, "ops", &[Scope::WebhooksWrite]).await
+}
+
+fn new_webhook(url: String, components: &[&str]) -> NewWebhook {
+    NewWebhook {
+        url: url.parse().unwrap(),
+        description: "tests".parse().unwrap(),
         kinds: vec![],
-        components: vec![],
-    };
-    let database = &app.server().context().database;
-    let (subscription, secret) = subscriptions::create(database, &new, "ops", true)
+        components: components.iter().map(|c| (*c).to_owned()).collect(),
+    }
+}
+
+/// A subscription to every change, delivered to `url`: its id and secret.
+async fn subscribe(client: &Client, url: String) -> (i64, String) {
+    let created = client
+        .create_webhook()
+        .body(new_webhook(url, &[]))
+        .send()
         .await
-        .unwrap();
-    (subscription.id, secret)
+        .unwrap()
+        .into_inner();
+    (created.webhook.id, created.secret)
 }
 
 /// Records `n` reports on the component `db` (which it creates).
@@ -57,21 +72,24 @@ async fn reports_on_db(app: &TestApp, n: usize) -> Vec<i64> {
     ids
 }
 
-/// The change ids `deliveries` carry, checking each one's signature with `secret`.
-fn changes(deliveries: &[Delivery], secret: &Secret) -> Vec<i64> {
+/// The headers a receiver got with `delivery`.
+fn headers(delivery: &Delivery) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert("webhook-id", delivery.id.parse().unwrap());
+    headers.insert("webhook-timestamp", delivery.timestamp.parse().unwrap());
+    headers.insert("webhook-signature", delivery.signature.parse().unwrap());
+    headers
+}
+
+/// The change ids `deliveries` carry, each verified with `secret` by the client's
+/// `verify`.
+fn changes(deliveries: &[Delivery], secret: &str) -> Vec<i64> {
     deliveries
         .iter()
         .map(|d| {
-            let timestamp: i64 = d.timestamp.parse().unwrap();
-            let expected = secret.sign(&d.id, timestamp, &d.body);
-            assert!(
-                d.signature.split(' ').any(|s| s == expected),
-                "a bad signature on {}: {}",
-                d.id,
-                d.signature
-            );
-            let body: serde_json::Value = serde_json::from_slice(&d.body).unwrap();
-            let change = body["change"].as_i64().unwrap();
+            let event = webhooks::verify(secret, &headers(d), &d.body)
+                .unwrap_or_else(|e| panic!("{}: {e}", d.id));
+            let change = event.change().unwrap();
             assert!(
                 d.id.ends_with(&format!("_{change}")),
                 "{} for change {change}",
@@ -103,19 +121,17 @@ async fn three_replicas_deliver_every_change_to_every_subscription_in_order_once
     let _second = TestApp::spawn_ready(first.settings.clone()).await;
     let _third = TestApp::spawn_ready(first.settings.clone()).await;
     let receiver = Receiver::start().await;
+    let client = admin(&first).await;
     let mut subscribed = Vec::new();
     for i in 0..5 {
         let path = format!("/s{i}");
-        subscribed.push((path.clone(), subscribe(&first, receiver.url(&path)).await));
+        subscribed.push((path.clone(), subscribe(&client, receiver.url(&path)).await));
     }
     // Only the changes about another component: none of these.
-    let filtered = NewSubscription {
-        url: receiver.url("/api-only"),
-        description: "api".to_owned(),
-        kinds: vec![],
-        components: vec!["api".to_owned()],
-    };
-    subscriptions::create(&first.server().context().database, &filtered, "ops", true)
+    client
+        .create_webhook()
+        .body(new_webhook(receiver.url("/api-only"), &["api"]))
+        .send()
         .await
         .unwrap();
 
@@ -144,12 +160,13 @@ async fn three_replicas_deliver_every_change_to_every_subscription_in_order_once
 #[tokio::test]
 async fn a_failing_receiver_gets_the_change_once_it_recovers_and_a_hanging_one_delays_no_other() {
     let app = TestApp::spawn_with_database().await;
+    let client = admin(&app).await;
     let receiver = Receiver::start().await;
     receiver.answer("/flaky", Answer::FailTimes(2));
     receiver.answer("/hang", Answer::Hang);
-    let (_, flaky) = subscribe(&app, receiver.url("/flaky")).await;
-    subscribe(&app, receiver.url("/hang")).await;
-    let (_, fast) = subscribe(&app, receiver.url("/fast")).await;
+    let (flaky_id, flaky) = subscribe(&client, receiver.url("/flaky")).await;
+    subscribe(&client, receiver.url("/hang")).await;
+    let (_, fast) = subscribe(&client, receiver.url("/fast")).await;
 
     reports_on_db(&app, 3).await;
     // The fast one gets all three while the hanging one still waits for its first answer.
@@ -186,22 +203,31 @@ async fn a_failing_receiver_gets_the_change_once_it_recovers_and_a_hanging_one_d
     assert_eq!(changes[0], changes[1], "the first change, retried");
     assert_eq!(changes[1], changes[2], "the first change, retried again");
     assert!(changes[2..].windows(2).all(|w| w[0] < w[1]), "{changes:?}");
-    let attempts: i64 = app
-        .server()
-        .context()
-        .database
-        .connection()
+    // Each attempt is in the subscription's deliveries, newest first: three delivered
+    // after two answered 500; the subscription is active again.
+    let attempts = client
+        .list_webhook_deliveries()
+        .id(flaky_id)
+        .send()
         .await
         .unwrap()
-        .client()
-        .query_typed(
-            "SELECT count(*) FROM webhook_attempts WHERE status = 500",
-            &[],
-        )
-        .await
-        .unwrap()[0]
-        .get(0);
-    assert_eq!(attempts, 2, "each failed attempt is recorded");
+        .into_inner()
+        .items;
+    let statuses: Vec<Option<u16>> = attempts.iter().map(|a| a.status_code).collect();
+    assert_eq!(
+        statuses,
+        [Some(200), Some(200), Some(200), Some(500), Some(500)],
+        "{attempts:?}"
+    );
+    assert_eq!(attempts[3].delivery, attempts[4].delivery);
+    assert_eq!(attempts[2].delivery, attempts[3].delivery);
+    assert!(
+        attempts
+            .iter()
+            .all(|a| a.webhook_id == format!("msg_{flaky_id}_{}", a.delivery))
+    );
+    let webhook = client.get_webhook().id(flaky_id).send().await.unwrap();
+    assert_eq!(webhook.state, WebhookState::Active);
 }
 
 #[tokio::test]
@@ -210,25 +236,27 @@ async fn private_addresses_are_refused_by_default_at_subscription_and_at_deliver
     settings.webhook_allow_private_networks = false;
     let app = TestApp::spawn_ready(settings).await;
     let database = &app.server().context().database;
+    let client = admin(&app).await;
     for (url, says) in [
         ("http://127.0.0.1:9/hook", "must be https"),
         ("https://127.0.0.1:9/hook", "loopback"),
         ("https://169.254.169.254/latest/meta-data/", "link-local"),
         ("https://localhost/hook", "resolves only to addresses"),
     ] {
-        let new = NewSubscription {
-            url: url.to_owned(),
-            description: String::new(),
-            kinds: vec![],
-            components: vec![],
+        let refused = client
+            .create_webhook()
+            .body(new_webhook(url.to_owned(), &[]))
+            .send()
+            .await;
+        let statusboard_client::Error::ErrorResponse(answer) = refused.unwrap_err() else {
+            panic!("{url}: not an error answer");
         };
-        match subscriptions::create(database, &new, "ops", false).await {
-            Err(SubscriptionError::Refused(refused)) => {
-                assert!(refused.to_string().contains(says), "{url}: {refused}");
-            }
-            other => panic!("{url}: {other:?}"),
-        }
+        assert_eq!(answer.status().as_u16(), 400, "{url}");
+        assert_eq!(answer.error_code.to_string(), "InvalidInput", "{url}");
+        assert!(answer.message.contains(says), "{url}: {}", answer.message);
     }
+    let listed = client.list_webhooks().send().await.unwrap();
+    assert!(listed.items.is_empty(), "nothing was made");
 
     // A name that resolved elsewhere when subscribed: refused when delivering.
     let receiver = Receiver::start().await;
@@ -236,7 +264,7 @@ async fn private_addresses_are_refused_by_default_at_subscription_and_at_deliver
     app.execute_sql(&format!(
         "INSERT INTO webhook_subscriptions (url, secret, created_by, after_change) \
          VALUES ('{url}', '{}', 'ops', 0)",
-        Secret::generate().expose()
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     ))
     .await;
     reports_on_db(&app, 1).await;
@@ -263,4 +291,153 @@ async fn private_addresses_are_refused_by_default_at_subscription_and_at_deliver
     .expect("a refused attempt within 10 s");
     assert!(refused.contains("resolves only to addresses"), "{refused}");
     assert!(receiver.received().is_empty());
+}
+
+/// `receiver`'s deliveries to `path`.
+fn to(receiver: &Receiver, path: &str) -> Vec<Delivery> {
+    receiver
+        .received()
+        .into_iter()
+        .filter(|d| d.path == path)
+        .collect()
+}
+
+#[tokio::test]
+async fn subscriptions_are_managed_through_the_api_rotated_retried_and_scoped() {
+    let app = TestApp::spawn_with_database().await;
+    let client = admin(&app).await;
+    let receiver = Receiver::start().await;
+
+    // Only `webhooks:write` may see or touch them.
+    let new = || new_webhook(receiver.url("/x"), &[]);
+    let refused = failure(anonymous(&app).create_webhook().body(new()).send().await);
+    assert_eq!(refused, (401, "Unauthorized".to_owned()));
+    let reporter = client_for(&app, "svc", &[Scope::ReportsWrite]).await;
+    let refused = failure(reporter.list_webhooks().send().await);
+    assert_eq!(refused, (403, "InsufficientScope".to_owned()));
+
+    // Filters are kept without repeats; a bad slug is refused and nothing is made.
+    let (id, secret) = subscribe(&client, receiver.url("/a")).await;
+    receiver.answer("/b", Answer::Status(500));
+    let filtered = NewWebhook {
+        kinds: vec![WebhookKind::Report, WebhookKind::Report],
+        ..new_webhook(receiver.url("/b"), &["db", "db"])
+    };
+    let b = client.create_webhook().body(filtered).send().await.unwrap();
+    assert_eq!(b.webhook.kinds, [WebhookKind::Report]);
+    assert_eq!(b.webhook.components, ["db"]);
+    assert_eq!(b.webhook.created_by, "ops");
+    assert_eq!(b.webhook.state, WebhookState::Active);
+    let bad = client
+        .create_webhook()
+        .body(new_webhook(receiver.url("/c"), &["Not A Slug"]))
+        .send()
+        .await;
+    assert_eq!(failure(bad), (400, "InvalidInput".to_owned()));
+    let pages: Vec<_> = futures::TryStreamExt::try_collect::<Vec<_>>(
+        client
+            .list_webhooks()
+            .limit(std::num::NonZeroU32::new(1).unwrap())
+            .stream(),
+    )
+    .await
+    .unwrap();
+    let ids: Vec<i64> = pages.iter().map(|w| w.id).collect();
+    assert_eq!(ids, [id, b.webhook.id], "a page at a time, oldest first");
+
+    // A delivery, then a rotation: the next one is signed by both secrets.
+    reports_on_db(&app, 1).await;
+    until(&receiver, 10, |r| r.iter().any(|d| d.path == "/a")).await;
+    let rotated = client
+        .rotate_webhook_secret()
+        .id(id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_ne!(rotated.secret, secret);
+    let lasts = rotated.previous_secret_until - chrono::Utc::now();
+    assert!(
+        (23 * 3600..=24 * 3600).contains(&lasts.num_seconds()),
+        "{lasts}"
+    );
+    reports_on_db(&app, 1).await;
+    until(&receiver, 10, |r| {
+        r.iter().filter(|d| d.path == "/a").count() == 2
+    })
+    .await;
+    let second = &to(&receiver, "/a")[1..];
+    assert_eq!(changes(second, &secret), changes(second, &rotated.secret));
+
+    // A delivered change sent again: the same webhook-id, recorded as an attempt.
+    let first = to(&receiver, "/a")[0].clone();
+    let first_change = changes(std::slice::from_ref(&first), &secret)[0];
+    let accepted = client
+        .retry_webhook_delivery()
+        .id(id)
+        .delivery(first_change)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.state, WebhookState::Active);
+    until(&receiver, 10, |r| {
+        r.iter().filter(|d| d.path == "/a").count() == 3
+    })
+    .await;
+    let again = to(&receiver, "/a")[2].clone();
+    assert_eq!(again.id, first.id);
+    assert_eq!(changes(&[again], &rotated.secret), [first_change]);
+    let attempts = client
+        .list_webhook_deliveries()
+        .id(id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attempts.items.len(), 3);
+    assert_eq!(attempts.items[0].delivery, first_change);
+
+    // What the subscription never attempted, and what does not exist: 404s.
+    let never = client
+        .retry_webhook_delivery()
+        .id(id)
+        .delivery(first_change + 1000)
+        .send()
+        .await;
+    assert_eq!(failure(never), (404, "DeliveryNotFound".to_owned()));
+    let missing = client.get_webhook().id(id + 1000).send().await;
+    assert_eq!(failure(missing), (404, "WebhookNotFound".to_owned()));
+
+    // A disabled subscription is enabled again by retrying its pending change.
+    until(&receiver, 10, |r| r.iter().any(|d| d.path == "/b")).await;
+    let pending = changes(&to(&receiver, "/b")[..1], &b.secret)[0];
+    app.execute_sql(&format!(
+        "UPDATE webhook_subscriptions SET disabled_at = clock_timestamp(), \
+             next_attempt_at = clock_timestamp() + interval '1 hour' WHERE id = {}",
+        b.webhook.id
+    ))
+    .await;
+    let disabled = client.get_webhook().id(b.webhook.id).send().await.unwrap();
+    assert_eq!(disabled.state, WebhookState::Disabled);
+    receiver.answer("/b", Answer::Status(200));
+    let enabled = client
+        .retry_webhook_delivery()
+        .id(b.webhook.id)
+        .delivery(pending)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(enabled.state, WebhookState::Active);
+    until(&receiver, 10, |r| {
+        r.iter().filter(|d| d.path == "/b").count() >= 3
+    })
+    .await;
+    let b_changes = changes(&to(&receiver, "/b"), &b.secret);
+    assert_eq!(b_changes[..2], [pending, pending], "{b_changes:?}");
+
+    // Deleted: gone, and nothing more arrives.
+    client.delete_webhook().id(id).send().await.unwrap();
+    let gone = client.get_webhook().id(id).send().await;
+    assert_eq!(failure(gone), (404, "WebhookNotFound".to_owned()));
+    let gone = client.delete_webhook().id(id).send().await;
+    assert_eq!(failure(gone), (404, "WebhookNotFound".to_owned()));
 }

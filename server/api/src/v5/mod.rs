@@ -10,15 +10,16 @@
 //! Each converts from its 6.0.0 counterpart, dropping what the older version lacks.
 
 mod board;
-mod error;
 mod live;
 
 pub use board::{Component, ComponentUpdate};
-pub use error::{ApiError, ErrorCode};
 pub use live::BoardEvent;
 
 /// The major version these types describe.
 pub const MAJOR: u64 = 5;
+
+/// An error answer as 5.0.0 describes it.
+pub type ApiError = crate::EarlierError<MAJOR>;
 
 /// A component's answer as 5.0.0 shows it.
 pub fn component(

@@ -1,4 +1,7 @@
-//! [`ApiError`] as 5.0.0 describes it.
+//! [`EarlierError`]: [`crate::ApiError`] as an earlier API version describes it, for the
+//! operations that version serves: the same body, whose `error_code` lists only the codes
+//! that version knows (the operations that answer a newer code are newer), so that its
+//! released document never changes when a version adds a code.
 
 use dropshot::{ErrorStatusCode, HttpError, HttpResponseError};
 use schemars::JsonSchema;
@@ -6,58 +9,57 @@ use schemars::r#gen::SchemaGenerator;
 use schemars::schema::Schema;
 use serde::{Serialize, Serializer};
 
-use super::MAJOR;
 use crate::answer::ErrorBody;
 
-/// An error answer as the 5.0.0 document describes it: the same body, whose `error_code`
-/// lists the codes of 5.0.0 only (the operations that answer a newer code are newer).
+/// An error answer as the document of major version `MAJOR` describes it: the same body,
+/// whose `error_code` lists the codes of `MAJOR` only.
 #[derive(Debug)]
-pub struct ApiError(crate::ApiError);
+pub struct EarlierError<const MAJOR: u64>(crate::ApiError);
 
-impl From<crate::ApiError> for ApiError {
+impl<const MAJOR: u64> From<crate::ApiError> for EarlierError<MAJOR> {
     fn from(error: crate::ApiError) -> Self {
         Self(error)
     }
 }
 
-impl From<HttpError> for ApiError {
+impl<const MAJOR: u64> From<HttpError> for EarlierError<MAJOR> {
     fn from(error: HttpError) -> Self {
         Self(error.into())
     }
 }
 
-impl From<ApiError> for crate::ApiError {
-    fn from(error: ApiError) -> Self {
+impl<const MAJOR: u64> From<EarlierError<MAJOR>> for crate::ApiError {
+    fn from(error: EarlierError<MAJOR>) -> Self {
         error.0
     }
 }
 
 /// For the operations of the versions before 5.0.0, which answer dropshot's `Error`.
-impl From<ApiError> for HttpError {
-    fn from(error: ApiError) -> Self {
+impl<const MAJOR: u64> From<EarlierError<MAJOR>> for HttpError {
+    fn from(error: EarlierError<MAJOR>) -> Self {
         error.0.into()
     }
 }
 
-impl std::fmt::Display for ApiError {
+impl<const MAJOR: u64> std::fmt::Display for EarlierError<MAJOR> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)
     }
 }
 
-impl Serialize for ApiError {
+impl<const MAJOR: u64> Serialize for EarlierError<MAJOR> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.0.serialize(serializer)
     }
 }
 
-impl HttpResponseError for ApiError {
+impl<const MAJOR: u64> HttpResponseError for EarlierError<MAJOR> {
     fn status_code(&self) -> ErrorStatusCode {
         self.0.status()
     }
 }
 
-impl ErrorBody for ApiError {
+impl<const MAJOR: u64> ErrorBody for EarlierError<MAJOR> {
     fn status(&self) -> http::StatusCode {
         ErrorBody::status(&self.0)
     }
@@ -69,38 +71,38 @@ impl ErrorBody for ApiError {
     }
 }
 
-impl JsonSchema for ApiError {
+impl<const MAJOR: u64> JsonSchema for EarlierError<MAJOR> {
     fn schema_name() -> String {
         "ApiError".to_owned()
     }
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
-        Described::json_schema(generator)
+        Described::<MAJOR>::json_schema(generator)
     }
 }
 
-/// The body of [`ApiError`], for its schema: the fields and descriptions of
-/// [`crate::ApiError`], with this version's [`ErrorCode`].
+/// The body of [`EarlierError`], for its schema: the fields and descriptions of
+/// [`crate::ApiError`], with the version's [`EarlierCode`].
 /// An error answer: what went wrong (`error_code`), a message for people, and the
 /// request's id to quote when reporting it.
 #[derive(JsonSchema)]
 #[schemars(rename = "ApiError")]
 #[allow(dead_code)]
-struct Described {
+struct Described<const MAJOR: u64> {
     /// The request's id (also in the `x-request-id` header).
     request_id: String,
     /// What went wrong, for code to test.
-    error_code: ErrorCode,
+    error_code: EarlierCode<MAJOR>,
     /// What went wrong, for people.
     message: String,
 }
 
-/// [`crate::ErrorCode`] as 5.0.0 lists it: the codes whose
-/// [`since`](crate::ErrorCode::since) is 5.
+/// [`crate::ErrorCode`] as major version `MAJOR` lists it: the codes whose
+/// [`since`](crate::ErrorCode::since) is at most `MAJOR`.
 #[derive(Debug)]
-pub enum ErrorCode {}
+pub enum EarlierCode<const MAJOR: u64> {}
 
-impl JsonSchema for ErrorCode {
+impl<const MAJOR: u64> JsonSchema for EarlierCode<MAJOR> {
     fn schema_name() -> String {
         "ErrorCode".to_owned()
     }
@@ -130,10 +132,13 @@ mod tests {
 
     #[test]
     fn the_codes_of_later_versions_are_left_out() {
-        let schema = serde_json::to_string(&schemars::schema_for!(ErrorCode)).unwrap();
+        let schema = serde_json::to_string(&schemars::schema_for!(EarlierCode<5>)).unwrap();
         assert!(schema.contains("\"ComponentNotFound\""), "{schema}");
         assert!(!schema.contains("\"IncidentNotFound\""), "{schema}");
+        let schema = serde_json::to_string(&schemars::schema_for!(EarlierCode<6>)).unwrap();
+        assert!(schema.contains("\"IncidentNotFound\""), "{schema}");
+        assert!(!schema.contains("\"WebhookNotFound\""), "{schema}");
         let latest = serde_json::to_string(&schemars::schema_for!(crate::ErrorCode)).unwrap();
-        assert!(latest.contains("\"IncidentNotFound\""), "{latest}");
+        assert!(latest.contains("\"WebhookNotFound\""), "{latest}");
     }
 }
