@@ -38,6 +38,7 @@ import { apiVersion } from "./schema.js";
 /** The API version these types describe; sent as `api-version` with every request, so a
  * newer server keeps answering in this version's shape. */
 export const API_VERSION = apiVersion;
+export { WEBHOOK_TOLERANCE_SECONDS, WebhookVerificationError, verifyWebhook, verifyWebhookSignature, } from "./webhooks.js";
 /** A client for the API at `baseUrl` (`https://statusboard.example.com`, no trailing `/`). */
 export function createStatusboardClient(baseUrl, options = {}) {
     const client = createClient({

@@ -77,6 +77,26 @@ export type Indicator = components["schemas"]["Indicator"];
 /** A token pair (`POST /api/v1/auth/refresh`, `statusboard-server token issue`). */
 export type TokenResponse = components["schemas"]["TokenResponse"];
 
+/** A webhook subscription (API 7.0.0 on). */
+export type Webhook = components["schemas"]["Webhook"];
+/** `POST /api/v1/webhooks`'s answer: the subscription and its secret, shown once. */
+export type WebhookCreated = components["schemas"]["WebhookCreated"];
+/** What a subscription asks for. */
+export type NewWebhook = components["schemas"]["NewWebhook"];
+/** One attempt at a delivery. */
+export type DeliveryAttempt = components["schemas"]["DeliveryAttempt"];
+
+export {
+  type VerifyOptions,
+  type WebhookChange,
+  type WebhookHeaders,
+  type WebhookRefusal,
+  WEBHOOK_TOLERANCE_SECONDS,
+  WebhookVerificationError,
+  verifyWebhook,
+  verifyWebhookSignature,
+} from "./webhooks.js";
+
 /** What went wrong, for code to test: every `error_code` the API answers with, generated
  * from the document's `ErrorCode` (each one's meaning is in the document). */
 export type ErrorCode = components["schemas"]["ErrorCode"];

@@ -441,3 +441,25 @@ async fn subscriptions_are_managed_through_the_api_rotated_retried_and_scoped() 
     let gone = client.delete_webhook().id(id).send().await;
     assert_eq!(failure(gone), (404, "WebhookNotFound".to_owned()));
 }
+
+#[tokio::test]
+async fn a_stopping_replica_lets_its_leases_go_and_another_goes_on_at_once() {
+    let first = TestApp::spawn_with_database().await;
+    let client = admin(&first).await;
+    let receiver = Receiver::start().await;
+    receiver.answer("/slow", Answer::SlowOk(100));
+    let (_, secret) = subscribe(&client, receiver.url("/slow")).await;
+    // About 4 s of deliveries; the first replica leases the subscription for the first.
+    reports_on_db(&first, 40).await;
+    until(&receiver, 10, |r| !r.is_empty()).await;
+    let second = TestApp::spawn_ready(first.settings.clone()).await;
+    first.stop().await;
+    // The first let its lease go when it stopped: the second goes on at once, not after
+    // the lease (20 s) runs out; the attempt under way finished, so nothing comes twice.
+    until(&receiver, 10, |r| r.len() >= 40).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let changes = changes(&receiver.received(), &secret);
+    assert_eq!(changes.len(), 40, "each change once");
+    assert!(changes.windows(2).all(|w| w[0] < w[1]), "in order");
+    drop(second);
+}
