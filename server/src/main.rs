@@ -23,7 +23,7 @@ const USAGE: &str = "usage: statusboard-server [migrate | healthcheck | --help |
 Serves the statusboard HTTP API (and applies pending database migrations in the
 background); `migrate` applies them and exits; `healthcheck` asks the running server's
 /api/v1/health and exits 0 when it answers 200; `token issue` grants a service a token
-pair (scopes: components:write, reports:write, incidents:write) and prints it as OAuth 2.0's token
+pair (scopes: components:write, reports:write, incidents:write, webhooks:write) and prints it as OAuth 2.0's token
 response (JSON), for the operator to hand over; `token revoke` revokes a subject's grants
 (or one, by its family id) and prints them: every server refuses their tokens within
 seconds. Configure it with environment variables or

@@ -22,7 +22,7 @@ const USAGE: &str = "usage: cargo xtask dev
 
 dev: PostgreSQL and the server on http://127.0.0.1:8000 until Ctrl-C. dev token: a token
 pair (JSON) from the running development server's settings (scopes: components:write,
-reports:write, incidents:write). bench: the release server measured with wrk and pgbench
+reports:write, incidents:write, webhooks:write). bench: the release server measured with wrk and pgbench
 (docs/operations.md#benchmark).";
 
 fn main() -> ExitCode {

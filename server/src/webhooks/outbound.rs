@@ -130,8 +130,10 @@ pub fn check_url(url: &str, allow_private: bool) -> Result<reqwest::Url, Refused
 /// Checks that `host` resolves to an address deliveries may go to, now (at delivery, the
 /// resolver checks again: DNS may change).
 pub async fn check_host(host: &str) -> Result<(), Refused> {
-    let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host, 0))
+    let lookup = tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::lookup_host((host, 0)))
         .await
+        .map_err(|_| Refused::Url(format!("host {host} did not resolve in time")))?;
+    let addresses: Vec<SocketAddr> = lookup
         .map_err(|e| Refused::Url(format!("host {host} does not resolve: {e}")))?
         .collect();
     if addresses.iter().any(|a| forbidden(a.ip()).is_none()) {
