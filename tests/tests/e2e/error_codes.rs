@@ -65,6 +65,7 @@ async fn every_error_code_the_server_answers_is_in_the_document() {
             Scope::ComponentsWrite,
             Scope::ReportsWrite,
             Scope::IncidentsWrite,
+            Scope::WebhooksWrite,
         ],
     )
     .await;
@@ -105,6 +106,16 @@ async fn every_error_code_the_server_answers_is_in_the_document() {
         .unwrap();
     assert_eq!(maintenance.status(), 201);
     let maintenance: serde_json::Value = maintenance.json().await.unwrap();
+    let webhook: serde_json::Value = http
+        .post(app.url("/api/v1/webhooks"))
+        .header("authorization", bearer(&writer))
+        .json(&serde_json::json!({"url": "http://127.0.0.1:9/hook"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let maintenance_updates = app.url(&format!(
         "/api/v1/maintenances/{}/updates",
         maintenance["id"]
@@ -164,6 +175,19 @@ async fn every_error_code_the_server_answers_is_in_the_document() {
         (
             "no such maintenance",
             http.get(app.url("/api/v1/maintenances/999")),
+        ),
+        (
+            "no such webhook",
+            http.get(app.url("/api/v1/webhooks/999"))
+                .header("authorization", bearer(&writer)),
+        ),
+        (
+            "a delivery the webhook never attempted",
+            http.post(app.url(&format!(
+                "/api/v1/webhooks/{}/deliveries/999/retry",
+                webhook["webhook"]["id"]
+            )))
+            .header("authorization", bearer(&writer)),
         ),
         (
             "completing a maintenance that has not started",
