@@ -5,10 +5,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::allow::AllowedMethods;
 use crate::auth::JwtKeys;
-use crate::config::Settings;
+use crate::config::{Secret, Settings};
 use crate::cors::Cors;
 use crate::database::{Database, DatabaseError};
 use crate::live::Hub;
+use statusboard_api::GithubPolling;
 
 /// The dropshot server context, shared by all requests.
 #[derive(Debug)]
@@ -34,6 +35,10 @@ pub struct ApiContext {
     pub live_max_subscribers: usize,
     /// `WEBHOOK_ALLOW_PRIVATE_NETWORKS`: whether a subscription may name a private address.
     pub webhook_allow_private_networks: bool,
+    /// Whether this server polls GitHub (`GITHUB_TOKEN` is set).
+    pub github_polling: GithubPolling,
+    /// `GITHUB_WEBHOOK_SECRET`: what GitHub's webhook deliveries are signed with.
+    pub github_webhook_secret: Option<Secret>,
 }
 
 impl ApiContext {
@@ -56,6 +61,12 @@ impl ApiContext {
             ),
             live_max_subscribers: settings.live_max_subscribers,
             webhook_allow_private_networks: settings.webhook_allow_private_networks,
+            github_polling: if settings.github_token.is_some() {
+                GithubPolling::Polling
+            } else {
+                GithubPolling::NoToken
+            },
+            github_webhook_secret: settings.github_webhook_secret.clone(),
         })
     }
 

@@ -39,6 +39,7 @@ pub mod context;
 pub mod cors;
 pub mod database;
 pub mod docs;
+pub mod github;
 pub mod grants;
 pub mod handlers;
 pub mod listeners;

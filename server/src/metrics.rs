@@ -34,6 +34,8 @@ const LIVE_SLOW: &str = "statusboard_live_subscribers_closed_slow_total";
 const WEBHOOK_ATTEMPTS: &str = "statusboard_webhook_attempts_total";
 const WEBHOOK_PENDING: &str = "statusboard_webhook_pending_changes";
 const WEBHOOK_OLDEST: &str = "statusboard_webhook_oldest_pending_seconds";
+const GITHUB_REQUESTS: &str = "statusboard_github_requests_total";
+const GITHUB_REMAINING: &str = "statusboard_github_rate_limit_remaining";
 
 /// Latency buckets, in seconds: 100 µs to 10 s.
 const BUCKETS: &[f64] = &[
@@ -127,6 +129,15 @@ fn describe() {
         WEBHOOK_OLDEST,
         "Age of the oldest change an enabled webhook subscription still waits for."
     );
+    describe_counter!(
+        GITHUB_REQUESTS,
+        "Requests to GitHub's API by this server, by outcome (ok, not_modified, unauthorized, \
+         not_found, rate_limited, server_error, error)."
+    );
+    describe_gauge!(
+        GITHUB_REMAINING,
+        "GitHub's remaining rate limit for the token, as its last answer said."
+    );
     describe_gauge!(
         BUILD_INFO,
         "Always 1; the version label says which build runs."
@@ -182,6 +193,20 @@ pub fn webhook_backlog(pending: i64, oldest: Duration) {
     if ENABLED.load(Ordering::Acquire) {
         gauge!(WEBHOOK_PENDING).set(pending as f64);
         gauge!(WEBHOOK_OLDEST).set(oldest.as_secs_f64());
+    }
+}
+
+/// Counts a request to GitHub by its outcome.
+pub fn github_request(outcome: &'static str) {
+    if ENABLED.load(Ordering::Acquire) {
+        counter!(GITHUB_REQUESTS, "outcome" => outcome).increment(1);
+    }
+}
+
+/// Records GitHub's remaining rate limit.
+pub fn github_rate_limit_remaining(remaining: u64) {
+    if ENABLED.load(Ordering::Acquire) {
+        gauge!(GITHUB_REMAINING).set(remaining as f64);
     }
 }
 

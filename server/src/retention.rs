@@ -5,7 +5,8 @@
 //! * refresh tokens expired for more than a day (an expired token is refused by its own
 //!   signature before it is looked up, so its row guards nothing);
 //! * token families none of whose refresh tokens expires later than a day ago (a dead
-//!   grant: nothing it issued still works), with their tokens.
+//!   grant: nothing it issued still works), with their tokens;
+//! * GitHub webhook delivery ids older than a week (GitHub redelivers within days).
 //!
 //! The board's history (components' reports, the change log) is kept: it is what the
 //! board is; docs/operations.md says how to archive it.
@@ -26,7 +27,7 @@ const BATCH: i64 = 1000;
 const LOCK: i64 = 7_311_992_650_183_104_117;
 
 /// One batch per table, each its own statement: `$1` the batch size.
-const DELETE_BATCHES: [(&str, &str); 3] = [
+const DELETE_BATCHES: [(&str, &str); 4] = [
     (
         "idempotency_keys",
         "DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(\
@@ -47,6 +48,12 @@ const DELETE_BATCHES: [(&str, &str); 3] = [
                  SELECT 1 FROM refresh_tokens r \
                  WHERE r.family_id = f.id AND r.expires_at >= now() - interval '1 day') \
              LIMIT $1))",
+    ),
+    (
+        "github_deliveries",
+        "DELETE FROM github_deliveries WHERE id = ANY (ARRAY(\
+             SELECT id FROM github_deliveries \
+             WHERE received_at < now() - interval '7 days' LIMIT $1))",
     ),
 ];
 

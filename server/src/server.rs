@@ -16,7 +16,7 @@ use crate::database::{Database, DatabaseError, migrations};
 use crate::listeners::bind_failure;
 use crate::listeners::metrics::{MetricsServer, PoolStatus};
 use crate::metrics::PoolGauges;
-use crate::{retention, routes, versioning, webhooks};
+use crate::{github, retention, routes, versioning, webhooks};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +71,9 @@ pub struct Server {
     scheduler: JoinHandle<()>,
     /// Delivers webhooks; stopped by the shutdown, which lets its leases go.
     webhooks: webhooks::worker::Workers,
+    /// Polls GitHub when this replica holds the poller's lease (with `GITHUB_TOKEN` only);
+    /// told to stop by the shutdown, which lets the lease go.
+    github: Option<(tokio::sync::watch::Sender<bool>, JoinHandle<()>)>,
 }
 
 impl std::fmt::Debug for Server {
@@ -119,6 +122,21 @@ impl Server {
             settings.webhook_allow_private_networks,
             log.clone(),
         );
+        let github = settings.github_token.clone().map(|token| {
+            let (stop, stopping) = tokio::sync::watch::channel(false);
+            let poller = github::poller::PollerSettings {
+                api_url: settings.github_api_url.clone(),
+                token,
+                every: settings.github_poll,
+            };
+            let task = tokio::spawn(github::poller::run(
+                database.clone(),
+                poller,
+                log.clone(),
+                stopping,
+            ));
+            (stop, task)
+        });
         let migrations = tokio::spawn(migrate_until_done(database, migrated, log.clone()));
         Ok(Self {
             http,
@@ -129,6 +147,7 @@ impl Server {
             retention,
             scheduler,
             webhooks,
+            github,
         })
     }
 
@@ -176,6 +195,10 @@ impl Server {
         // The webhook workers let their attempts under way finish (briefly) and their
         // leases go, beside the subscribers' closing.
         let webhooks = tokio::spawn(self.webhooks.stop());
+        let github = self.github.map(|(stop, task)| {
+            let _ = stop.send(true);
+            task
+        });
         let hub = self.http.app_private().hub.clone();
         hub.stop();
         // Subscribers close with `1001` at once; they get at most half the time.
@@ -199,6 +222,14 @@ impl Server {
             warn!(
                 self.log,
                 "the webhook workers did not stop in time; their leases run out"
+            );
+        }
+        if let Some(github) = github
+            && tokio::time::timeout_at(deadline, github).await.is_err()
+        {
+            warn!(
+                self.log,
+                "the GitHub poller did not stop in time; its lease runs out"
             );
         }
         if let Some(metrics) = self.metrics {

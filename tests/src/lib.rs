@@ -16,6 +16,7 @@
 
 pub mod app;
 pub mod database;
+pub mod github;
 pub mod log_capture;
 pub mod os;
 pub mod pgbouncer;

@@ -72,6 +72,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/components/{slug}/github": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a component's GitHub binding: its source, whether it is polled, the last poll,
+         * @description the last error and what it last saw.
+         *
+         *     Anyone may read it (it names a repository, never a token). `404` (`GithubBindingNotFound`) when the component is not bound.
+         */
+        get: operations["get_github_binding"];
+        /**
+         * Bind a component to GitHub: its status follows a repository's deployments or a
+         * @description workflow's runs.
+         *
+         *     Needs a token with the scope `components:write`. The body names the repository (`owner/name`) and exactly one source: `deployments` (`{"environment": "production"}`: the latest status of the latest deployment to that environment) or `workflow` (`{"file": "deploy.yml", "branch": "main"}`: that workflow's latest completed run on the branch), and optionally `mapping`, the status each state or conclusion sets over the defaults (`success` → `operational`, `failure` and `error` → `major_outage`; runs in progress and cancelled ones change nothing). Every replica's poller (one at a time) asks GitHub every `GITHUB_POLL_SECONDS` with conditional requests; GitHub's webhooks (`POST /api/v1/integrations/github/webhook`) apply at once. A change of state records a report by `github`, once, whichever saw it first. Answers the binding; `404` (`ComponentNotFound`) when there is no such component, `400` naming the field for a bad repository, source or mapping.
+         */
+        put: operations["put_github_binding"];
+        post?: never;
+        /**
+         * Unbind a component from GitHub; its status stays as it is.
+         * @description Needs a token with the scope `components:write`. Answers `204`; `404` (`GithubBindingNotFound`) when the component is not bound.
+         */
+        delete: operations["delete_github_binding"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/components/{slug}/reports": {
         parameters: {
             query?: never;
@@ -210,6 +242,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/github/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive a webhook delivery from GitHub (set this URL in the repository's webhook
+         * @description settings, content type `application/json`, with the server's `GITHUB_WEBHOOK_SECRET`).
+         *
+         *     Checks `X-Hub-Signature-256` (HMAC-SHA256 of the raw body with the secret, compared in constant time): a bad or missing one is `401` (`InvalidSignature`); without `GITHUB_WEBHOOK_SECRET` the server refuses every delivery with `404` (`IntegrationNotConfigured`). Handles `deployment_status` and `workflow_run` (`completed`) events for bound components as polling does (one report per state, whichever saw it first): `200` with `{"outcome": "applied"}`. A repeated `X-GitHub-Delivery`, another event, or one no binding follows is `202` (`duplicate`, `ignored`). Never slow: nothing here calls GitHub.
+         */
+        post: operations["receive_github_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/maintenances": {
         parameters: {
             query?: never;
@@ -283,7 +337,7 @@ export interface paths {
         };
         /**
          * Check that the service is ready to serve traffic.
-         * @description Answers `200` with `{"status": "ok", "database": "ok"}` when a database connection checks out, answers `SELECT 1` and the schema migrations are applied, all within `DATABASE_CONNECT_TIMEOUT_SECONDS`. Otherwise answers `503` with `{"status": "unavailable", "database": "<why>"}` (plus the usual `request_id`, `error_code` and `message` of an error). Use it as a readiness probe: it recovers by itself when the database comes back.
+         * @description Answers `200` with `{"status": "ok", "database": "ok", "github": "polling"}` when a database connection checks out, answers `SELECT 1` and the schema migrations are applied, all within `DATABASE_CONNECT_TIMEOUT_SECONDS` (`github` says whether this server polls GitHub: `no_token` without `GITHUB_TOKEN`; it does not make the service unready). Otherwise answers `503` with `{"status": "unavailable", "database": "<why>"}` (plus the usual `request_id`, `error_code` and `message` of an error). Use it as a readiness probe: it recovers by itself when the database comes back.
          */
         get: operations["ready"];
         put?: never;
@@ -532,8 +586,101 @@ export interface components {
             /** @description token used to fetch the next page of results (if any) */
             next_page?: string | null;
         };
+        /** @description Follow the latest deployment of the repository to an environment: its latest status. */
+        DeploymentsSource: {
+            /** @description The environment, as the deployments name it (`production`), 1 to 255 characters. */
+            environment: string;
+        };
         /** @description What went wrong, for code to test. Every error answer of the API carries one; a new code comes with a new API version. */
-        ErrorCode: "InvalidRequest" | "InvalidInput" | "InvalidGrant" | "UnsupportedApiVersion" | "Unauthorized" | "InsufficientScope" | "OriginNotAllowed" | "ComponentNotFound" | "IncidentNotFound" | "MaintenanceNotFound" | "WebhookNotFound" | "DeliveryNotFound" | "MethodNotAllowed" | "TransitionNotAllowed" | "IdempotencyKeyReused" | "Internal" | "DatabaseUnavailable" | "TooManySubscribers";
+        ErrorCode: "InvalidRequest" | "InvalidInput" | "InvalidGrant" | "UnsupportedApiVersion" | "Unauthorized" | "InvalidSignature" | "InsufficientScope" | "OriginNotAllowed" | "ComponentNotFound" | "IncidentNotFound" | "MaintenanceNotFound" | "WebhookNotFound" | "DeliveryNotFound" | "GithubBindingNotFound" | "IntegrationNotConfigured" | "MethodNotAllowed" | "TransitionNotAllowed" | "IdempotencyKeyReused" | "Internal" | "DatabaseUnavailable" | "TooManySubscribers";
+        /** @description A component's binding to GitHub, and how polling it goes. */
+        GithubBinding: {
+            /** @description The component. */
+            component: string;
+            /** @description Its deployments source, if it follows deployments. */
+            deployments?: components["schemas"]["DeploymentsSource"] | null;
+            /** @description What went wrong at the last poll (a bad token, a missing repository, exhausted rate limits, GitHub's own errors); absent when it went well. */
+            last_error?: string | null;
+            /**
+             * Format: date-time
+             * @description When it was last polled.
+             */
+            last_poll_at?: string | null;
+            /** @description What it last saw. */
+            last_seen?: components["schemas"]["GithubObservation"] | null;
+            /** @description The status each state sets (the defaults and the binding's own). */
+            mapping: {
+                [key: string]: components["schemas"]["ComponentStatus"];
+            };
+            /** @description Whether this server polls it. */
+            polling: components["schemas"]["GithubPolling"];
+            /** @description The repository, `owner/name`. */
+            repository: string;
+            /**
+             * Format: date-time
+             * @description When it was made or last changed.
+             */
+            updated_at: string;
+            /** @description Its workflow source, if it follows a workflow. */
+            workflow?: components["schemas"]["WorkflowSource"] | null;
+        };
+        /** @description A binding as it is asked for: a repository and exactly one source. */
+        GithubBindingUpdate: {
+            /**
+             * @description Follow deployments (give this or `workflow`).
+             * @default null
+             */
+            deployments?: components["schemas"]["DeploymentsSource"] | null;
+            /**
+             * @description The status each state sets, over the defaults (`success` → `operational`, `failure` and `error` → `major_outage`); a state mapped to nothing changes nothing. Keys: a deployment status's `state` or a run's `conclusion`.
+             * @default {}
+             */
+            mapping?: {
+                [key: string]: components["schemas"]["ComponentStatus"];
+            };
+            /** @description The repository, `owner/name`. */
+            repository: string;
+            /**
+             * @description Follow a workflow's runs (give this or `deployments`).
+             * @default null
+             */
+            workflow?: components["schemas"]["WorkflowSource"] | null;
+        };
+        /** @description The answer to a webhook delivery from GitHub: `200` when applied, `202` otherwise. */
+        GithubDelivery: {
+            /** @description What was done. */
+            outcome: components["schemas"]["GithubDeliveryOutcome"];
+            /**
+             * Format: uint32
+             * @description How many status reports it recorded.
+             */
+            reports: number;
+        };
+        /** @description What the server did with a webhook delivery from GitHub. */
+        GithubDeliveryOutcome: "applied" | "duplicate" | "ignored";
+        /** @description What the binding last saw on GitHub. */
+        GithubObservation: {
+            /**
+             * Format: date-time
+             * @description When GitHub says it happened.
+             */
+            at: string;
+            /**
+             * Format: int64
+             * @description The deployment status's or the workflow run's id.
+             */
+            id: number;
+            /** @description Its state (a deployment status) or conclusion (a run). */
+            state: string;
+            /** @description The status it set the component to, when its state maps to one. */
+            status?: components["schemas"]["ComponentStatus"] | null;
+            /** @description How it was seen. */
+            via: components["schemas"]["GithubVia"];
+        };
+        /** @description Whether this server polls GitHub. */
+        GithubPolling: "polling" | "no_token";
+        /** @description Where an observation came from. */
+        GithubVia: "poll" | "webhook";
         /** @description The answer of the liveness check. */
         Health: {
             /** @description Always `ok` when the service answers. */
@@ -806,6 +953,8 @@ export interface components {
         Readiness: {
             /** @description `ok`: the database answers and its schema is up to date. */
             database: components["schemas"]["HealthStatus"];
+            /** @description Whether this server polls GitHub for the components bound to it (`no_token` without `GITHUB_TOKEN`: bindings are kept, nothing polls them). */
+            github: components["schemas"]["GithubPolling"];
             /** @description `ok`: the service is ready. */
             status: components["schemas"]["HealthStatus"];
         };
@@ -954,6 +1103,13 @@ export interface components {
         };
         /** @description Where a subscription stands. */
         WebhookState: "active" | "failing" | "disabled";
+        /** @description Follow a workflow's latest completed run on a branch: its conclusion. */
+        WorkflowSource: {
+            /** @description The branch (`main`). */
+            branch: string;
+            /** @description The workflow's file name under `.github/workflows/` (`deploy.yml`). */
+            file: string;
+        };
         /** @description Which incidents to list. */
         IncidentState: "unresolved" | "all";
         /** @description Which maintenances to list, and in which order. */
@@ -1097,6 +1253,89 @@ export interface operations {
         };
     };
     delete_component: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `Bearer <access token>`: a token with the scope `components:write` (`statusboard-server token issue`). Required by the server (`401` without it, `403` without the scope); optional here so that clients can set it once for every request. */
+                Authorization?: string;
+            };
+            path: {
+                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description successful deletion */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
+    get_github_binding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description successful operation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GithubBinding"];
+                };
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
+    put_github_binding: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `Bearer <access token>`: a token with the scope `components:write` (`statusboard-server token issue`). Required by the server (`401` without it, `403` without the scope); optional here so that clients can set it once for every request. */
+                Authorization?: string;
+            };
+            path: {
+                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GithubBindingUpdate"];
+            };
+        };
+        responses: {
+            /** @description successful operation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GithubBinding"];
+                };
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
+    delete_github_binding: {
         parameters: {
             query?: never;
             header?: {
@@ -1346,6 +1585,32 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Incident"];
+                };
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
+    receive_github_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description `200` when the delivery was applied, `202` otherwise */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GithubDelivery"];
                 };
             };
             "4XX": components["responses"]["ApiError"];

@@ -23,6 +23,8 @@ pub enum ErrorCode {
     UnsupportedApiVersion,
     /// `401`: no valid access token (see `WWW-Authenticate`).
     Unauthorized,
+    /// `401`: a webhook delivery's signature does not match the shared secret.
+    InvalidSignature,
     /// `403`: the access token lacks the operation's scope (see `WWW-Authenticate`).
     InsufficientScope,
     /// `403`: the browser's `Origin` is not one of the server's `CORS_ORIGINS`.
@@ -37,6 +39,11 @@ pub enum ErrorCode {
     WebhookNotFound,
     /// `404`: the webhook subscription has never attempted the change this id names.
     DeliveryNotFound,
+    /// `404`: the component is not bound to GitHub.
+    GithubBindingNotFound,
+    /// `404`: the integration is not configured on this server (for GitHub's webhooks:
+    /// `GITHUB_WEBHOOK_SECRET`).
+    IntegrationNotConfigured,
     /// `405`: the path does not answer this method (see `Allow`).
     MethodNotAllowed,
     /// `409`: the resource is not in a state that allows this change (a maintenance
@@ -55,12 +62,13 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the order of the document.
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidInput,
         ErrorCode::InvalidGrant,
         ErrorCode::UnsupportedApiVersion,
         ErrorCode::Unauthorized,
+        ErrorCode::InvalidSignature,
         ErrorCode::InsufficientScope,
         ErrorCode::OriginNotAllowed,
         ErrorCode::ComponentNotFound,
@@ -68,6 +76,8 @@ impl ErrorCode {
         ErrorCode::MaintenanceNotFound,
         ErrorCode::WebhookNotFound,
         ErrorCode::DeliveryNotFound,
+        ErrorCode::GithubBindingNotFound,
+        ErrorCode::IntegrationNotConfigured,
         ErrorCode::MethodNotAllowed,
         ErrorCode::TransitionNotAllowed,
         ErrorCode::IdempotencyKeyReused,
@@ -91,6 +101,9 @@ impl ErrorCode {
             ErrorCode::MaintenanceNotFound => "MaintenanceNotFound",
             ErrorCode::WebhookNotFound => "WebhookNotFound",
             ErrorCode::DeliveryNotFound => "DeliveryNotFound",
+            ErrorCode::GithubBindingNotFound => "GithubBindingNotFound",
+            ErrorCode::IntegrationNotConfigured => "IntegrationNotConfigured",
+            ErrorCode::InvalidSignature => "InvalidSignature",
             ErrorCode::TransitionNotAllowed => "TransitionNotAllowed",
             ErrorCode::MethodNotAllowed => "MethodNotAllowed",
             ErrorCode::IdempotencyKeyReused => "IdempotencyKeyReused",
@@ -107,7 +120,7 @@ impl ErrorCode {
             | ErrorCode::InvalidInput
             | ErrorCode::InvalidGrant
             | ErrorCode::UnsupportedApiVersion => ErrorStatusCode::BAD_REQUEST,
-            ErrorCode::Unauthorized => ErrorStatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthorized | ErrorCode::InvalidSignature => ErrorStatusCode::UNAUTHORIZED,
             ErrorCode::InsufficientScope | ErrorCode::OriginNotAllowed => {
                 ErrorStatusCode::FORBIDDEN
             }
@@ -115,7 +128,9 @@ impl ErrorCode {
             | ErrorCode::IncidentNotFound
             | ErrorCode::MaintenanceNotFound
             | ErrorCode::WebhookNotFound
-            | ErrorCode::DeliveryNotFound => ErrorStatusCode::NOT_FOUND,
+            | ErrorCode::DeliveryNotFound
+            | ErrorCode::GithubBindingNotFound
+            | ErrorCode::IntegrationNotConfigured => ErrorStatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => ErrorStatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::TransitionNotAllowed => ErrorStatusCode::CONFLICT,
             ErrorCode::IdempotencyKeyReused => ErrorStatusCode::UNPROCESSABLE_ENTITY,
@@ -133,7 +148,11 @@ impl ErrorCode {
             ErrorCode::IncidentNotFound
             | ErrorCode::MaintenanceNotFound
             | ErrorCode::TransitionNotAllowed => 6,
-            ErrorCode::WebhookNotFound | ErrorCode::DeliveryNotFound => 7,
+            ErrorCode::WebhookNotFound
+            | ErrorCode::DeliveryNotFound
+            | ErrorCode::GithubBindingNotFound
+            | ErrorCode::IntegrationNotConfigured
+            | ErrorCode::InvalidSignature => 7,
             _ => 5,
         }
     }

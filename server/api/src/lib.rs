@@ -29,6 +29,7 @@ mod deferred;
 mod document;
 mod earlier_error;
 mod error;
+mod github;
 mod incidents;
 mod live;
 mod maintenances;
@@ -56,9 +57,14 @@ use std::convert::identity;
 use dropshot::{
     Body, EmptyScanParams, HttpResponseAccepted, HttpResponseCreated, HttpResponseDeleted,
     HttpResponseOk, PaginationParams, Path, Query, RequestContext, ResultsPage, TypedBody,
-    WebsocketUpgrade,
+    UntypedBody, WebsocketUpgrade,
 };
 pub use error::{ApiError, ErrorCode, echo, http_error};
+pub use github::{
+    DeploymentsSource, GITHUB_STATES, GithubBinding, GithubBindingUpdate, GithubDelivery,
+    GithubDeliveryOutcome, GithubObservation, GithubPolling, GithubVia, WorkflowSource,
+    default_mapping,
+};
 use http::Response;
 pub use incidents::{
     AffectedComponent, COMPONENTS_MAX, Impact, Incident, IncidentPath, IncidentState,
@@ -133,6 +139,11 @@ pub use document::{CHECKOUT, DESCRIPTION, IDENT, TITLE, VERSION_HEADER};
             "reports" = {
                 description = "Status reports: what services record about their \
                                components.",
+            },
+            "github" = {
+                description = "The GitHub integration: components whose status follows \
+                               deployments or workflow runs, and GitHub's webhooks (API \
+                               7.0.0 on).",
             },
             "webhooks" = {
                 description = "Webhook subscriptions: the board's changes posted to other \
@@ -209,9 +220,11 @@ pub trait StatusboardApi {
 
     /// Check that the service is ready to serve traffic.
     ///
-    /// Answers `200` with `{"status": "ok", "database": "ok"}` when a database connection
-    /// checks out, answers `SELECT 1` and the schema migrations are applied, all within
-    /// `DATABASE_CONNECT_TIMEOUT_SECONDS`. Otherwise answers `503` with
+    /// Answers `200` with `{"status": "ok", "database": "ok", "github": "polling"}` when a
+    /// database connection checks out, answers `SELECT 1` and the schema migrations are
+    /// applied, all within `DATABASE_CONNECT_TIMEOUT_SECONDS` (`github` says whether this
+    /// server polls GitHub: `no_token` without `GITHUB_TOKEN`; it does not make the
+    /// service unready). Otherwise answers `503` with
     /// `{"status": "unavailable", "database": "<why>"}` (plus the usual `request_id`,
     /// `error_code` and `message` of an error). Use it as a readiness probe: it recovers
     /// by itself when the database comes back.
@@ -220,10 +233,27 @@ pub trait StatusboardApi {
         path = "/api/v1/ready",
         operation_id = "ready",
         tags = ["system"],
+        versions = VERSION_WEBHOOKS..,
     }]
     async fn ready(
         rqctx: RequestContext<Self::Context>,
     ) -> Answer<HttpResponseOk<Readiness>, NotReady>;
+
+    /// `ready` as the versions before 7.0.0 describe it: without `github`.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/ready",
+        operation_id = "ready",
+        tags = ["system"],
+        versions = ..VERSION_WEBHOOKS,
+    }]
+    async fn ready_v6(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Answer<HttpResponseOk<v6::Readiness>, NotReady> {
+        earlier(Self::ready(rqctx).await, |answer| {
+            HttpResponseOk(answer.0.into())
+        })
+    }
 
     /// The OpenAPI document of the latest API version (the checked-in
     /// `openapi/statusboard/statusboard-latest.json`).
@@ -1343,4 +1373,92 @@ pub trait StatusboardApi {
         auth: Bearer<WebhooksWrite>,
         path: Deferred<Path<DeliveryPath>>,
     ) -> Answer<HttpResponseAccepted<Webhook>>;
+
+    /// Bind a component to GitHub: its status follows a repository's deployments or a
+    /// workflow's runs.
+    ///
+    /// Needs a token with the scope `components:write`. The body names the repository
+    /// (`owner/name`) and exactly one source: `deployments` (`{"environment":
+    /// "production"}`: the latest status of the latest deployment to that environment)
+    /// or `workflow` (`{"file": "deploy.yml", "branch": "main"}`: that workflow's latest
+    /// completed run on the branch), and optionally `mapping`, the status each state or
+    /// conclusion sets over the defaults (`success` → `operational`, `failure` and
+    /// `error` → `major_outage`; runs in progress and cancelled ones change nothing).
+    /// Every replica's poller (one at a time) asks GitHub every `GITHUB_POLL_SECONDS`
+    /// with conditional requests; GitHub's webhooks (`POST
+    /// /api/v1/integrations/github/webhook`) apply at once. A change of state records a
+    /// report by `github`, once, whichever saw it first. Answers the binding; `404`
+    /// (`ComponentNotFound`) when there is no such component, `400` naming the field for
+    /// a bad repository, source or mapping.
+    #[endpoint {
+        method = PUT,
+        path = "/api/v1/components/{slug}/github",
+        operation_id = "put_github_binding",
+        tags = ["github"],
+        versions = VERSION_WEBHOOKS..,
+    }]
+    async fn put_github_binding(
+        rqctx: RequestContext<Self::Context>,
+        auth: Bearer<ComponentsWrite>,
+        path: Deferred<Path<ComponentPath>>,
+        body: DeferredBody<TypedBody<GithubBindingUpdate>>,
+    ) -> Answer<HttpResponseOk<GithubBinding>>;
+
+    /// Get a component's GitHub binding: its source, whether it is polled, the last poll,
+    /// the last error and what it last saw.
+    ///
+    /// Anyone may read it (it names a repository, never a token). `404`
+    /// (`GithubBindingNotFound`) when the component is not bound.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/components/{slug}/github",
+        operation_id = "get_github_binding",
+        tags = ["github"],
+        versions = VERSION_WEBHOOKS..,
+    }]
+    async fn get_github_binding(
+        rqctx: RequestContext<Self::Context>,
+        path: Deferred<Path<ComponentPath>>,
+    ) -> Answer<HttpResponseOk<GithubBinding>>;
+
+    /// Unbind a component from GitHub; its status stays as it is.
+    ///
+    /// Needs a token with the scope `components:write`. Answers `204`; `404`
+    /// (`GithubBindingNotFound`) when the component is not bound.
+    #[endpoint {
+        method = DELETE,
+        path = "/api/v1/components/{slug}/github",
+        operation_id = "delete_github_binding",
+        tags = ["github"],
+        versions = VERSION_WEBHOOKS..,
+    }]
+    async fn delete_github_binding(
+        rqctx: RequestContext<Self::Context>,
+        auth: Bearer<ComponentsWrite>,
+        path: Deferred<Path<ComponentPath>>,
+    ) -> Answer<HttpResponseDeleted>;
+
+    /// Receive a webhook delivery from GitHub (set this URL in the repository's webhook
+    /// settings, content type `application/json`, with the server's
+    /// `GITHUB_WEBHOOK_SECRET`).
+    ///
+    /// Checks `X-Hub-Signature-256` (HMAC-SHA256 of the raw body with the secret,
+    /// compared in constant time): a bad or missing one is `401` (`InvalidSignature`);
+    /// without `GITHUB_WEBHOOK_SECRET` the server refuses every delivery with `404`
+    /// (`IntegrationNotConfigured`). Handles `deployment_status` and `workflow_run`
+    /// (`completed`) events for bound components as polling does (one report per state,
+    /// whichever saw it first): `200` with `{"outcome": "applied"}`. A repeated
+    /// `X-GitHub-Delivery`, another event, or one no binding follows is `202`
+    /// (`duplicate`, `ignored`). Never slow: nothing here calls GitHub.
+    #[endpoint {
+        method = POST,
+        path = "/api/v1/integrations/github/webhook",
+        operation_id = "receive_github_webhook",
+        tags = ["github"],
+        versions = VERSION_WEBHOOKS..,
+    }]
+    async fn receive_github_webhook(
+        rqctx: RequestContext<Self::Context>,
+        body: DeferredBody<UntypedBody>,
+    ) -> Answer<GithubDelivery>;
 }

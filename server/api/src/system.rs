@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ErrorCode};
+use crate::github::GithubPolling;
 
 /// The answer of the readiness check when the service is ready.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
@@ -15,6 +16,32 @@ pub struct Readiness {
     pub status: HealthStatus,
     /// `ok`: the database answers and its schema is up to date.
     pub database: HealthStatus,
+    /// Whether this server polls GitHub for the components bound to it (`no_token`
+    /// without `GITHUB_TOKEN`: bindings are kept, nothing polls them).
+    pub github: GithubPolling,
+}
+
+/// The readiness check's answer as the versions before 7.0.0 have it.
+pub mod v6 {
+    use super::*;
+
+    /// The answer of the readiness check when the service is ready.
+    #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+    pub struct Readiness {
+        /// `ok`: the service is ready.
+        pub status: HealthStatus,
+        /// `ok`: the database answers and its schema is up to date.
+        pub database: HealthStatus,
+    }
+
+    impl From<super::Readiness> for Readiness {
+        fn from(readiness: super::Readiness) -> Self {
+            Self {
+                status: readiness.status,
+                database: readiness.database,
+            }
+        }
+    }
 }
 
 /// The answer of the readiness check when the service is not ready (`503`).

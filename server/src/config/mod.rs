@@ -65,8 +65,16 @@ pub struct Settings {
     /// private, link-local and other non-public addresses, and over plain `http` (off:
     /// only public `https` receivers; see `webhooks::outbound`).
     pub webhook_allow_private_networks: bool,
-    /// `GITHUB_TOKEN`: token for the GitHub integration, if any.
+    /// `GITHUB_TOKEN`: token for the GitHub integration, if any: without it, nothing polls.
     pub github_token: Option<Secret>,
+    /// `GITHUB_API_URL`: GitHub's REST API (`https://api.github.com`; GitHub Enterprise
+    /// Server: `https://HOST/api/v3`), without a trailing `/`.
+    pub github_api_url: String,
+    /// `GITHUB_WEBHOOK_SECRET`: the secret GitHub signs its webhook deliveries with; without
+    /// it, the webhook endpoint refuses every delivery.
+    pub github_webhook_secret: Option<Secret>,
+    /// `GITHUB_POLL_SECONDS`: how often each binding is polled.
+    pub github_poll: Duration,
     /// `LOG_LEVEL`: the least severe level that is logged.
     pub log_level: LogLevel,
     /// `LOG_FORMAT`: one JSON object per line, or pretty text for a terminal.
@@ -162,6 +170,17 @@ impl Settings {
                 .raw
                 .filter(|t| !t.is_empty())
                 .map(Secret::new),
+            github_api_url: api_url(var!(vars.GITHUB_API_URL))?,
+            github_webhook_secret: var!(vars.GITHUB_WEBHOOK_SECRET)
+                .raw
+                .filter(|t| !t.is_empty())
+                .map(Secret::new),
+            github_poll: Duration::from_secs(within(
+                var!(vars.GITHUB_POLL_SECONDS),
+                60,
+                1..=86_400,
+                "a whole number of seconds from 1 to 86400 (a day)",
+            )?),
             log_level: LogLevel::parse(log_level.name, log_level.or("INFO"))?,
             log_format: LogFormat::parse(log_format.name, log_format.or("json"))?,
             bind_address: var!(vars.BIND_ADDRESS)
@@ -258,6 +277,21 @@ fn signing_key(var: Var<'_>) -> Result<Secret, SettingsError> {
 }
 
 /// A positive whole number of seconds.
+/// `GITHUB_API_URL`: an `http` or `https` URL with a host, trailing `/` dropped.
+fn api_url(var: Var<'_>) -> Result<String, SettingsError> {
+    let raw = var.or("https://api.github.com").trim();
+    match url::Url::parse(raw) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+            Ok(raw.trim_end_matches('/').to_owned())
+        }
+        _ => Err(SettingsError::Invalid {
+            name: var.name,
+            value: raw.to_owned(),
+            expected: "an http(s) URL such as https://api.github.com or https://HOST/api/v3",
+        }),
+    }
+}
+
 fn seconds(var: Var<'_>, default: u64) -> Result<Duration, SettingsError> {
     positive(var, default).map(Duration::from_secs)
 }

@@ -15,25 +15,27 @@ pub mod events;
 use dropshot::{
     EmptyScanParams, HttpResponseAccepted, HttpResponseCreated, HttpResponseDeleted,
     HttpResponseOk, PaginationParams, Path, Query, RequestContext, ResultsPage, TypedBody,
-    WebsocketUpgrade, WhichPage,
+    UntypedBody, WebsocketUpgrade, WhichPage,
 };
 use http::Response;
 use statusboard_api::{
     Answer, ApiError, Bearer, ChangesQuery, Component, ComponentPath, ComponentSaved,
     ComponentUpdate, ComponentsPage, ComponentsWrite, Deferred, DeferredBody, DeliveriesPage,
-    DeliveryAttempt, DeliveryPath, EventsQuery, Health, HealthStatus, IdempotencyKey, Incident,
-    IncidentPath, IncidentsPage, IncidentsScan, IncidentsWrite, LegacyAnswer, Maintenance,
-    MaintenancePath, MaintenancesPage, MaintenancesScan, NewIncident, NewIncidentUpdate,
-    NewMaintenance, NewMaintenanceUpdate, NewStatusReport, NewWebhook, NotReady, Readiness,
-    RefreshRequest, ReportsPage, ReportsScan, ReportsWrite, Slug, StatusReport, StatusboardApi,
-    Summary, SwitchingToWebsocket, TokenResponse, Webhook, WebhookCreated, WebhookPath,
-    WebhookSecret, WebhooksPage, WebhooksWrite, v5,
+    DeliveryAttempt, DeliveryPath, EventsQuery, GithubBinding, GithubBindingUpdate,
+    GithubDelivery, Health, HealthStatus, IdempotencyKey, Incident, IncidentPath, IncidentsPage,
+    IncidentsScan, IncidentsWrite, LegacyAnswer, Maintenance, MaintenancePath, MaintenancesPage,
+    MaintenancesScan, NewIncident, NewIncidentUpdate, NewMaintenance, NewMaintenanceUpdate,
+    NewStatusReport, NewWebhook, NotReady, Readiness, RefreshRequest, ReportsPage, ReportsScan,
+    ReportsWrite, Slug, StatusReport, StatusboardApi, Summary, SwitchingToWebsocket,
+    TokenResponse, Webhook, WebhookCreated, WebhookPath, WebhookSecret, WebhooksPage,
+    WebhooksWrite, v5,
 };
 
 use crate::bearer_auth::authorize;
 use crate::board::components::{self, Group};
 use crate::board::{incidents, maintenances, reports, summary};
 use crate::context::ApiContext;
+use crate::github::{bindings, webhook};
 use crate::live::backlog::Protocol;
 use crate::respond::respond;
 use crate::webhooks::subscriptions;
@@ -80,6 +82,7 @@ impl StatusboardApi for StatusboardImpl {
                 Ok(()) => Ok(HttpResponseOk(Readiness {
                     status: HealthStatus::Ok,
                     database: HealthStatus::Ok,
+                    github: rqctx.context().github_polling,
                 })),
                 Err(e) => {
                     // The whole story for the operator; the client learns what it may.
@@ -583,6 +586,67 @@ impl StatusboardApi for StatusboardImpl {
             let DeliveryPath { id, delivery } = path.get()?.into_inner();
             let webhook = subscriptions::retry(&context.database, &actor, id, delivery).await?;
             Ok(HttpResponseAccepted(webhook))
+        })
+        .await
+    }
+
+    async fn put_github_binding(
+        rqctx: RequestContext<ApiContext>,
+        auth: Bearer<ComponentsWrite>,
+        path: Deferred<Path<ComponentPath>>,
+        body: DeferredBody<TypedBody<GithubBindingUpdate>>,
+    ) -> Answer<HttpResponseOk<GithubBinding>> {
+        respond(&rqctx, async {
+            let context = rqctx.context();
+            let actor = authorize(context, &auth)?;
+            let slug = path.get()?.into_inner().slug()?;
+            let update = body.get()?.into_inner();
+            let polling = context.github_polling;
+            let binding =
+                bindings::put(&context.database, &slug, &update, &actor, polling).await?;
+            Ok(HttpResponseOk(binding))
+        })
+        .await
+    }
+
+    async fn get_github_binding(
+        rqctx: RequestContext<ApiContext>,
+        path: Deferred<Path<ComponentPath>>,
+    ) -> Answer<HttpResponseOk<GithubBinding>> {
+        respond(&rqctx, async {
+            let context = rqctx.context();
+            let slug = path.get()?.into_inner().slug()?;
+            let binding = bindings::get(&context.database, &slug, context.github_polling).await?;
+            Ok(HttpResponseOk(binding))
+        })
+        .await
+    }
+
+    async fn delete_github_binding(
+        rqctx: RequestContext<ApiContext>,
+        auth: Bearer<ComponentsWrite>,
+        path: Deferred<Path<ComponentPath>>,
+    ) -> Answer<HttpResponseDeleted> {
+        respond(&rqctx, async {
+            let context = rqctx.context();
+            let actor = authorize(context, &auth)?;
+            let slug = path.get()?.into_inner().slug()?;
+            bindings::delete(&context.database, &slug, &actor).await?;
+            Ok(HttpResponseDeleted())
+        })
+        .await
+    }
+
+    async fn receive_github_webhook(
+        rqctx: RequestContext<ApiContext>,
+        body: DeferredBody<UntypedBody>,
+    ) -> Answer<GithubDelivery> {
+        respond(&rqctx, async {
+            let context = rqctx.context();
+            let body = body.get()?;
+            let secret = context.github_webhook_secret.as_ref();
+            let headers = rqctx.request.headers();
+            webhook::receive(&context.database, secret, headers, body.as_bytes()).await
         })
         .await
     }

@@ -10,6 +10,7 @@ mod cors;
 mod database;
 mod docs;
 mod error_codes;
+mod github;
 mod grants;
 mod health;
 mod incidents;
