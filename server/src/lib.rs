@@ -18,9 +18,10 @@
 //! | | [`grants`] | token pairs for a subject, refresh tokens rotated in families kept in PostgreSQL |
 //! | | [`changes`] | the change log: every write's change, appended in its transaction, in commit order |
 //! | | [`board`] | the status board in PostgreSQL: components, status reports, incidents, maintenances (and their scheduler), the summary (its writes take a [`bearer_auth::Actor`], a type only) |
-//! | | [`retention`] | the periodic removal of what expired (idempotency keys, dead grants) |
+//! | | [`retention`] | the periodic removal of what expired (idempotency keys, dead grants, GitHub delivery ids) |
 //! | | [`live`] | the live board: the change log pushed to WebSocket subscribers, from `LISTEN`/`NOTIFY` |
-//! | | [`webhooks`] | the change log delivered to subscribers' URLs: signing, the guarded HTTP client |
+//! | | [`webhooks`] | the change log delivered to subscribers' URLs: signing, the guarded HTTP client, subscriptions and their delivery workers |
+//! | | [`github`] | the GitHub integration: bindings, the poller (one replica at a time), GitHub's webhooks |
 //! | requests | [`context`] | the server context handlers receive |
 //! | | [`respond`] | the one wrapper every handler's answer passes through |
 //! | | [`bearer_auth`] | `authorize`: the request's access token, checked for the operation's scope (`401`, `403`) |

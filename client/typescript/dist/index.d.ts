@@ -81,6 +81,10 @@ export type WebhookCreated = components["schemas"]["WebhookCreated"];
 export type NewWebhook = components["schemas"]["NewWebhook"];
 /** One attempt at a delivery. */
 export type DeliveryAttempt = components["schemas"]["DeliveryAttempt"];
+/** A component's binding to GitHub (API 7.0.0 on): its source and how polling goes. */
+export type GithubBinding = components["schemas"]["GithubBinding"];
+/** What `PUT /api/v1/components/{slug}/github` takes. */
+export type GithubBindingUpdate = components["schemas"]["GithubBindingUpdate"];
 export { type VerifyOptions, type WebhookChange, type WebhookHeaders, type WebhookRefusal, WEBHOOK_TOLERANCE_SECONDS, WebhookVerificationError, verifyWebhook, verifyWebhookSignature, } from "./webhooks.js";
 /** What went wrong, for code to test: every `error_code` the API answers with, generated
  * from the document's `ErrorCode` (each one's meaning is in the document). */

@@ -86,6 +86,11 @@ export type NewWebhook = components["schemas"]["NewWebhook"];
 /** One attempt at a delivery. */
 export type DeliveryAttempt = components["schemas"]["DeliveryAttempt"];
 
+/** A component's binding to GitHub (API 7.0.0 on): its source and how polling goes. */
+export type GithubBinding = components["schemas"]["GithubBinding"];
+/** What `PUT /api/v1/components/{slug}/github` takes. */
+export type GithubBindingUpdate = components["schemas"]["GithubBindingUpdate"];
+
 export {
   type VerifyOptions,
   type WebhookChange,

@@ -190,6 +190,16 @@ async fn every_error_code_the_server_answers_is_in_the_document() {
             .header("authorization", bearer(&writer)),
         ),
         (
+            "no GitHub binding",
+            http.get(app.url("/api/v1/components/db/github")),
+        ),
+        (
+            "GitHub's webhook without a configured secret",
+            http.post(app.url("/api/v1/integrations/github/webhook"))
+                .header("x-github-event", "ping")
+                .body("{}"),
+        ),
+        (
             "completing a maintenance that has not started",
             http.post(&maintenance_updates)
                 .header("authorization", bearer(&writer))
@@ -219,6 +229,19 @@ async fn every_error_code_the_server_answers_is_in_the_document() {
         println!("{what}: {status} {code}");
         seen.insert(code);
     }
+
+    // GitHub's webhook, signed with another secret.
+    let mut with_secret = app.settings.clone();
+    with_secret.github_webhook_secret = Some(statusboard_server::config::Secret::new("s"));
+    let with_secret = TestApp::spawn_ready(with_secret).await;
+    let forged = http
+        .post(with_secret.url("/api/v1/integrations/github/webhook"))
+        .header("x-hub-signature-256", "sha256=00")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    seen.insert(code_of(forged, &documented).await);
 
     // Without a database; past the subscriber cap.
     let down = TestApp::spawn().await;
