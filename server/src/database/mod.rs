@@ -92,6 +92,16 @@ impl std::fmt::Debug for Database {
     }
 }
 
+/// A name no other lease holder has, for the rows a worker leases (webhook subscriptions,
+/// the GitHub poller): this process's id and 8 random bytes, new at each call, so that
+/// two servers in one process (the tests' replicas) hold leases apart.
+pub fn new_lease_holder() -> String {
+    let mut bytes = [0u8; 8];
+    let _ = aws_lc_rs::rand::fill(&mut bytes);
+    let random: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{random}", std::process::id())
+}
+
 impl Database {
     /// Builds the pool from `DATABASE_URL`, `DATABASE_POOL_MAX_SIZE` and
     /// `DATABASE_CONNECT_TIMEOUT_SECONDS` (and [`Database::listen`]'s connection from
@@ -169,6 +179,22 @@ impl Database {
     /// free connection, or for a new one to connect).
     pub async fn connection(&self) -> Result<Connection, DatabaseError> {
         self.within_timeout("no connection", self.checkout()).await
+    }
+
+    /// The first row `sql` answers with `params`, if any: one statement on a pooled
+    /// connection, in one round trip (`query_typed`, no prepared statement), so that it is
+    /// correct behind PgBouncer in transaction mode.
+    pub async fn first_row(
+        &self,
+        sql: &str,
+        params: &[(
+            &(dyn tokio_postgres::types::ToSql + Sync),
+            tokio_postgres::types::Type,
+        )],
+    ) -> Result<Option<tokio_postgres::Row>, DatabaseError> {
+        let connection = self.connection().await?;
+        let rows = connection.client().query_typed(sql, params).await?;
+        Ok(rows.into_iter().next())
     }
 
     /// Checks that a connection checks out and answers `SELECT 1`, both within the

@@ -121,10 +121,10 @@ pub async fn put(
         Source::Workflow { file, branch } => (None, Some(file.as_str()), Some(branch.as_str())),
     };
     let mapping = serde_json::to_string(&update.mapping).map_err(json_error)?;
-    let row = one(
-        database,
-        &format!(
-            "INSERT INTO github_bindings \
+    let row = database
+        .first_row(
+            &format!(
+                "INSERT INTO github_bindings \
                  (component, repository, environment, workflow_file, branch, mapping) \
              SELECT slug, $2, $3, $4, $5, $6::jsonb FROM components WHERE slug = $1 \
              ON CONFLICT (component) DO UPDATE SET repository = EXCLUDED.repository, \
@@ -134,18 +134,18 @@ pub async fn put(
                  next_poll_at = clock_timestamp(), failures = 0, last_error = NULL, \
                  last_seen = NULL, updated_at = clock_timestamp() \
              RETURNING {COLUMNS}"
-        ),
-        &[
-            (&slug.as_str(), Type::TEXT),
-            (&update.repository, Type::TEXT),
-            (&environment, Type::TEXT),
-            (&file, Type::TEXT),
-            (&branch, Type::TEXT),
-            (&mapping, Type::TEXT),
-        ],
-    )
-    .await?
-    .ok_or_else(|| BindingError::ComponentNotFound(slug.as_str().to_owned()))?;
+            ),
+            &[
+                (&slug.as_str(), Type::TEXT),
+                (&update.repository, Type::TEXT),
+                (&environment, Type::TEXT),
+                (&file, Type::TEXT),
+                (&branch, Type::TEXT),
+                (&mapping, Type::TEXT),
+            ],
+        )
+        .await?
+        .ok_or_else(|| BindingError::ComponentNotFound(slug.as_str().to_owned()))?;
     api_binding_from(&row, polling)
 }
 
@@ -155,13 +155,13 @@ pub async fn get(
     slug: &Slug,
     polling: GithubPolling,
 ) -> Result<GithubBinding, BindingError> {
-    let row = one(
-        database,
-        &format!("SELECT {COLUMNS} FROM github_bindings WHERE component = $1"),
-        &[(&slug.as_str(), Type::TEXT)],
-    )
-    .await?
-    .ok_or_else(|| BindingError::NotFound(slug.as_str().to_owned()))?;
+    let row = database
+        .first_row(
+            &format!("SELECT {COLUMNS} FROM github_bindings WHERE component = $1"),
+            &[(&slug.as_str(), Type::TEXT)],
+        )
+        .await?
+        .ok_or_else(|| BindingError::NotFound(slug.as_str().to_owned()))?;
     api_binding_from(&row, polling)
 }
 
@@ -171,13 +171,13 @@ pub async fn delete(
     slug: &Slug,
     _actor: &Actor<ComponentsWrite>,
 ) -> Result<(), BindingError> {
-    one(
-        database,
-        "DELETE FROM github_bindings WHERE component = $1 RETURNING 1",
-        &[(&slug.as_str(), Type::TEXT)],
-    )
-    .await?
-    .ok_or_else(|| BindingError::NotFound(slug.as_str().to_owned()))?;
+    database
+        .first_row(
+            "DELETE FROM github_bindings WHERE component = $1 RETURNING 1",
+            &[(&slug.as_str(), Type::TEXT)],
+        )
+        .await?
+        .ok_or_else(|| BindingError::NotFound(slug.as_str().to_owned()))?;
     Ok(())
 }
 
@@ -267,22 +267,22 @@ pub async fn polled(
     component: &str,
     polled: &Polled,
 ) -> Result<(), BindingError> {
-    one(
-        database,
-        "UPDATE github_bindings SET list_etag = $2, deployment_id = $3, status_etag = $4, \
+    database
+        .first_row(
+            "UPDATE github_bindings SET list_etag = $2, deployment_id = $3, status_etag = $4, \
              last_error = $5, next_poll_at = $6, last_poll_at = clock_timestamp(), \
              failures = CASE WHEN $5::text IS NULL THEN 0 ELSE failures + 1 END \
          WHERE component = $1 RETURNING 1",
-        &[
-            (&component, Type::TEXT),
-            (&polled.list_etag, Type::TEXT),
-            (&polled.deployment_id, Type::INT8),
-            (&polled.status_etag, Type::TEXT),
-            (&polled.error, Type::TEXT),
-            (&polled.next_poll_at, Type::TIMESTAMPTZ),
-        ],
-    )
-    .await?;
+            &[
+                (&component, Type::TEXT),
+                (&polled.list_etag, Type::TEXT),
+                (&polled.deployment_id, Type::INT8),
+                (&polled.status_etag, Type::TEXT),
+                (&polled.error, Type::TEXT),
+                (&polled.next_poll_at, Type::TIMESTAMPTZ),
+            ],
+        )
+        .await?;
     Ok(())
 }
 
@@ -294,17 +294,17 @@ pub async fn saw(
     seen: &GithubObservation,
 ) -> Result<bool, BindingError> {
     let json = serde_json::to_string(seen).map_err(json_error)?;
-    let updated = one(
-        database,
-        "UPDATE github_bindings SET last_seen = $2::jsonb WHERE component = $1 \
+    let updated = database
+        .first_row(
+            "UPDATE github_bindings SET last_seen = $2::jsonb WHERE component = $1 \
            AND (last_seen IS NULL OR (last_seen->>'id')::int8 <= $3) RETURNING 1",
-        &[
-            (&component, Type::TEXT),
-            (&json, Type::TEXT),
-            (&seen.id, Type::INT8),
-        ],
-    )
-    .await?;
+            &[
+                (&component, Type::TEXT),
+                (&json, Type::TEXT),
+                (&seen.id, Type::INT8),
+            ],
+        )
+        .await?;
     Ok(updated.is_some())
 }
 
@@ -370,17 +370,6 @@ fn check(update: &GithubBindingUpdate) -> Result<Source, BindingError> {
         ));
     }
     Ok(source)
-}
-
-/// The first row `sql` answers, if any, in one round trip.
-async fn one(
-    database: &Database,
-    sql: &str,
-    params: &[(&(dyn ToSql + Sync), Type)],
-) -> Result<Option<Row>, DatabaseError> {
-    let connection = database.connection().await?;
-    let rows = connection.client().query_typed(sql, params).await?;
-    Ok(rows.into_iter().next())
 }
 
 /// A JSON column that does not read as it was written.

@@ -24,7 +24,7 @@ use super::client::{
 };
 use super::observe::{self, Seen};
 use crate::config::Secret;
-use crate::database::{Database, DatabaseError};
+use crate::database::{Database, DatabaseError, new_lease_holder};
 
 /// How often each replica tries to hold the lease and looks for due bindings.
 pub const TICK: Duration = Duration::from_secs(1);
@@ -60,7 +60,7 @@ pub async fn run(
             return;
         }
     };
-    let me = format!("{}-{}", std::process::id(), random_suffix());
+    let me = new_lease_holder();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut holding = false;
@@ -324,12 +324,6 @@ async fn poll(
 /// `text` as a URL path segment or query value.
 fn encode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
-}
-
-fn random_suffix() -> String {
-    let mut bytes = [0u8; 8];
-    let _ = aws_lc_rs::rand::fill(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

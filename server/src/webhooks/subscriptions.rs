@@ -14,7 +14,7 @@ use statusboard_api::{
     WebhookKind, WebhookState, WebhooksWrite,
 };
 use tokio_postgres::Row;
-use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::types::Type;
 
 use super::outbound::{self, Refused};
 use super::signature::Secret;
@@ -109,27 +109,27 @@ pub async fn create(
     components.sort_unstable();
     components.dedup();
     let secret = Secret::generate();
-    let row = one(
-        database,
-        &format!(
-            "INSERT INTO webhook_subscriptions \
+    let row = database
+        .first_row(
+            &format!(
+                "INSERT INTO webhook_subscriptions \
                  (url, description, kinds, components, secret, created_by, after_change) \
              SELECT $1, $2, $3, $4, $5, $6, COALESCE(max(id), 0) FROM changes \
              RETURNING {COLUMNS}"
-        ),
-        &[
-            (&new.url, Type::TEXT),
-            (&new.description, Type::TEXT),
-            (&kinds, Type::TEXT_ARRAY),
-            (&components, Type::TEXT_ARRAY),
-            (&secret.expose(), Type::TEXT),
-            (&actor.subject(), Type::TEXT),
-        ],
-    )
-    .await?
-    .ok_or_else(|| DatabaseError::Unexpected {
-        what: "the subscription's insert returned no row".to_owned(),
-    })?;
+            ),
+            &[
+                (&new.url, Type::TEXT),
+                (&new.description, Type::TEXT),
+                (&kinds, Type::TEXT_ARRAY),
+                (&components, Type::TEXT_ARRAY),
+                (&secret.expose(), Type::TEXT),
+                (&actor.subject(), Type::TEXT),
+            ],
+        )
+        .await?
+        .ok_or_else(|| DatabaseError::Unexpected {
+            what: "the subscription's insert returned no row".to_owned(),
+        })?;
     Ok((webhook_from(&row)?, secret))
 }
 
@@ -159,12 +159,12 @@ pub async fn get(
     _actor: &Actor<WebhooksWrite>,
     id: i64,
 ) -> Result<Webhook, SubscriptionError> {
-    let row = one(
-        database,
-        &format!("SELECT {COLUMNS} FROM webhook_subscriptions WHERE id = $1"),
-        &[(&id, Type::INT8)],
-    )
-    .await?;
+    let row = database
+        .first_row(
+            &format!("SELECT {COLUMNS} FROM webhook_subscriptions WHERE id = $1"),
+            &[(&id, Type::INT8)],
+        )
+        .await?;
     webhook_from(&row.ok_or(SubscriptionError::NotFound(id))?).map_err(Into::into)
 }
 
@@ -174,13 +174,13 @@ pub async fn delete(
     _actor: &Actor<WebhooksWrite>,
     id: i64,
 ) -> Result<(), SubscriptionError> {
-    one(
-        database,
-        "DELETE FROM webhook_subscriptions WHERE id = $1 RETURNING 1",
-        &[(&id, Type::INT8)],
-    )
-    .await?
-    .ok_or(SubscriptionError::NotFound(id))?;
+    database
+        .first_row(
+            "DELETE FROM webhook_subscriptions WHERE id = $1 RETURNING 1",
+            &[(&id, Type::INT8)],
+        )
+        .await?
+        .ok_or(SubscriptionError::NotFound(id))?;
     Ok(())
 }
 
@@ -194,20 +194,20 @@ pub async fn rotate(
 ) -> Result<(Secret, DateTime<Utc>), SubscriptionError> {
     let secret = Secret::generate();
     let lasts = PREVIOUS_SECRET_LASTS.as_secs_f64();
-    let row = one(
-        database,
-        "UPDATE webhook_subscriptions \
+    let row = database
+        .first_row(
+            "UPDATE webhook_subscriptions \
          SET previous_secret = secret, secret = $2, \
              previous_until = clock_timestamp() + make_interval(secs => $3) \
          WHERE id = $1 RETURNING previous_until",
-        &[
-            (&id, Type::INT8),
-            (&secret.expose(), Type::TEXT),
-            (&lasts, Type::FLOAT8),
-        ],
-    )
-    .await?
-    .ok_or(SubscriptionError::NotFound(id))?;
+            &[
+                (&id, Type::INT8),
+                (&secret.expose(), Type::TEXT),
+                (&lasts, Type::FLOAT8),
+            ],
+        )
+        .await?
+        .ok_or(SubscriptionError::NotFound(id))?;
     Ok((secret, row.try_get(0).map_err(DatabaseError::from)?))
 }
 
@@ -266,9 +266,9 @@ pub async fn retry(
     id: i64,
     delivery: i64,
 ) -> Result<Webhook, SubscriptionError> {
-    let row = one(
-        database,
-        "WITH sub AS (SELECT id, after_change, disabled_at FROM webhook_subscriptions \
+    let row = database
+        .first_row(
+            "WITH sub AS (SELECT id, after_change, disabled_at FROM webhook_subscriptions \
                       WHERE id = $1 FOR UPDATE), \
               tried AS (SELECT 1 FROM webhook_attempts \
                         WHERE subscription_id = $1 AND change_id = $2 LIMIT 1), \
@@ -286,12 +286,12 @@ pub async fn retry(
                         ON CONFLICT DO NOTHING RETURNING 1) \
          SELECT EXISTS (SELECT 1 FROM sub), EXISTS (SELECT 1 FROM tried), \
              (SELECT count(*) FROM now_due) + (SELECT count(*) FROM again)",
-        &[(&id, Type::INT8), (&delivery, Type::INT8)],
-    )
-    .await?
-    .ok_or_else(|| DatabaseError::Unexpected {
-        what: "the retry answered no row".to_owned(),
-    })?;
+            &[(&id, Type::INT8), (&delivery, Type::INT8)],
+        )
+        .await?
+        .ok_or_else(|| DatabaseError::Unexpected {
+            what: "the retry answered no row".to_owned(),
+        })?;
     if !row.try_get::<_, bool>(0).map_err(DatabaseError::from)? {
         return Err(SubscriptionError::NotFound(id));
     }
@@ -299,17 +299,6 @@ pub async fn retry(
         return Err(SubscriptionError::DeliveryNotFound(id, delivery));
     }
     get(database, actor, id).await
-}
-
-/// The first row `sql` answers, if any, in one round trip.
-async fn one(
-    database: &Database,
-    sql: &str,
-    params: &[(&(dyn ToSql + Sync), Type)],
-) -> Result<Option<Row>, DatabaseError> {
-    let connection = database.connection().await?;
-    let rows = connection.client().query_typed(sql, params).await?;
-    Ok(rows.into_iter().next())
 }
 
 /// A subscription from a row of [`COLUMNS`].

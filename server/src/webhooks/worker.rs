@@ -38,7 +38,7 @@ use super::signature::{self, Secret};
 use super::subscriptions::webhook_id;
 use crate::changes::Kind;
 use crate::changes::read::{self, Logged, Range};
-use crate::database::{Database, DatabaseError};
+use crate::database::{Database, DatabaseError, new_lease_holder};
 
 /// How often an idle replica looks for due subscriptions.
 pub const POLL: Duration = Duration::from_millis(100);
@@ -93,7 +93,7 @@ async fn run(
             return;
         }
     };
-    let me = format!("{}-{}", std::process::id(), uuid_like());
+    let me = new_lease_holder();
     let permits = Arc::new(Semaphore::new(CONCURRENCY));
     let mut poll = tokio::time::interval(POLL);
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -176,13 +176,6 @@ async fn backlog(database: &Database) -> Result<(i64, Duration), DatabaseError> 
     })?;
     let oldest: f64 = row.try_get(1)?;
     Ok((row.try_get(0)?, Duration::from_secs_f64(oldest.max(0.0))))
-}
-
-/// A name for this replica's leases that no other process has.
-fn uuid_like() -> String {
-    let mut bytes = [0u8; 8];
-    let _ = aws_lc_rs::rand::fill(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Sends `leased`'s deliveries asked for again, then, when its next change is due, its

@@ -29,7 +29,10 @@ async fn ready_answers_ok_through_the_client_when_the_database_is_up() {
         .text()
         .await
         .unwrap();
-    assert_eq!(body, r#"{"status":"ok","database":"ok","github":"no_token"}"#);
+    assert_eq!(
+        body,
+        r#"{"status":"ok","database":"ok","github":"no_token"}"#
+    );
     // The versions before 7.0.0 answer without `github`.
     let older = reqwest::Client::new()
         .get(app.url("/api/v1/ready"))
