@@ -365,6 +365,7 @@ fn debug_output_redacts_every_secret() {
     let s = settings(&[
         ("JWT_SECRET", "jwt-secret-marker-0123456789abcdef0123"),
         ("GITHUB_TOKEN", "ghp_token_marker"),
+        ("GITHUB_WEBHOOK_SECRET", "github-webhook-secret-marker"),
         (
             "DATABASE_URL",
             "postgresql://app:db-password-marker@db:5432/app?password=db-password-marker",
@@ -379,6 +380,7 @@ fn debug_output_redacts_every_secret() {
     for secret in [
         "jwt-secret-marker-0123456789abcdef0123",
         "ghp_token_marker",
+        "github-webhook-secret-marker",
         "db-password-marker",
         "listen-password-marker",
     ] {
@@ -400,4 +402,31 @@ fn empty_github_token_means_none() {
         .github_token
         .unwrap();
     assert_eq!(token.expose(), "t");
+}
+
+#[test]
+fn the_github_settings_default_and_are_checked() {
+    let s = settings(&[]).unwrap();
+    assert_eq!(s.github_api_url, "https://api.github.com");
+    assert_eq!(s.github_poll, std::time::Duration::from_secs(60));
+    assert_eq!(s.github_webhook_secret, None);
+    let enterprise =
+        settings(&[("GITHUB_API_URL", "https://github.example.com/api/v3/")]).unwrap();
+    assert_eq!(
+        enterprise.github_api_url,
+        "https://github.example.com/api/v3"
+    );
+    for bad in ["api.github.com", "ftp://github.example.com", ""] {
+        assert_eq!(
+            invalid_variable(&[("GITHUB_API_URL", bad)]),
+            "GITHUB_API_URL",
+            "{bad}"
+        );
+    }
+    for bad in ["0", "86401", "soon"] {
+        assert_eq!(
+            invalid_variable(&[("GITHUB_POLL_SECONDS", bad)]),
+            "GITHUB_POLL_SECONDS"
+        );
+    }
 }

@@ -10,12 +10,14 @@
 //! | `metrics.rs` | the Prometheus listener |
 //! | `tokens.rs` | `token issue`: an operator grants a service its tokens |
 //! | `webhooks.rs` | a replica killed (SIGKILL) mid-delivery: its webhook subscriptions taken over |
+//! | `github.rs` | the GitHub poller's replica killed (SIGKILL): another polls once its lease runs out |
 //! | `rolling_restart.rs` | three replicas behind HAProxy restarted in turn under load (ignored: needs `haproxy`; `.ci/rolling-restart` runs it) |
 //!
 //! This file holds what they share: the binary run as a child [`Process`].
 
 #![allow(clippy::unwrap_used)]
 
+mod github;
 mod lifecycle;
 mod live;
 mod malformed_http;

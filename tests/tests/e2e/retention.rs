@@ -32,7 +32,9 @@ async fn a_sweep_removes_what_expired_and_keeps_the_rest() {
          INSERT INTO idempotency_keys (subject, key, request) VALUES ('ops', 'fresh', 'r');
          UPDATE token_families SET created_at = now() - interval '9 days' WHERE subject = 'dead';
          UPDATE refresh_tokens SET expires_at = now() - interval '2 days'
-             WHERE family_id = (SELECT id FROM token_families WHERE subject = 'dead');",
+             WHERE family_id = (SELECT id FROM token_families WHERE subject = 'dead');
+         INSERT INTO github_deliveries (id, received_at) VALUES
+             ('old', now() - interval '8 days'), ('recent', now() - interval '6 days');",
     )
     .await;
     let history = count(&app, "changes").await;
@@ -46,8 +48,14 @@ async fn a_sweep_removes_what_expired_and_keeps_the_rest() {
         [
             ("idempotency_keys", 2500),
             ("refresh_tokens", 1),
-            ("token_families", 1)
+            ("token_families", 1),
+            ("github_deliveries", 1)
         ]
+    );
+    assert_eq!(
+        count(&app, "github_deliveries").await,
+        1,
+        "a recent delivery id stays"
     );
     assert_eq!(count(&app, "idempotency_keys").await, 1);
     assert_eq!(
