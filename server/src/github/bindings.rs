@@ -6,32 +6,16 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use statusboard_api::{
-    ApiError, ComponentStatus, ComponentsWrite, DeploymentsSource, ErrorCode, GITHUB_STATES,
-    GithubBinding, GithubBindingUpdate, GithubObservation, GithubPolling, Slug, WorkflowSource,
-    default_mapping,
+    ApiError, ComponentStatus, ComponentsWrite, DeploymentsSource, ErrorCode, GithubBinding,
+    GithubBindingUpdate, GithubObservation, GithubPolling, Slug, WorkflowSource, default_mapping,
 };
 use tokio_postgres::Row;
 use tokio_postgres::types::{ToSql, Type};
 
+pub use super::source::Source;
+use super::source::check;
 use crate::bearer_auth::Actor;
 use crate::database::{Database, DatabaseError};
-
-/// What a binding follows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// The latest status of the latest deployment to `environment`.
-    Deployments {
-        /// The environment.
-        environment: String,
-    },
-    /// The latest completed run of the workflow `file` on `branch`.
-    Workflow {
-        /// The workflow's file name.
-        file: String,
-        /// The branch.
-        branch: String,
-    },
-}
 
 /// A binding as the poller and the webhooks use it.
 #[derive(Debug, Clone)]
@@ -308,70 +292,6 @@ pub async fn saw(
     Ok(updated.is_some())
 }
 
-/// `update`'s source, or why it is refused.
-fn check(update: &GithubBindingUpdate) -> Result<Source, BindingError> {
-    let invalid = |message: String| Err(BindingError::Invalid(message));
-    let repository = &update.repository;
-    let part_ok = |part: &str| {
-        !part.is_empty()
-            && part.len() <= 100
-            && part
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    };
-    match repository.split_once('/') {
-        Some((owner, name)) if part_ok(owner) && part_ok(name) => {}
-        _ => {
-            return invalid(format!(
-                "repository must be `owner/name`, not {repository:?}"
-            ));
-        }
-    }
-    let bounded = |what: &str, value: &str| {
-        if value.is_empty() || value.chars().count() > 255 || value.contains(['\0', '\n']) {
-            Err(BindingError::Invalid(format!(
-                "{what} must have 1 to 255 characters on one line"
-            )))
-        } else {
-            Ok(())
-        }
-    };
-    let source = match (&update.deployments, &update.workflow) {
-        (Some(DeploymentsSource { environment }), None) => {
-            bounded("deployments.environment", environment)?;
-            Source::Deployments {
-                environment: environment.clone(),
-            }
-        }
-        (None, Some(WorkflowSource { file, branch })) => {
-            bounded("workflow.file", file)?;
-            bounded("workflow.branch", branch)?;
-            if file.contains('/') {
-                return invalid(format!(
-                    "workflow.file is the file's name under .github/workflows/ (deploy.yml), \
-                     not {file:?}"
-                ));
-            }
-            Source::Workflow {
-                file: file.clone(),
-                branch: branch.clone(),
-            }
-        }
-        _ => return invalid("give exactly one source: deployments or workflow".to_owned()),
-    };
-    if let Some(unknown) = update
-        .mapping
-        .keys()
-        .find(|state| !GITHUB_STATES.contains(&state.as_str()))
-    {
-        return invalid(format!(
-            "mapping: {unknown:?} is no deployment state or run conclusion: expected one of {}",
-            GITHUB_STATES.join(", ")
-        ));
-    }
-    Ok(source)
-}
-
 /// A JSON column that does not read as it was written.
 fn json_error(error: serde_json::Error) -> DatabaseError {
     DatabaseError::Unexpected {
@@ -438,51 +358,4 @@ fn api_binding_from(row: &Row, polling: GithubPolling) -> Result<GithubBinding, 
         last_seen: last_seen_from(row)?,
         updated_at: row.try_get(13).map_err(DatabaseError::from)?,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn update(repository: &str) -> GithubBindingUpdate {
-        GithubBindingUpdate {
-            repository: repository.to_owned(),
-            deployments: Some(DeploymentsSource {
-                environment: "production".to_owned(),
-            }),
-            workflow: None,
-            mapping: BTreeMap::new(),
-        }
-    }
-
-    #[test]
-    fn a_binding_names_a_repository_one_source_and_known_states() {
-        assert!(check(&update("acme/shop")).is_ok());
-        for bad in ["acme", "acme/", "/shop", "acme/shop/x", "ac me/shop"] {
-            assert!(check(&update(bad)).is_err(), "{bad}");
-        }
-        let both = GithubBindingUpdate {
-            workflow: Some(WorkflowSource {
-                file: "deploy.yml".to_owned(),
-                branch: "main".to_owned(),
-            }),
-            ..update("acme/shop")
-        };
-        assert!(
-            check(&both)
-                .unwrap_err()
-                .to_string()
-                .contains("exactly one")
-        );
-        let mapping = GithubBindingUpdate {
-            mapping: BTreeMap::from([("exploded".to_owned(), ComponentStatus::MajorOutage)]),
-            ..update("acme/shop")
-        };
-        assert!(
-            check(&mapping)
-                .unwrap_err()
-                .to_string()
-                .contains("exploded")
-        );
-    }
 }

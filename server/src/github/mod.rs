@@ -5,10 +5,12 @@
 //! * [`client`]: GitHub's REST API, the few conditional requests the poller makes.
 //! * [`poller`]: polling, one replica at a time, within GitHub's rate limits.
 //! * [`webhook`]: GitHub's webhook deliveries, verified, handled once.
+//! * [`source`]: what a binding follows, and the rules of a binding request.
 //! * [`observe`]: what either saw, applied to the component: one report per state.
 
 pub mod bindings;
 pub mod client;
 pub mod observe;
 pub mod poller;
+pub mod source;
 pub mod webhook;

@@ -16,8 +16,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 
-use super::examples::{example, payloads, rest};
-use super::types;
+use super::{shapes, types};
 
 /// A request the fake received, and what it answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -227,18 +226,6 @@ fn respond(
     response.body(Full::new(bytes)).expect("a response")
 }
 
-/// GitHub's error body (`basic-error`).
-fn error(message: &str) -> Value {
-    example(
-        rest(),
-        "basic-error",
-        &[
-            ("/message", json!(message)),
-            ("/documentation_url", json!("https://docs.github.com/rest")),
-        ],
-    )
-}
-
 /// Answers one request, and records it.
 fn answer(state: &Mutex<State>, request: &HttpRequest<Incoming>) -> Response<Full<Bytes>> {
     let mut state = state.lock().expect("the fake's state");
@@ -258,7 +245,7 @@ fn answer(state: &Mutex<State>, request: &HttpRequest<Incoming>) -> Response<Ful
     let response = if !authorized {
         respond(
             StatusCode::UNAUTHORIZED,
-            &error("Bad credentials"),
+            &shapes::error("Bad credentials"),
             remaining,
             None,
         )
@@ -267,7 +254,7 @@ fn answer(state: &Mutex<State>, request: &HttpRequest<Incoming>) -> Response<Ful
             Failure::SecondaryLimit { retry_after } => {
                 let mut response = respond(
                     StatusCode::FORBIDDEN,
-                    &error("You have exceeded a secondary rate limit."),
+                    &shapes::error("You have exceeded a secondary rate limit."),
                     remaining,
                     None,
                 );
@@ -279,14 +266,19 @@ fn answer(state: &Mutex<State>, request: &HttpRequest<Incoming>) -> Response<Ful
             }
             Failure::ServerError => respond(
                 StatusCode::BAD_GATEWAY,
-                &error("Server Error"),
+                &shapes::error("Server Error"),
                 remaining,
                 None,
             ),
         }
     } else {
         match body(&state, &path, &query) {
-            None => respond(StatusCode::NOT_FOUND, &error("Not Found"), remaining, None),
+            None => respond(
+                StatusCode::NOT_FOUND,
+                &shapes::error("Not Found"),
+                remaining,
+                None,
+            ),
             Some(body) => {
                 let digest = Sha256::digest(serde_json::to_vec(&body).expect("JSON"));
                 let etag: String = format!("\"{:x}\"", digest).chars().take(18).collect();
@@ -338,10 +330,10 @@ fn body(state: &State, path: &str, query: &str) -> Option<Value> {
                 .filter(|d| d.repository == repository)
                 .filter(|d| environment.is_none_or(|e| e == d.environment))
                 .take(1)
-                .map(|d| deployment(&repository, d))
+                .map(|d| shapes::deployment(&repository, d.id, &d.environment))
                 .collect();
             let value = Value::Array(items);
-            read_as::<Vec<types::rest::types::Deployment>>(&value);
+            shapes::read_as::<Vec<types::rest::types::Deployment>>(&value);
             Some(value)
         }
         ["deployments", id, "statuses"] => {
@@ -356,11 +348,18 @@ fn body(state: &State, path: &str, query: &str) -> Option<Value> {
                 .rev()
                 .take(1)
                 .map(|(id, status, at)| {
-                    deployment_status(&repository, deployment, *id, status, *at)
+                    shapes::deployment_status(
+                        &repository,
+                        deployment.id,
+                        &deployment.environment,
+                        *id,
+                        status,
+                        *at,
+                    )
                 })
                 .collect();
             let value = Value::Array(items);
-            read_as::<Vec<types::rest::types::DeploymentStatus>>(&value);
+            shapes::read_as::<Vec<types::rest::types::DeploymentStatus>>(&value);
             Some(value)
         }
         ["actions", "workflows", file, "runs"] => {
@@ -372,108 +371,21 @@ fn body(state: &State, path: &str, query: &str) -> Option<Value> {
                 .filter(|r| r.repository == repository && r.file == *file)
                 .filter(|r| branch.is_none_or(|b| b == r.branch))
                 .take(1)
-                .map(|r| workflow_run(&repository, r))
+                .map(|r| {
+                    shapes::workflow_run(
+                        &repository,
+                        r.id,
+                        &r.file,
+                        &r.branch,
+                        &r.conclusion,
+                        r.at,
+                    )
+                })
                 .collect();
             let value = json!({"total_count": runs.len(), "workflow_runs": runs});
-            read_as::<types::rest::types::ActionsListWorkflowRunsResponse>(&value);
+            shapes::read_as::<types::rest::types::ActionsListWorkflowRunsResponse>(&value);
             Some(value)
         }
         _ => None,
     }
-}
-
-/// Panics unless `value` reads as `T`, one of the types generated from GitHub's schemas.
-fn read_as<T: serde::de::DeserializeOwned>(value: &Value) {
-    if let Err(e) = serde_json::from_value::<T>(value.clone()) {
-        panic!(
-            "the fake's answer is not GitHub's shape ({}): {e}\n{value:#}",
-            std::any::type_name::<T>()
-        );
-    }
-}
-
-fn deployment(repository: &str, d: &Deployment) -> Value {
-    example(
-        rest(),
-        "deployment",
-        &[
-            ("/id", json!(d.id)),
-            ("/environment", json!(d.environment)),
-            ("/ref", json!("main")),
-            ("/task", json!("deploy")),
-            (
-                "/url",
-                json!(format!(
-                    "https://api.github.com/repos/{repository}/deployments/{}",
-                    d.id
-                )),
-            ),
-        ],
-    )
-}
-
-fn deployment_status(
-    repository: &str,
-    d: &Deployment,
-    id: i64,
-    state: &str,
-    at: chrono::DateTime<chrono::Utc>,
-) -> Value {
-    example(
-        rest(),
-        "deployment-status",
-        &[
-            ("/id", json!(id)),
-            ("/state", json!(state)),
-            ("/environment", json!(d.environment)),
-            ("/created_at", json!(at)),
-            (
-                "/deployment_url",
-                json!(format!(
-                    "https://api.github.com/repos/{repository}/deployments/{}",
-                    d.id
-                )),
-            ),
-        ],
-    )
-}
-
-fn workflow_run(repository: &str, r: &Run) -> Value {
-    example(
-        rest(),
-        "workflow-run",
-        &[
-            ("/id", json!(r.id)),
-            ("/path", json!(format!(".github/workflows/{}", r.file))),
-            ("/head_branch", json!(r.branch)),
-            ("/status", json!("completed")),
-            ("/conclusion", json!(r.conclusion)),
-            ("/updated_at", json!(r.at)),
-            ("/repository/full_name", json!(repository)),
-        ],
-    )
-}
-
-/// A webhook delivery's body for the event `kind` (`deployment_status`, `workflow_run`),
-/// built from GitHub's payload schema with `fields` set and read back as its generated
-/// type; and the `X-Hub-Signature-256` that `secret` gives it.
-pub fn signed_payload(kind: &str, fields: &[(&str, Value)], secret: &str) -> (Vec<u8>, String) {
-    let value = match kind {
-        "deployment_status" => {
-            let value = example(payloads(), "webhook-deployment-status-created", fields);
-            read_as::<types::payloads::types::WebhookDeploymentStatusCreated>(&value);
-            value
-        }
-        "workflow_run" => {
-            let value = example(payloads(), "webhook-workflow-run-completed", fields);
-            read_as::<types::payloads::types::WebhookWorkflowRunCompleted>(&value);
-            value
-        }
-        other => panic!("no payload for {other}"),
-    };
-    let body = serde_json::to_vec(&value).expect("JSON");
-    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret.as_bytes());
-    let tag = aws_lc_rs::hmac::sign(&key, &body);
-    let hex: String = tag.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-    (body, format!("sha256={hex}"))
 }

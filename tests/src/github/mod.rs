@@ -7,6 +7,8 @@
 
 pub mod examples;
 mod fake;
+mod shapes;
 pub mod types;
 
-pub use fake::{Failure, FakeGithub, Request, signed_payload};
+pub use fake::{Failure, FakeGithub, Request};
+pub use shapes::signed_payload;
