@@ -45,7 +45,9 @@ pub const POLL: Duration = Duration::from_millis(100);
 /// The most subscriptions one replica delivers at once.
 pub const CONCURRENCY: usize = 64;
 /// The most subscriptions one replica leases per look, so that replicas looking at the
-/// same time share a backlog of many subscriptions rather than the first taking them all.
+/// same time share a backlog of many subscriptions rather than the first taking them all;
+/// a look that took this many is followed by another at once, so the cap costs no
+/// throughput.
 pub const LEASES_PER_POLL: usize = 16;
 /// How long a stopping replica lets attempts under way finish before it gives up on them
 /// and lets its leases go.
@@ -99,11 +101,22 @@ async fn run(
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut measured = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
+    // Whether the last look took as many as it asked for: then more may be due, and the
+    // next look follows at once rather than after `POLL`.
+    let mut again = false;
     loop {
-        tokio::select! {
-            _ = poll.tick() => {}
-            _ = stopping.changed() => break,
+        if again {
+            tokio::task::yield_now().await;
+            if *stopping.borrow() {
+                break;
+            }
+        } else {
+            tokio::select! {
+                _ = poll.tick() => {}
+                _ = stopping.changed() => break,
+            }
         }
+        again = false;
         while tasks.try_join_next().is_some() {}
         if measured.elapsed() >= BACKLOG_EVERY {
             measured = Instant::now();
@@ -122,6 +135,7 @@ async fn run(
                 continue;
             }
         };
+        again = leased.len() == free;
         for leased in leased {
             let Ok(permit) = permits.clone().try_acquire_owned() else {
                 break;
