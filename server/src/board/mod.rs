@@ -19,6 +19,7 @@ pub mod maintenances;
 pub mod reports;
 pub mod scheduler;
 pub mod summary;
+pub mod uptime;
 
 use statusboard_api::{ApiError, Component, ComponentStatus, ErrorCode};
 use tokio_postgres::Row;

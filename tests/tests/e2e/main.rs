@@ -22,6 +22,7 @@ mod retention;
 mod shutdown;
 mod tls;
 mod tokens_api;
+mod uptime;
 mod versioning;
 mod webhooks;
 
