@@ -1,3 +1,7 @@
+-- BRANCH `uptime`, NOT MERGED (session 9): this trigger runs inside the change log's lock
+-- and costs POST …/reports 52 % (2,910 → 1,404 req/s, `cargo xtask bench --only board`).
+-- Next: roll up outside the lock (a roller with its own cursor in the change log); the
+-- tests in tests/tests/e2e/uptime.rs stay the oracle.
 -- Uptime: each component's time in each status, per UTC day, kept as reports commit.
 --
 -- A component's status is its latest report's, `operational` from its creation until its
