@@ -1,15 +1,11 @@
--- BRANCH `uptime`, NOT MERGED (session 9): this trigger runs inside the change log's lock
--- and costs POST …/reports 52 % (2,910 → 1,404 req/s, `cargo xtask bench --only board`).
--- Next: roll up outside the lock (a roller with its own cursor in the change log); the
--- tests in tests/tests/e2e/uptime.rs stay the oracle.
+-- BRANCH `uptime`, NOT MERGED (session 9). A first version kept the rollups with a trigger
+-- inside the change log's lock: POST …/reports lost 52 %. This one rolls up outside it.
 -- Uptime: each component's time in each status, per UTC day, kept as reports commit.
 --
 -- A component's status is its latest report's, `operational` from its creation until its
--- first. When a report commits, the interval it closes (from the report before it, or the
--- component's creation, to it) is added to the days that interval spans; the interval
--- still open (from the latest report to now) is added by whoever reads. A report recorded
--- before a later one (history written after the fact) moves the time it takes over from
--- the status it replaces. Time is in microseconds, exactly as the timestamps hold it.
+-- first. Each report closes the interval before it (from the report before it, or the
+-- component's creation); that interval is added to the days it spans, in microseconds,
+-- exactly as the timestamps hold it.
 CREATE TABLE uptime_days (
     component TEXT NOT NULL REFERENCES components (slug) ON DELETE CASCADE,
     day       DATE NOT NULL,
@@ -34,43 +30,60 @@ RETURNS void LANGUAGE sql AS $$
     ON CONFLICT (component, day, status) DO UPDATE SET micros = u.micros + EXCLUDED.micros
 $$;
 
--- A report closes the interval before it. Its lookups run after the change log's lock
--- (the insert waits for it), and a trigger's statements see every commit before them, so
--- two replicas' reports for one component are counted in their commit order, once each.
-CREATE FUNCTION uptime_on_report() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Rolling up, outside the change log's lock: reports become visible in id order (their
+-- ids are drawn under that lock, which they hold until they commit), so a cursor over
+-- `status_reports.id` never skips one. `uptime_fold` folds the reports after the cursor,
+-- each as the table was when it was inserted (the reports with smaller ids): it closes the
+-- interval before it, or, written before a later report, takes over the time up to that
+-- one. One replica at a time (an advisory lock); reads add the reports after the cursor.
+CREATE TABLE uptime_cursor (
+    id           INT PRIMARY KEY CHECK (id = 1),
+    after_report BIGINT NOT NULL
+);
+
+CREATE FUNCTION uptime_fold(most INT) RETURNS INT LANGUAGE plpgsql AS $$
 DECLARE
+    r             RECORD;
+    cursor_at     BIGINT;
     before_status TEXT;
     before_at     TIMESTAMPTZ;
     after_at      TIMESTAMPTZ;
+    folded        INT := 0;
 BEGIN
-    SELECT status, reported_at INTO before_status, before_at FROM status_reports
-    WHERE component = NEW.component AND (reported_at, id) < (NEW.reported_at, NEW.id)
-    ORDER BY reported_at DESC, id DESC LIMIT 1;
-    IF NOT FOUND THEN
-        SELECT 'operational', created_at INTO before_status, before_at
-        FROM components WHERE slug = NEW.component;
+    IF NOT pg_try_advisory_xact_lock(4412918061771208339) THEN
+        RETURN 0;
     END IF;
-    SELECT reported_at INTO after_at FROM status_reports
-    WHERE component = NEW.component AND (reported_at, id) > (NEW.reported_at, NEW.id)
-    ORDER BY reported_at, id LIMIT 1;
-    IF after_at IS NULL THEN
-        -- The usual case: the open interval before it closes.
-        PERFORM uptime_add(NEW.component, before_status, before_at, NEW.reported_at, 1);
-    ELSE
-        -- Written into the past: [it, the next report) was the status before it, and is
-        -- its own from now on.
-        PERFORM uptime_add(NEW.component, before_status, GREATEST(before_at, NEW.reported_at),
-                           after_at, -1);
-        PERFORM uptime_add(NEW.component, NEW.status, NEW.reported_at, after_at, 1);
-    END IF;
-    RETURN NULL;
+    SELECT after_report INTO cursor_at FROM uptime_cursor WHERE id = 1;
+    FOR r IN SELECT id, component, status, reported_at FROM status_reports
+             WHERE id > cursor_at ORDER BY id LIMIT most LOOP
+        SELECT status, reported_at INTO before_status, before_at FROM status_reports
+        WHERE component = r.component AND id < r.id
+          AND (reported_at, id) < (r.reported_at, r.id)
+        ORDER BY reported_at DESC, id DESC LIMIT 1;
+        IF NOT FOUND THEN
+            SELECT 'operational', created_at INTO before_status, before_at
+            FROM components WHERE slug = r.component;
+        END IF;
+        after_at := NULL;
+        SELECT reported_at INTO after_at FROM status_reports
+        WHERE component = r.component AND id < r.id
+          AND (reported_at, id) > (r.reported_at, r.id)
+        ORDER BY reported_at, id LIMIT 1;
+        IF after_at IS NULL THEN
+            PERFORM uptime_add(r.component, before_status, before_at, r.reported_at, 1);
+        ELSE
+            PERFORM uptime_add(r.component, before_status, r.reported_at, after_at, -1);
+            PERFORM uptime_add(r.component, r.status, r.reported_at, after_at, 1);
+        END IF;
+        cursor_at := r.id;
+        folded := folded + 1;
+    END LOOP;
+    UPDATE uptime_cursor SET after_report = cursor_at WHERE id = 1;
+    RETURN folded;
 END
 $$;
 
-CREATE TRIGGER status_reports_uptime AFTER INSERT ON status_reports
-    FOR EACH ROW EXECUTE FUNCTION uptime_on_report();
-
--- The history so far: every closed interval.
+-- The history so far: every closed interval, and the cursor after it.
 INSERT INTO uptime_days (component, day, status, micros)
 SELECT component, day, status, sum(micros) FROM (
     SELECT i.component, d::date AS day, i.status,
@@ -92,3 +105,5 @@ SELECT component, day, status, sum(micros) FROM (
           > GREATEST(i.from_at, d AT TIME ZONE 'UTC')
 ) closed
 GROUP BY component, day, status;
+INSERT INTO uptime_cursor (id, after_report)
+SELECT 1, COALESCE(max(id), 0) FROM status_reports;

@@ -69,6 +69,8 @@ pub struct Server {
     retention: JoinHandle<()>,
     /// Starts and completes scheduled maintenances.
     scheduler: JoinHandle<()>,
+    /// Folds reports into uptime's daily rollups.
+    uptime: JoinHandle<()>,
     /// Delivers webhooks; stopped by the shutdown, which lets its leases go.
     webhooks: webhooks::worker::Workers,
     /// Polls GitHub when this replica holds the poller's lease (with `GITHUB_TOKEN` only);
@@ -117,6 +119,7 @@ impl Server {
         let live = tokio::spawn(hub.run(database.clone(), log.clone()));
         let retention = tokio::spawn(retention::run(database.clone(), log.clone()));
         let scheduler = tokio::spawn(scheduler::run(database.clone(), log.clone()));
+        let uptime = tokio::spawn(crate::board::uptime::run(database.clone(), log.clone()));
         let webhooks = webhooks::worker::Workers::start(
             database.clone(),
             settings.webhook_allow_private_networks,
@@ -146,6 +149,7 @@ impl Server {
             live,
             retention,
             scheduler,
+            uptime,
             webhooks,
             github,
         })
@@ -192,6 +196,7 @@ impl Server {
         self.migrations.abort();
         self.retention.abort();
         self.scheduler.abort();
+        self.uptime.abort();
         // The webhook workers let their attempts under way finish (briefly) and their
         // leases go, beside the subscribers' closing.
         let webhooks = tokio::spawn(self.webhooks.stop());
