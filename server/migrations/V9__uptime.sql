@@ -1,5 +1,5 @@
--- BRANCH `uptime`, NOT MERGED (session 9). A first version kept the rollups with a trigger
--- inside the change log's lock: POST …/reports lost 52 %. This one rolls up outside it.
+-- (A first version kept the rollups with a trigger, inside the change log's lock: POST
+-- …/reports lost 52 %. This one rolls up outside it.)
 -- Uptime: each component's time in each status, per UTC day, kept as reports commit.
 --
 -- A component's status is its latest report's, `operational` from its creation until its

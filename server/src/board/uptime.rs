@@ -116,7 +116,11 @@ pub async fn fold(database: &Database, most: i32) -> Result<i32, BoardError> {
         .client()
         .query_typed("SELECT uptime_fold($1)", &[(&most, Type::INT4)])
         .await?;
-    Ok(rows.first().map(|row| row.try_get(0)).transpose()?.unwrap_or(0))
+    Ok(rows
+        .first()
+        .map(|row| row.try_get(0))
+        .transpose()?
+        .unwrap_or(0))
 }
 
 /// Folds every [`FOLD_EVERY`] until the task is dropped.

@@ -167,7 +167,10 @@ async fn random_histories_are_counted_to_the_microsecond() {
         if case % 3 != 0 {
             // In time order, as the API records: exact before the roller folds them too.
             let unfolded = read(&app, &component, first, last, now).await;
-            assert_eq!(unfolded, expected, "case {case}, before folding: {history:?}");
+            assert_eq!(
+                unfolded, expected,
+                "case {case}, before folding: {history:?}"
+            );
         }
         fold_all(&app).await;
         let actual = read(&app, &component, first, last, now).await;
