@@ -1,11 +1,10 @@
--- (A first version kept the rollups with a trigger, inside the change log's lock: POST
--- …/reports lost 52 %. This one rolls up outside it.)
--- Uptime: each component's time in each status, per UTC day, kept as reports commit.
+-- Uptime: each component's time in each status, per UTC day, folded in as reports commit.
 --
 -- A component's status is its latest report's, `operational` from its creation until its
 -- first. Each report closes the interval before it (from the report before it, or the
 -- component's creation); that interval is added to the days it spans, in microseconds,
--- exactly as the timestamps hold it.
+-- exactly as the timestamps hold it. (A first version did it in a trigger, inside the
+-- change log's lock: POST …/reports lost 52 %. The roller below works outside it.)
 CREATE TABLE uptime_days (
     component TEXT NOT NULL REFERENCES components (slug) ON DELETE CASCADE,
     day       DATE NOT NULL,
