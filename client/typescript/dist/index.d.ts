@@ -85,6 +85,18 @@ export type DeliveryAttempt = components["schemas"]["DeliveryAttempt"];
 export type GithubBinding = components["schemas"]["GithubBinding"];
 /** What `PUT /api/v1/components/{slug}/github` takes. */
 export type GithubBindingUpdate = components["schemas"]["GithubBindingUpdate"];
+/** A component's uptime over a range of days, day by day (API 8.0.0 on):
+ * `GET /api/v1/components/{slug}/uptime`, and each item of `GET /api/v1/uptime`. */
+export type ComponentUptime = components["schemas"]["ComponentUptime"];
+/** One UTC day of a component: seconds in each status and the day's uptime (0 to 1,
+ * `null` with no counted time). */
+export type UptimeDay = components["schemas"]["UptimeDay"];
+/** Seconds spent in each status. */
+export type StatusSeconds = components["schemas"]["StatusSeconds"];
+/** A status badge as shields.io's endpoint badges read it (`…/badge.json`). The SVG
+ * badges (`…/badge.svg`, `…/uptime.svg`) and the Atom feed (`/api/v1/incidents.atom`)
+ * are not JSON: read them with `parseAs: "text"`. */
+export type ShieldsBadge = components["schemas"]["ShieldsBadge"];
 export { type VerifyOptions, type WebhookChange, type WebhookHeaders, type WebhookRefusal, WEBHOOK_TOLERANCE_SECONDS, WebhookVerificationError, verifyWebhook, verifyWebhookSignature, } from "./webhooks.js";
 /** What went wrong, for code to test: every `error_code` the API answers with, generated
  * from the document's `ErrorCode` (each one's meaning is in the document). */

@@ -72,6 +72,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/components/{slug}/badge.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A component's status badge as shields.io's endpoint badges read it
+         * @description (`https://img.shields.io/endpoint?url=<this URL>`): `schemaVersion`, `label`, `message`, `color`.
+         *
+         *     Anyone may read it. Sent with a short `Cache-Control` and an `ETag` (`304` on `If-None-Match`). `404` (`ComponentNotFound`).
+         */
+        get: operations["get_shields_badge"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/components/{slug}/badge.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A badge of a component's status: an SVG image, "name | status", coloured by the
+         * @description status (green operational, yellow degraded performance, orange partial outage, red major outage, blue under maintenance), for READMEs and dashboards.
+         *
+         *     Anyone may read it. Sent with a short `Cache-Control` and an `ETag` (`304` on `If-None-Match`). `404` (`ComponentNotFound`).
+         */
+        get: operations["get_status_badge"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/components/{slug}/github": {
         parameters: {
             query?: never;
@@ -124,6 +168,50 @@ export interface paths {
          *     Retries never record twice: send an `Idempotency-Key`, and the same key from the same subject within 24 hours answers the first report again (`201`) without recording anything; the same key with a different report is `422` (`error_code: "IdempotencyKeyReused"`).
          */
         post: operations["create_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/components/{slug}/uptime": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a component's uptime, day by day, over a range of days (90 up to today when
+         * @description left out; at most 366).
+         *
+         *     Anyone may read the board. Each day has the seconds the component spent in each status and the day's uptime; the answer has the range's too. Uptime is `1 -(major_outage + 0.3 × partial_outage) / (operational + degraded_performance + partial_outage + major_outage)`: time under maintenance is left out, and a component counts from its creation (days before it have no uptime, `null`). Exact: computed from the status reports' times, kept as daily rollups. `400` (`InvalidInput`) for a range that ends before it starts or spans more than 366 days; `404` (`ComponentNotFound`).
+         */
+        get: operations["get_component_uptime"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/components/{slug}/uptime.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A badge of a component's uptime over the last `days` days (30 when left out; at
+         * @description most 366): an SVG image, "name uptime | 99.95%", coloured by the figure.
+         *
+         *     Anyone may read it. The figure is rounded down (`100%` only without downtime); `no data` before the component counts any time. Sent with a short `Cache-Control` and an `ETag` (`304` on `If-None-Match`). `400` (`InvalidInput`) for `days` out of range; `404` (`ComponentNotFound`).
+         */
+        get: operations["get_uptime_badge"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -236,6 +324,28 @@ export interface paths {
          *     Needs a token with the scope `incidents:write`. The incident's status becomes the update's. `resolved` sets `resolved_at` and returns every component the incident affects and `components` does not name to the status it would have without the incident (the worst another unresolved incident gives it, or `operational`); another status after `resolved` reopens it. Each status set is recorded as the component's status report. Answers `201` with the incident, its new update first; `404` (`IncidentNotFound`, `ComponentNotFound`); `400` naming the field. `Idempotency-Key` as for `create_incident`.
          */
         post: operations["create_incident_update"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents.atom": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The Atom feed (RFC 4287) of incidents and scheduled maintenances: the 50 updated
+         * @description last, newest first, for feed readers.
+         *
+         *     Anyone may read it. Each entry is one incident or maintenance, with an id that never changes, its `updated` time (its latest update's), its updates as its content, and a link to it in the API (`/api/v1/incidents/{id}`, `/api/v1/maintenances/{id}`), relative to the feed. Sent with an `ETag`: a reader that sends it back in `If-None-Match` gets `304` while nothing changed.
+         */
+        get: operations["get_incidents_feed"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -360,6 +470,28 @@ export interface paths {
          * @description Anyone may read it. `status`: the overall `indicator` — the worst of the unresolved incidents' impacts and the components' statuses (`degraded_performance` counts as `minor`, `partial_outage` and `major_outage` as `major`, every component in `major_outage` as `critical`), or `maintenance` when nothing is wrong but a maintenance is in progress — and its `description` ("All Systems Operational", …); the components by group (those without a group first, then each group by name); the unresolved incidents, newest first, and the maintenances in progress then scheduled, soonest first, each with its latest update only; and `change`, the last change of the board it reflects (read in one snapshot), from which the live board (`GET /api/v1/events?after=<change>`) goes on.
          */
         get: operations["get_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/uptime": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List every component's uptime over the last `days` days (90 when left out; at
+         * @description most 366), ordered by slug, a page at a time: what a status page's daily bars show.
+         *
+         *     Anyone may read the board. Each item is what `get_component_uptime` answers for the range; every page of one listing covers the same days. A page holds at most `limit` components (100 when left out); `next_page`, when present, is the `page_token` of the next one. `400` (`InvalidInput`) for `days` out of range.
+         */
+        get: operations["list_uptime"];
         put?: never;
         post?: never;
         delete?: never;
@@ -544,6 +676,41 @@ export interface components {
             group?: string | null;
             /** @description Its name as people read it (1 to 200 characters). */
             name: string;
+        };
+        /**
+         * @description A component's uptime over a range of days.
+         *
+         *     Uptime is `1 - (major_outage + 0.3 × partial_outage) / (operational + degraded_performance + partial_outage + major_outage)`: a major outage counts as down, a partial outage as 0.3 down, degraded performance as up, and time under maintenance is left out. A component is counted from its creation.
+         */
+        ComponentUptime: {
+            /** @description The component's slug. */
+            component: string;
+            /** @description Every day of the range, oldest first. */
+            days: components["schemas"]["UptimeDay"][];
+            /**
+             * Format: date
+             * @description The range's first day.
+             */
+            from: string;
+            /** @description The seconds in each status over the whole range. */
+            seconds: components["schemas"]["StatusSeconds"];
+            /**
+             * Format: date
+             * @description The range's last day (included).
+             */
+            to: string;
+            /**
+             * Format: double
+             * @description The range's uptime, from 0 to 1; `null` when the range has no counted time.
+             */
+            uptime?: number | null;
+        };
+        /** @description A single page of results */
+        ComponentUptimeResultsPage: {
+            /** @description list of items on this page of results */
+            items: components["schemas"]["ComponentUptime"][];
+            /** @description token used to fetch the next page of results (if any) */
+            next_page?: string | null;
         };
         /** @description One attempt at a delivery. */
         DeliveryAttempt: {
@@ -963,6 +1130,20 @@ export interface components {
             /** @description The refresh token of the latest pair. It works once. */
             refresh_token: string;
         };
+        /** @description A badge as shields.io's endpoint badges read it (`https://img.shields.io/endpoint?url=…`). */
+        ShieldsBadge: {
+            /** @description The right part's colour: `brightgreen`, `yellow`, `orange`, `red` or `blue`. */
+            color: string;
+            /** @description The left part: the component's name. */
+            label: string;
+            /** @description The right part: its status, in words. */
+            message: string;
+            /**
+             * Format: uint8
+             * @description Always 1.
+             */
+            schemaVersion: number;
+        };
         /** @description A status recorded for a component. */
         StatusReport: {
             /** @description The component's slug. */
@@ -990,6 +1171,34 @@ export interface components {
             items: components["schemas"]["StatusReport"][];
             /** @description token used to fetch the next page of results (if any) */
             next_page?: string | null;
+        };
+        /** @description Seconds spent in each status (to the microsecond). */
+        StatusSeconds: {
+            /**
+             * Format: double
+             * @description Seconds `degraded_performance` (counted as up).
+             */
+            degraded_performance: number;
+            /**
+             * Format: double
+             * @description Seconds `major_outage` (counted as down).
+             */
+            major_outage: number;
+            /**
+             * Format: double
+             * @description Seconds `operational`.
+             */
+            operational: number;
+            /**
+             * Format: double
+             * @description Seconds `partial_outage` (counted as 0.3 down).
+             */
+            partial_outage: number;
+            /**
+             * Format: double
+             * @description Seconds `under_maintenance` (left out of the uptime).
+             */
+            under_maintenance: number;
         };
         /** @description Everything a status page shows, as of one change of the board. */
         Summary: {
@@ -1024,6 +1233,21 @@ export interface components {
             scope: string;
             /** @description Always `Bearer`. */
             token_type: components["schemas"]["TokenKind"];
+        };
+        /** @description One UTC day of a component. */
+        UptimeDay: {
+            /**
+             * Format: date
+             * @description The day (UTC).
+             */
+            date: string;
+            /** @description The seconds the component spent in each status that day: all zero before its creation and after now; today's count up to now. */
+            seconds: components["schemas"]["StatusSeconds"];
+            /**
+             * Format: double
+             * @description The day's uptime, from 0 to 1 (see the rule in `ComponentUptime`); `null` when the day has no counted time.
+             */
+            uptime?: number | null;
         };
         /** @description A webhook subscription: its receiver gets every later change its filters let through, in the change log's order, each at least once. */
         Webhook: {
@@ -1278,6 +1502,60 @@ export interface operations {
             "5XX": components["responses"]["ApiError"];
         };
     };
+    get_shields_badge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description successful operation */
+            200: {
+                headers: {
+                    /** @description How long caches may keep the answer. */
+                    "Cache-Control": string;
+                    /** @description The answer's validator: send it back in `If-None-Match` to get `304 Not Modified` while the answer has not changed. */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShieldsBadge"];
+                };
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
+    get_status_badge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An SVG image (`image/svg+xml`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": unknown;
+                };
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
     get_github_binding: {
         parameters: {
             query?: never;
@@ -1421,6 +1699,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StatusReport"];
+                };
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
+    get_component_uptime: {
+        parameters: {
+            query?: {
+                /** @description The first day (`YYYY-MM-DD`, UTC); 89 days before `to` when left out. */
+                from?: string | null;
+                /** @description The last day, included (`YYYY-MM-DD`, UTC); today when left out. At most 366 days after `from`. */
+                to?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description successful operation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComponentUptime"];
+                };
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
+    get_uptime_badge: {
+        parameters: {
+            query?: {
+                /** @description The number of days up to today, from 1 to 366 (30 when left out). */
+                days?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An SVG image (`image/svg+xml`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": unknown;
                 };
             };
             "4XX": components["responses"]["ApiError"];
@@ -1585,6 +1921,28 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Incident"];
+                };
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
+    get_incidents_feed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An Atom feed (`application/atom+xml`, RFC 4287) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": unknown;
                 };
             };
             "4XX": components["responses"]["ApiError"];
@@ -1774,6 +2132,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Summary"];
+                };
+            };
+            "4XX": components["responses"]["ApiError"];
+            "5XX": components["responses"]["ApiError"];
+        };
+    };
+    list_uptime: {
+        parameters: {
+            query?: {
+                /** @description The number of days up to today, from 1 to 366 (90 when left out). */
+                days?: number | null;
+                /** @description Maximum number of items returned by a single call */
+                limit?: number | null;
+                /** @description Token returned by previous call to retrieve the subsequent page */
+                page_token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description successful operation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComponentUptimeResultsPage"];
                 };
             };
             "4XX": components["responses"]["ApiError"];
@@ -1987,4 +2374,4 @@ export interface operations {
 }
 
 /** The version of the API document these types were generated from. */
-export const apiVersion = "7.0.0";
+export const apiVersion = "8.0.0";

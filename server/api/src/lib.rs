@@ -30,9 +30,11 @@ mod document;
 mod earlier_error;
 mod error;
 mod github;
+mod history;
 mod incidents;
 mod live;
 mod maintenances;
+mod rendered;
 mod summary;
 mod system;
 pub mod v5;
@@ -65,6 +67,11 @@ pub use github::{
     GithubDeliveryOutcome, GithubObservation, GithubPolling, GithubVia, WorkflowSource,
     default_mapping,
 };
+pub use history::{
+    BADGE_DAYS_DEFAULT, ComponentUptime, PARTIAL_OUTAGE_WEIGHT, ShieldsBadge, StatusSeconds,
+    UPTIME_DAYS_DEFAULT, UPTIME_DAYS_MAX, UptimeBadgeQuery, UptimeDay, UptimePage, UptimeRange,
+    UptimeScan,
+};
 use http::Response;
 pub use incidents::{
     AffectedComponent, COMPONENTS_MAX, Impact, Incident, IncidentPath, IncidentState,
@@ -77,6 +84,7 @@ pub use maintenances::{
     Maintenance, MaintenancePath, MaintenanceState, MaintenanceStatus, MaintenanceUpdate,
     MaintenancesPage, MaintenancesScan, NewMaintenance, NewMaintenanceUpdate,
 };
+pub use rendered::{Atom, Cacheable, CacheableJson, MediaType, Rendered, Svg};
 pub use summary::{ComponentGroup, Indicator, OverallStatus, Summary};
 pub use system::{Health, HealthStatus, NotReady, NotReadyStatus, Readiness};
 pub use webhooks::{
@@ -93,6 +101,7 @@ mod versions {
     api_versions!([
         // Newest first. To add a version, copy the line below, above itself, with the next
         // major number and a name for the change, e.g. `(8, UPTIME_IN_HEALTH),`.
+        (8, HISTORY),
         (7, WEBHOOKS),
         (6, INCIDENTS),
         (5, ERROR_CODES),
@@ -149,6 +158,11 @@ pub use document::{CHECKOUT, DESCRIPTION, IDENT, TITLE, VERSION_HEADER};
                 description = "Webhook subscriptions: the board's changes posted to other \
                                systems, signed, with every attempt recorded (API 7.0.0 \
                                on).",
+            },
+            "history" = {
+                description = "History: each component's uptime per day, badges of its \
+                               status and uptime, and the Atom feed of incidents and \
+                               maintenances (API 8.0.0 on).",
             },
             "system" = {
                 description = "Liveness and readiness of the service, for load balancers and \
@@ -1461,4 +1475,122 @@ pub trait StatusboardApi {
         rqctx: RequestContext<Self::Context>,
         body: DeferredBody<UntypedBody>,
     ) -> Answer<GithubDelivery>;
+
+    /// Read a component's uptime, day by day, over a range of days (90 up to today when
+    /// left out; at most 366).
+    ///
+    /// Anyone may read the board. Each day has the seconds the component spent in each
+    /// status and the day's uptime; the answer has the range's too. Uptime is `1 -
+    /// (major_outage + 0.3 × partial_outage) / (operational + degraded_performance +
+    /// partial_outage + major_outage)`: time under maintenance is left out, and a
+    /// component counts from its creation (days before it have no uptime, `null`). Exact:
+    /// computed from the status reports' times, kept as daily rollups. `400`
+    /// (`InvalidInput`) for a range that ends before it starts or spans more than 366
+    /// days; `404` (`ComponentNotFound`).
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/components/{slug}/uptime",
+        operation_id = "get_component_uptime",
+        tags = ["history"],
+        versions = VERSION_HISTORY..,
+    }]
+    async fn get_component_uptime(
+        rqctx: RequestContext<Self::Context>,
+        path: Deferred<Path<ComponentPath>>,
+        query: Deferred<Query<UptimeRange>>,
+    ) -> Answer<HttpResponseOk<ComponentUptime>>;
+
+    /// List every component's uptime over the last `days` days (90 when left out; at
+    /// most 366), ordered by slug, a page at a time: what a status page's daily bars show.
+    ///
+    /// Anyone may read the board. Each item is what `get_component_uptime` answers for the
+    /// range; every page of one listing covers the same days. A page holds at most
+    /// `limit` components (100 when left out); `next_page`, when present, is the
+    /// `page_token` of the next one. `400` (`InvalidInput`) for `days` out of range.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/uptime",
+        operation_id = "list_uptime",
+        tags = ["history"],
+        versions = VERSION_HISTORY..,
+    }]
+    async fn list_uptime(
+        rqctx: RequestContext<Self::Context>,
+        query: Deferred<Query<PaginationParams<UptimeScan, UptimePage>>>,
+    ) -> Answer<HttpResponseOk<ResultsPage<ComponentUptime>>>;
+
+    /// A badge of a component's status: an SVG image, "name | status", coloured by the
+    /// status (green operational, yellow degraded performance, orange partial outage, red
+    /// major outage, blue under maintenance), for READMEs and dashboards.
+    ///
+    /// Anyone may read it. Sent with a short `Cache-Control` and an `ETag` (`304` on
+    /// `If-None-Match`). `404` (`ComponentNotFound`).
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/components/{slug}/badge.svg",
+        operation_id = "get_status_badge",
+        tags = ["history"],
+        versions = VERSION_HISTORY..,
+    }]
+    async fn get_status_badge(
+        rqctx: RequestContext<Self::Context>,
+        path: Deferred<Path<ComponentPath>>,
+    ) -> Answer<Cacheable<Rendered<Svg>>>;
+
+    /// A badge of a component's uptime over the last `days` days (30 when left out; at
+    /// most 366): an SVG image, "name uptime | 99.95%", coloured by the figure.
+    ///
+    /// Anyone may read it. The figure is rounded down (`100%` only without downtime);
+    /// `no data` before the component counts any time. Sent with a short `Cache-Control`
+    /// and an `ETag` (`304` on `If-None-Match`). `400` (`InvalidInput`) for `days` out of
+    /// range; `404` (`ComponentNotFound`).
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/components/{slug}/uptime.svg",
+        operation_id = "get_uptime_badge",
+        tags = ["history"],
+        versions = VERSION_HISTORY..,
+    }]
+    async fn get_uptime_badge(
+        rqctx: RequestContext<Self::Context>,
+        path: Deferred<Path<ComponentPath>>,
+        query: Deferred<Query<UptimeBadgeQuery>>,
+    ) -> Answer<Cacheable<Rendered<Svg>>>;
+
+    /// A component's status badge as shields.io's endpoint badges read it
+    /// (`https://img.shields.io/endpoint?url=<this URL>`): `schemaVersion`, `label`,
+    /// `message`, `color`.
+    ///
+    /// Anyone may read it. Sent with a short `Cache-Control` and an `ETag` (`304` on
+    /// `If-None-Match`). `404` (`ComponentNotFound`).
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/components/{slug}/badge.json",
+        operation_id = "get_shields_badge",
+        tags = ["history"],
+        versions = VERSION_HISTORY..,
+    }]
+    async fn get_shields_badge(
+        rqctx: RequestContext<Self::Context>,
+        path: Deferred<Path<ComponentPath>>,
+    ) -> Answer<CacheableJson<ShieldsBadge>>;
+
+    /// The Atom feed (RFC 4287) of incidents and scheduled maintenances: the 50 updated
+    /// last, newest first, for feed readers.
+    ///
+    /// Anyone may read it. Each entry is one incident or maintenance, with an id that
+    /// never changes, its `updated` time (its latest update's), its updates as its
+    /// content, and a link to it in the API (`/api/v1/incidents/{id}`,
+    /// `/api/v1/maintenances/{id}`), relative to the feed. Sent with an `ETag`: a reader
+    /// that sends it back in `If-None-Match` gets `304` while nothing changed.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/incidents.atom",
+        operation_id = "get_incidents_feed",
+        tags = ["history"],
+        versions = VERSION_HISTORY..,
+    }]
+    async fn get_incidents_feed(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Answer<Cacheable<Rendered<Atom>>>;
 }

@@ -1,106 +1,294 @@
-//! Uptime: a component's time in each status per UTC day, from daily rollups (migration
-//! V9: `uptime_days`) that [`run`] folds in outside the change log's lock (one replica at a
-//! time, a cursor over the reports), and the reports after that cursor, read in one
-//! statement (one snapshot: a report committing meanwhile is wholly in the answer or not
-//! at all).
+//! Uptime: a component's time in each status per UTC day, from daily rollups (migrations
+//! V9 and V10: `uptime_days`, `uptime_split`) that [`run`] folds in outside the change
+//! log's lock (one replica at a time, a cursor over the reports), and the reports after
+//! that cursor, read in one statement (one snapshot: a report committing meanwhile is
+//! wholly in the answer or not at all). [`component`] and [`page`] answer the API's
+//! [`ComponentUptime`], with the uptime rule of `statusboard_api::PARTIAL_OUTAGE_WEIGHT`.
 
 use std::collections::BTreeMap;
-
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use slog::{Logger, warn};
-use statusboard_api::Slug;
-use tokio_postgres::types::Type;
+use statusboard_api::{
+    ComponentStatus, ComponentUptime, PARTIAL_OUTAGE_WEIGHT, Slug, StatusSeconds, UPTIME_DAYS_MAX,
+    UptimeDay,
+};
+use tokio_postgres::types::{ToSql, Type};
 
 use super::BoardError;
 use crate::database::Database;
 
-/// One day of a component: microseconds in each status (by its name).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Day {
-    /// The UTC day.
-    pub day: NaiveDate,
-    /// Microseconds spent in each status that day (statuses with none are absent).
-    pub micros: BTreeMap<String, i64>,
-}
-
-/// The days from `from` to `to` (both included) of the component `slug`, as of `now`:
-/// the rollups (the reports up to the roller's cursor) and the intervals after them (from
-/// the latest folded report, through the reports not folded yet, to `now`), in one
-/// snapshot. Days with no time (before the component existed, after `now`) are left out.
-pub const DAYS_SQL: &str = "\
-    WITH c AS (SELECT created_at FROM components WHERE slug = $1), \
-    cur AS (SELECT after_report FROM uptime_cursor WHERE id = 1), \
-    folded_last AS (SELECT r.status, r.reported_at FROM status_reports r, cur \
-                    WHERE r.component = $1 AND r.id <= cur.after_report \
-                    ORDER BY r.reported_at DESC, r.id DESC LIMIT 1), \
-    points AS ( \
-        SELECT COALESCE(f.status, 'operational') AS status, \
-               COALESCE(f.reported_at, c.created_at) AS at, 0 AS ord, 0::int8 AS id \
-        FROM c LEFT JOIN folded_last f ON true \
-        UNION ALL \
-        SELECT r.status, r.reported_at, 1, r.id FROM status_reports r, cur \
-        WHERE r.component = $1 AND r.id > cur.after_report), \
-    intervals AS ( \
-        SELECT status, at AS from_at, \
-               COALESCE(lead(at) OVER (ORDER BY ord, at, id), $4) AS to_at \
-        FROM points), \
-    open_days AS ( \
-        SELECT d::date AS day, i.status, \
-               round(extract(epoch FROM \
-                   LEAST(i.to_at, (d + interval '1 day') AT TIME ZONE 'UTC') \
-                   - GREATEST(i.from_at, d AT TIME ZONE 'UTC')) * 1000000)::int8 AS micros \
-        FROM intervals i, generate_series(date_trunc('day', i.from_at AT TIME ZONE 'UTC'), \
-                                          i.to_at AT TIME ZONE 'UTC', interval '1 day') AS d \
-        WHERE i.to_at > i.from_at \
-          AND LEAST(i.to_at, (d + interval '1 day') AT TIME ZONE 'UTC') \
-              > GREATEST(i.from_at, d AT TIME ZONE 'UTC')) \
-    SELECT day, status, sum(micros)::int8 FROM ( \
-        SELECT day, status, micros FROM uptime_days \
-        WHERE component = $1 AND day BETWEEN $2 AND $3 \
-        UNION ALL \
-        SELECT day, status, micros FROM open_days WHERE day BETWEEN $2 AND $3) t \
-    WHERE EXISTS (SELECT 1 FROM c) \
-    GROUP BY day, status HAVING sum(micros) <> 0 ORDER BY day, status";
-
-/// The component `slug`'s days from `from` to `to`, as of `now`.
-pub async fn days(
-    database: &Database,
-    slug: &Slug,
+/// The days an answer covers, both included: at most [`UPTIME_DAYS_MAX`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Range {
     from: NaiveDate,
     to: NaiveDate,
-    now: DateTime<Utc>,
-) -> Result<Vec<Day>, BoardError> {
-    let connection = database.connection().await?;
-    let rows = connection
-        .client()
-        .query_typed(
-            DAYS_SQL,
-            &[
-                (&slug.as_str(), Type::TEXT),
-                (&from, Type::DATE),
-                (&to, Type::DATE),
-                (&now, Type::TIMESTAMPTZ),
-            ],
+}
+
+impl Range {
+    /// From `from` to `to`: [`BoardError::Invalid`] when `to` is before `from` or the range
+    /// spans more than [`UPTIME_DAYS_MAX`] days.
+    pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Self, BoardError> {
+        let days = (to - from).num_days() + 1;
+        if days < 1 {
+            return Err(BoardError::Invalid(format!(
+                "from: {from} is after to ({to})"
+            )));
+        }
+        if days > i64::from(UPTIME_DAYS_MAX) {
+            return Err(BoardError::Invalid(format!(
+                "from, to: {days} days; at most {UPTIME_DAYS_MAX}"
+            )));
+        }
+        Ok(Self { from, to })
+    }
+
+    /// The `days` days up to `to`: [`BoardError::Invalid`] (naming `field`) unless `days`
+    /// is from 1 to [`UPTIME_DAYS_MAX`].
+    pub fn ending(to: NaiveDate, days: u16, field: &str) -> Result<Self, BoardError> {
+        if !(1..=UPTIME_DAYS_MAX).contains(&days) {
+            return Err(BoardError::Invalid(format!(
+                "{field}: {days}; from 1 to {UPTIME_DAYS_MAX}"
+            )));
+        }
+        let from = to - Days::new(u64::from(days) - 1);
+        Ok(Self { from, to })
+    }
+
+    /// Its first day.
+    pub fn from(self) -> NaiveDate {
+        self.from
+    }
+
+    /// Its last day.
+    pub fn to(self) -> NaiveDate {
+        self.to
+    }
+}
+
+/// The time per (component, day, status) in microseconds, of the components `c` (a
+/// query's text, with the columns `slug` and `created_at`) from `$2` to `$3`, as of `$4`:
+/// the rollups (the reports up to the roller's cursor) and the intervals after them (from
+/// each component's latest folded report, through the reports not folded yet, to `$4`).
+/// `$1` is a cursor the roller had reached before (it only grows): the reports after the
+/// cursor are read through the primary key from it. A component with no time in the range
+/// has one row with nulls.
+macro_rules! uptime_sql {
+    ($components:literal) => {
+        concat!(
+            "WITH c AS (",
+            $components,
+            "), \
+            cur AS (SELECT after_report FROM uptime_cursor WHERE id = 1), \
+            points AS ( \
+                SELECT c.slug AS component, COALESCE(f.status, 'operational') AS status, \
+                       COALESCE(f.reported_at, c.created_at) AS at, 0 AS ord, 0::int8 AS id \
+                FROM c CROSS JOIN cur LEFT JOIN LATERAL ( \
+                    SELECT r.status, r.reported_at FROM status_reports r \
+                    WHERE r.component = c.slug AND r.id <= cur.after_report \
+                    ORDER BY r.reported_at DESC, r.id DESC LIMIT 1) f ON true \
+                UNION ALL \
+                SELECT r.component, r.status, r.reported_at, 1, r.id \
+                FROM status_reports r, cur \
+                WHERE r.id > $1 AND r.id > cur.after_report \
+                  AND r.component IN (SELECT slug FROM c)), \
+            intervals AS ( \
+                SELECT component, status, at AS from_at, \
+                       COALESCE(lead(at) OVER (PARTITION BY component ORDER BY ord, at, id), \
+                                $4) AS to_at \
+                FROM points), \
+            counted AS ( \
+                SELECT u.component, u.day, u.status, u.micros \
+                FROM c JOIN uptime_days u ON u.component = c.slug \
+                WHERE u.day BETWEEN $2 AND $3 \
+                UNION ALL \
+                SELECT i.component, t.day, i.status, t.micros \
+                FROM intervals i, uptime_split(i.from_at, i.to_at) t \
+                WHERE t.day BETWEEN $2 AND $3), \
+            summed AS ( \
+                SELECT component, day, status, sum(micros)::int8 AS micros FROM counted \
+                GROUP BY component, day, status HAVING sum(micros) <> 0) \
+            SELECT c.slug, s.day, s.status, s.micros \
+            FROM c LEFT JOIN summed s ON s.component = c.slug \
+            ORDER BY c.slug, s.day, s.status"
         )
-        .await?;
-    let mut days: Vec<Day> = Vec::new();
+    };
+}
+
+/// One component's days (`$5` its slug).
+pub const COMPONENT_SQL: &str =
+    uptime_sql!("SELECT slug, created_at FROM components WHERE slug = $5");
+
+/// A page of components' days: up to `$6` components after the slug `$5` (all when null).
+pub const PAGE_SQL: &str = uptime_sql!(
+    "SELECT slug, created_at FROM components \
+     WHERE $5::text IS NULL OR slug > $5 ORDER BY slug LIMIT $6"
+);
+
+/// The roller's cursor now: the first parameter of [`COMPONENT_SQL`] and [`PAGE_SQL`].
+pub const CURSOR_SQL: &str = "SELECT after_report FROM uptime_cursor WHERE id = 1";
+
+/// The uptime of the component `slug` over `range`, as of `now`.
+pub async fn component(
+    database: &Database,
+    slug: &Slug,
+    range: Range,
+    now: DateTime<Utc>,
+) -> Result<ComponentUptime, BoardError> {
+    let found = read(
+        database,
+        COMPONENT_SQL,
+        range,
+        now,
+        &[(&slug.as_str(), Type::TEXT)],
+    )
+    .await?;
+    found
+        .into_iter()
+        .next()
+        .ok_or_else(|| BoardError::ComponentNotFound(slug.to_string()))
+}
+
+/// The uptime over `range`, as of `now`, of up to `limit` components in slug order, after
+/// `after` when given.
+pub async fn page(
+    database: &Database,
+    after: Option<&Slug>,
+    limit: u32,
+    range: Range,
+    now: DateTime<Utc>,
+) -> Result<Vec<ComponentUptime>, BoardError> {
+    let after = after.map(Slug::as_str);
+    let limit = i64::from(limit);
+    read(
+        database,
+        PAGE_SQL,
+        range,
+        now,
+        &[(&after, Type::TEXT), (&limit, Type::INT8)],
+    )
+    .await
+}
+
+/// Runs `sql` (one of [`COMPONENT_SQL`], [`PAGE_SQL`]) with the cursor, `range`, `now` and
+/// `more`, and gathers each component's days.
+async fn read(
+    database: &Database,
+    sql: &str,
+    range: Range,
+    now: DateTime<Utc>,
+    more: &[(&(dyn ToSql + Sync), Type)],
+) -> Result<Vec<ComponentUptime>, BoardError> {
+    let connection = database.connection().await?;
+    let client = connection.client();
+    let cursor: i64 = client
+        .query_typed(CURSOR_SQL, &[])
+        .await?
+        .first()
+        .map(|row| row.try_get(0))
+        .transpose()?
+        .unwrap_or(0);
+    let mut params: Vec<(&(dyn ToSql + Sync), Type)> = vec![
+        (&cursor, Type::INT8),
+        (&range.from, Type::DATE),
+        (&range.to, Type::DATE),
+        (&now, Type::TIMESTAMPTZ),
+    ];
+    params.extend_from_slice(more);
+    let rows = client.query_typed(sql, &params).await?;
+    let mut components: BTreeMap<String, BTreeMap<NaiveDate, Micros>> = BTreeMap::new();
     for row in rows {
-        let day: NaiveDate = row.try_get(0)?;
-        let status: String = row.try_get(1)?;
-        let micros: i64 = row.try_get(2)?;
-        match days.last_mut() {
-            Some(last) if last.day == day => {
-                last.micros.insert(status, micros);
-            }
-            _ => days.push(Day {
-                day,
-                micros: BTreeMap::from([(status, micros)]),
-            }),
+        let slug: String = row.try_get(0)?;
+        let days = components.entry(slug).or_default();
+        let Some(day) = row.try_get::<_, Option<NaiveDate>>(1)? else {
+            continue;
+        };
+        let status = super::status_from(row.try_get(2)?)?;
+        days.entry(day).or_default().add(status, row.try_get(3)?);
+    }
+    Ok(components
+        .into_iter()
+        .map(|(slug, days)| answer(slug, range, &days))
+        .collect())
+}
+
+/// Microseconds in each status, in the order of `ComponentStatus::ALL`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Micros([i64; 5]);
+
+impl Micros {
+    fn add(&mut self, status: ComponentStatus, micros: i64) {
+        self.0[index(status)] += micros;
+    }
+
+    fn get(&self, status: ComponentStatus) -> i64 {
+        self.0[index(status)]
+    }
+
+    fn plus(mut self, other: &Micros) -> Micros {
+        for (mine, theirs) in self.0.iter_mut().zip(other.0) {
+            *mine += theirs;
+        }
+        self
+    }
+
+    fn seconds(&self) -> StatusSeconds {
+        let seconds = |status| self.get(status) as f64 / 1e6;
+        StatusSeconds {
+            operational: seconds(ComponentStatus::Operational),
+            degraded_performance: seconds(ComponentStatus::DegradedPerformance),
+            partial_outage: seconds(ComponentStatus::PartialOutage),
+            major_outage: seconds(ComponentStatus::MajorOutage),
+            under_maintenance: seconds(ComponentStatus::UnderMaintenance),
         }
     }
-    Ok(days)
+
+    /// The uptime rule: a major outage counts as down, a partial one as
+    /// [`PARTIAL_OUTAGE_WEIGHT`] down, degraded performance as up, maintenance not at all.
+    fn uptime(&self) -> Option<f64> {
+        let major = self.get(ComponentStatus::MajorOutage);
+        let partial = self.get(ComponentStatus::PartialOutage);
+        let counted = self.get(ComponentStatus::Operational)
+            + self.get(ComponentStatus::DegradedPerformance)
+            + partial
+            + major;
+        (counted > 0).then(|| {
+            1.0 - (major as f64 + PARTIAL_OUTAGE_WEIGHT * partial as f64) / counted as f64
+        })
+    }
+}
+
+fn index(status: ComponentStatus) -> usize {
+    ComponentStatus::ALL
+        .iter()
+        .position(|s| *s == status)
+        .unwrap_or_default()
+}
+
+/// The answer for `slug`: every day of `range` (those with no time all zero).
+fn answer(slug: String, range: Range, days: &BTreeMap<NaiveDate, Micros>) -> ComponentUptime {
+    let mut total = Micros::default();
+    let every_day = range.from.iter_days().take_while(|day| *day <= range.to);
+    let days = every_day
+        .map(|date| {
+            let micros = days.get(&date).copied().unwrap_or_default();
+            total = total.plus(&micros);
+            UptimeDay {
+                date,
+                seconds: micros.seconds(),
+                uptime: micros.uptime(),
+            }
+        })
+        .collect();
+    ComponentUptime {
+        component: slug,
+        from: range.from,
+        to: range.to,
+        seconds: total.seconds(),
+        uptime: total.uptime(),
+        days,
+    }
 }
 
 /// How often each replica folds (one at a time does).

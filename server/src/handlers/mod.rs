@@ -30,16 +30,29 @@ use statusboard_api::{
     TokenResponse, Webhook, WebhookCreated, WebhookPath, WebhookSecret, WebhooksPage,
     WebhooksWrite, v5,
 };
+use statusboard_api::{
+    Atom, BADGE_DAYS_DEFAULT, Cacheable, CacheableJson, ComponentUptime, Rendered, ShieldsBadge,
+    Svg, UPTIME_DAYS_DEFAULT, UptimeBadgeQuery, UptimePage, UptimeRange, UptimeScan,
+};
 
 use crate::bearer_auth::authorize;
 use crate::board::components::{self, Group};
+use crate::board::uptime::{self, Range};
 use crate::board::{incidents, maintenances, reports, summary};
+use crate::conditional::cacheable;
 use crate::context::ApiContext;
 use crate::github::{bindings, webhook};
+use crate::history::badge::Badge;
+use crate::history::{BADGE_CACHE_CONTROL, FEED_CACHE_CONTROL, feed};
 use crate::live::backlog::Protocol;
 use crate::respond::respond;
 use crate::webhooks::subscriptions;
 use crate::{docs, grants, versioning};
+
+/// Today, in UTC: the last day of an uptime range left unsaid.
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
 
 /// The most items a page holds, whatever `limit` asks (dropshot's own bound is 10,000,
 /// which would let a few anonymous requests build hundreds of megabytes).
@@ -650,4 +663,132 @@ impl StatusboardApi for StatusboardImpl {
         })
         .await
     }
+
+    async fn get_component_uptime(
+        rqctx: RequestContext<ApiContext>,
+        path: Deferred<Path<ComponentPath>>,
+        query: Deferred<Query<UptimeRange>>,
+    ) -> Answer<HttpResponseOk<ComponentUptime>> {
+        respond(&rqctx, async {
+            let slug = path.get()?.into_inner().slug()?;
+            let asked = query.get()?.into_inner();
+            let to = asked.to.unwrap_or_else(today);
+            let from = asked
+                .from
+                .unwrap_or_else(|| to - chrono::Days::new(u64::from(UPTIME_DAYS_DEFAULT) - 1));
+            let range = Range::new(from, to)?;
+            let database = &rqctx.context().database;
+            let answer = uptime::component(database, &slug, range, chrono::Utc::now()).await?;
+            Ok(HttpResponseOk(answer))
+        })
+        .await
+    }
+
+    async fn list_uptime(
+        rqctx: RequestContext<ApiContext>,
+        query: Deferred<Query<PaginationParams<UptimeScan, UptimePage>>>,
+    ) -> Answer<HttpResponseOk<ResultsPage<ComponentUptime>>> {
+        respond(&rqctx, async {
+            let params = query.get()?.into_inner();
+            let limit = page_limit(&rqctx, &params)?;
+            let (range, after) = match &params.page {
+                WhichPage::First(scan) => {
+                    let days = scan.days.unwrap_or(UPTIME_DAYS_DEFAULT);
+                    (Range::ending(today(), days, "days")?, None)
+                }
+                WhichPage::Next(page) => (Range::new(page.from, page.to)?, Some(page.after()?)),
+            };
+            let database = &rqctx.context().database;
+            let now = chrono::Utc::now();
+            let items = uptime::page(database, after.as_ref(), limit, range, now).await?;
+            let scan = UptimeScan { days: None };
+            let page = ResultsPage::new(items, &scan, |last: &ComponentUptime, _| UptimePage {
+                from: range.from(),
+                to: range.to(),
+                after: last.component.clone(),
+            })?;
+            Ok(HttpResponseOk(page))
+        })
+        .await
+    }
+
+    async fn get_status_badge(
+        rqctx: RequestContext<ApiContext>,
+        path: Deferred<Path<ComponentPath>>,
+    ) -> Answer<Cacheable<Rendered<Svg>>> {
+        respond(&rqctx, async {
+            let slug = path.get()?.into_inner().slug()?;
+            let component = components::get(&rqctx.context().database, &slug).await?;
+            let svg = Badge::status(&component.name, component.status).svg();
+            Ok::<_, ApiError>(svg_answer(&rqctx, svg))
+        })
+        .await
+    }
+
+    async fn get_uptime_badge(
+        rqctx: RequestContext<ApiContext>,
+        path: Deferred<Path<ComponentPath>>,
+        query: Deferred<Query<UptimeBadgeQuery>>,
+    ) -> Answer<Cacheable<Rendered<Svg>>> {
+        respond(&rqctx, async {
+            let slug = path.get()?.into_inner().slug()?;
+            let days = query.get()?.into_inner().days.unwrap_or(BADGE_DAYS_DEFAULT);
+            let range = Range::ending(today(), days, "days")?;
+            let database = &rqctx.context().database;
+            let component = components::get(database, &slug).await?;
+            let uptime = uptime::component(database, &slug, range, chrono::Utc::now()).await?;
+            let svg = Badge::uptime(&component.name, uptime.uptime).svg();
+            Ok::<_, ApiError>(svg_answer(&rqctx, svg))
+        })
+        .await
+    }
+
+    async fn get_shields_badge(
+        rqctx: RequestContext<ApiContext>,
+        path: Deferred<Path<ComponentPath>>,
+    ) -> Answer<CacheableJson<ShieldsBadge>> {
+        respond(&rqctx, async {
+            let slug = path.get()?.into_inner().slug()?;
+            let component = components::get(&rqctx.context().database, &slug).await?;
+            let badge = Badge::status(&component.name, component.status).shields();
+            let body =
+                serde_json::to_vec(&badge).map_err(|e| ApiError::internal(e.to_string()))?;
+            let headers = rqctx.request.headers();
+            Ok::<_, ApiError>(cacheable(
+                headers,
+                HttpResponseOk(badge),
+                &body,
+                BADGE_CACHE_CONTROL,
+            ))
+        })
+        .await
+    }
+
+    async fn get_incidents_feed(
+        rqctx: RequestContext<ApiContext>,
+    ) -> Answer<Cacheable<Rendered<Atom>>> {
+        respond(&rqctx, async {
+            let xml = feed::read(&rqctx.context().database).await?.render();
+            let headers = rqctx.request.headers();
+            let body = xml.as_bytes().to_vec();
+            Ok::<_, ApiError>(cacheable(
+                headers,
+                Rendered::new(xml),
+                &body,
+                FEED_CACHE_CONTROL,
+            ))
+        })
+        .await
+    }
+}
+
+/// An SVG badge, cacheable.
+fn svg_answer(rqctx: &RequestContext<ApiContext>, svg: String) -> Cacheable<Rendered<Svg>> {
+    let etag_source = svg.as_bytes().to_vec();
+    cacheable(
+        rqctx.request.headers(),
+        Rendered::new(svg),
+        &etag_source,
+        BADGE_CACHE_CONTROL,
+    )
 }

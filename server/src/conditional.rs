@@ -1,0 +1,95 @@
+//! Conditional requests (RFC 9110 §13.1.2, §8.8.3): the `ETag` of an answer and the
+//! `If-None-Match` that turns it into `304 Not Modified`.
+//!
+//! ```
+//! use http::HeaderMap;
+//! use statusboard_server::conditional::{etag_of, not_modified};
+//!
+//! let etag = etag_of(b"<svg/>");
+//! let mut request = HeaderMap::new();
+//! assert!(!not_modified(&request, &etag));
+//! request.insert(http::header::IF_NONE_MATCH, etag.parse().unwrap());
+//! assert!(not_modified(&request, &etag));
+//! ```
+
+use aws_lc_rs::digest;
+use http::HeaderMap;
+use http::header::{self, HeaderValue};
+use statusboard_api::Cacheable;
+
+/// A strong `ETag` for a body: the first 16 bytes of its SHA-256, in hex, quoted.
+pub fn etag_of(body: &[u8]) -> String {
+    let digest = digest::digest(&digest::SHA256, body);
+    let hex: String = digest.as_ref()[..16]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    format!("\"{hex}\"")
+}
+
+/// Whether the request's `If-None-Match` names `etag` (or is `*`), so that the answer is
+/// `304`. The comparison is weak, as RFC 9110 asks for `If-None-Match`: `W/"x"` matches
+/// `"x"`.
+pub fn not_modified(request: &HeaderMap, etag: &str) -> bool {
+    let opaque = etag.trim_start_matches("W/");
+    request
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|list| list.split(','))
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == opaque)
+}
+
+/// `answer`, whose body `body` is, as a [`Cacheable`]: `304` when the request already
+/// holds it, sent with its `ETag` and `cache_control` either way.
+pub fn cacheable<T>(
+    request: &HeaderMap,
+    answer: T,
+    body: &[u8],
+    cache_control: &'static str,
+) -> Cacheable<T> {
+    let etag = etag_of(body);
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache_control),
+    );
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, value);
+    }
+    if not_modified(request, &etag) {
+        Cacheable::not_modified(headers)
+    } else {
+        Cacheable::fresh(answer, headers)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asking(value: &str) -> HeaderMap {
+        let mut request = HeaderMap::new();
+        request.insert(header::IF_NONE_MATCH, value.parse().unwrap());
+        request
+    }
+
+    #[test]
+    fn etags_are_quoted_and_differ_with_the_body() {
+        let etag = etag_of(b"one");
+        assert_eq!(etag.len(), 34);
+        assert!(etag.starts_with('"') && etag.ends_with('"'));
+        assert_ne!(etag, etag_of(b"two"));
+    }
+
+    #[test]
+    fn any_listed_tag_weak_or_strong_or_a_star_matches() {
+        let etag = etag_of(b"body");
+        assert!(not_modified(&asking(&format!("\"a\", {etag}")), &etag));
+        assert!(not_modified(&asking(&format!("W/{etag}")), &etag));
+        assert!(not_modified(&asking("*"), &etag));
+        assert!(!not_modified(&asking("\"a\", \"b\""), &etag));
+        assert!(!not_modified(&HeaderMap::new(), &etag));
+    }
+}
