@@ -44,7 +44,11 @@ pub(crate) fn statuses(pairs: &[(&str, ComponentStatus)]) -> HashMap<String, Com
     pairs.iter().map(|(s, c)| ((*s).to_owned(), *c)).collect()
 }
 
-fn incident(name: &str, impact: Impact, components: &[(&str, ComponentStatus)]) -> NewIncident {
+pub(crate) fn incident(
+    name: &str,
+    impact: Impact,
+    components: &[(&str, ComponentStatus)],
+) -> NewIncident {
     NewIncident {
         name: name.parse().unwrap(),
         status: IncidentStatus::Investigating,
@@ -54,7 +58,7 @@ fn incident(name: &str, impact: Impact, components: &[(&str, ComponentStatus)]) 
     }
 }
 
-fn resolve() -> NewIncidentUpdate {
+pub(crate) fn resolve() -> NewIncidentUpdate {
     NewIncidentUpdate {
         status: IncidentStatus::Resolved,
         message: "Fixed.".parse().unwrap(),

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod badges;
 mod board;
 mod board_api;
 mod client_faults;
@@ -10,6 +11,7 @@ mod cors;
 mod database;
 mod docs;
 mod error_codes;
+mod feed;
 mod github;
 mod grants;
 mod health;

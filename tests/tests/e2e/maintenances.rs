@@ -17,7 +17,11 @@ use crate::board_api::{failure, report};
 use crate::incidents::board;
 use crate::live::{connect_as, next_as};
 
-fn maintenance(name: &str, from: DateTime<Utc>, until: DateTime<Utc>) -> NewMaintenance {
+pub(crate) fn maintenance(
+    name: &str,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> NewMaintenance {
     NewMaintenance {
         name: name.parse().unwrap(),
         message: "Upgrading PostgreSQL.".parse().unwrap(),
