@@ -192,3 +192,36 @@ export async function openIncident(accessToken: string, slug: string): Promise<n
   );
   return opened.id;
 }
+
+// --- History: uptime, badges, the feed -----------------------------------------------------
+
+import type { ComponentUptime } from "../src/index.js";
+
+/** The 90 daily bars under each component: every component's days, 100 a page. A day's
+ * `uptime` is `null` when nothing counted (before the component existed, or all of it
+ * under maintenance). */
+export async function uptimeBars(): Promise<Map<string, (number | null)[]>> {
+  const bars = new Map<string, (number | null)[]>();
+  for await (const component of items((page_token) =>
+    api.GET("/api/v1/uptime", { params: { query: { days: 90, limit: 100, page_token } } }),
+  )) {
+    const uptime: ComponentUptime = component;
+    bars.set(
+      uptime.component,
+      uptime.days.map((day) => day.uptime ?? null),
+    );
+  }
+  return bars;
+}
+
+/** The badges and the feed are not JSON: read them as text. */
+export async function statusBadge(slug: string): Promise<string> {
+  const { data, error } = await api.GET("/api/v1/components/{slug}/badge.svg", {
+    params: { path: { slug } },
+    parseAs: "text",
+  });
+  if (error !== undefined) {
+    throw new Error(`no badge for ${slug}`);
+  }
+  return data;
+}

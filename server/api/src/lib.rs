@@ -100,7 +100,7 @@ mod versions {
 
     api_versions!([
         // Newest first. To add a version, copy the line below, above itself, with the next
-        // major number and a name for the change, e.g. `(8, UPTIME_IN_HEALTH),`.
+        // major number and a name for the change, e.g. `(9, UPTIME_IN_HEALTH),`.
         (8, HISTORY),
         (7, WEBHOOKS),
         (6, INCIDENTS),

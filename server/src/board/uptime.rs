@@ -70,10 +70,11 @@ impl Range {
 /// The time per (component, day, status) in microseconds, of the components `c` (a
 /// query's text, with the columns `slug` and `created_at`) from `$2` to `$3`, as of `$4`:
 /// the rollups (the reports up to the roller's cursor) and the intervals after them (from
-/// each component's latest folded report, through the reports not folded yet, to `$4`).
+/// each component's latest folded report, through the reports not folded yet, to `$4`),
+/// in no order: a (component, day, status) may come twice, once from each, to be added up.
 /// `$1` is a cursor the roller had reached before (it only grows): the reports after the
-/// cursor are read through the primary key from it. A component with no time in the range
-/// has one row with nulls.
+/// cursor are read through the primary key from it. Each component also has one row with
+/// nulls, so that one with no time in the range is still answered.
 macro_rules! uptime_sql {
     ($components:literal) => {
         concat!(
@@ -98,20 +99,17 @@ macro_rules! uptime_sql {
                        COALESCE(lead(at) OVER (PARTITION BY component ORDER BY ord, at, id), \
                                 $4) AS to_at \
                 FROM points), \
-            counted AS ( \
-                SELECT u.component, u.day, u.status, u.micros \
-                FROM c JOIN uptime_days u ON u.component = c.slug \
-                WHERE u.day BETWEEN $2 AND $3 \
-                UNION ALL \
+            open_days AS ( \
                 SELECT i.component, t.day, i.status, t.micros \
                 FROM intervals i, uptime_split(i.from_at, i.to_at) t \
-                WHERE t.day BETWEEN $2 AND $3), \
-            summed AS ( \
-                SELECT component, day, status, sum(micros)::int8 AS micros FROM counted \
-                GROUP BY component, day, status HAVING sum(micros) <> 0) \
-            SELECT c.slug, s.day, s.status, s.micros \
-            FROM c LEFT JOIN summed s ON s.component = c.slug \
-            ORDER BY c.slug, s.day, s.status"
+                WHERE t.day BETWEEN $2 AND $3) \
+            SELECT c.slug, NULL::date, NULL::text, NULL::int8 FROM c \
+            UNION ALL \
+            SELECT u.component, u.day, u.status, u.micros \
+            FROM c JOIN uptime_days u ON u.component = c.slug \
+            WHERE u.day BETWEEN $2 AND $3 \
+            UNION ALL \
+            SELECT component, day, status, micros FROM open_days"
         )
     };
 }
@@ -199,8 +197,13 @@ async fn read(
     let rows = client.query_typed(sql, &params).await?;
     let mut components: BTreeMap<String, BTreeMap<NaiveDate, Micros>> = BTreeMap::new();
     for row in rows {
-        let slug: String = row.try_get(0)?;
-        let days = components.entry(slug).or_default();
+        let slug: &str = row.try_get(0)?;
+        if !components.contains_key(slug) {
+            components.insert(slug.to_owned(), BTreeMap::new());
+        }
+        let Some(days) = components.get_mut(slug) else {
+            continue;
+        };
         let Some(day) = row.try_get::<_, Option<NaiveDate>>(1)? else {
             continue;
         };

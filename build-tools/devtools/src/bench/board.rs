@@ -1,7 +1,8 @@
 //! The board's endpoints against pgbench running the same SQL at the same concurrency:
 //! `POST /api/v1/components/{slug}/reports` (with a token) and `GET /api/v1/components`
 //! (a page of 100), on 100 components; then `GET /api/v1/summary` on a status page's
-//! board: 200 components in 10 groups, 10 unresolved incidents, 5 maintenances.
+//! board: 200 components in 10 groups, 10 unresolved incidents, 5 maintenances; then
+//! their uptime (see [`super::uptime`]).
 //! Unpinned, like [`super::database`].
 
 use std::path::Path;
@@ -88,7 +89,8 @@ pub fn compare(
         &summary_sql,
         cluster,
         options,
-    )
+    )?;
+    super::uptime::compare(server, cluster, options)
 }
 
 /// A status page's board for the summary, beside the first 100 components: 100 more, all
@@ -114,7 +116,7 @@ const STATUS_PAGE: &str = "\
 
 /// `name` (a request to `url`, with the wrk `script` if any) against pgbench running
 /// `sql`, [`ROUNDS`] times each, alternately; prints each round and the medians.
-fn versus(
+pub(super) fn versus(
     name: &str,
     url: &str,
     script: Option<&Path>,

@@ -11,7 +11,8 @@
 //! 2. The log pipelines: statusboard's writer against slog-async + slog-json.
 //! 3. `/api/v1/ready` against pgbench (see [`database`]).
 //! 4. `POST …/reports`, `GET /api/v1/components` and `GET /api/v1/summary` against
-//!    pgbench running the same SQL (see [`board`]).
+//!    pgbench running the same SQL (see [`board`]), and `GET /api/v1/uptime?days=90` on
+//!    200 components with a year of history (see [`uptime`]).
 //! 5. `/api/v1/ready` and the board through PgBouncer in transaction pooling mode (see
 //!    [`pgbouncer`]).
 //! 6. Webhooks: 100 subscriptions, 1,000 changes at once, then a paced change stream:
@@ -28,6 +29,7 @@ mod database;
 mod live;
 mod pgbouncer;
 mod servers;
+mod uptime;
 mod webhooks;
 mod wrk;
 
