@@ -19,6 +19,29 @@ use tokio_postgres::types::{ToSql, Type};
 use super::BoardError;
 use crate::database::Database;
 
+/// The first day a range may hold.
+const FIRST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(1, 1, 1) {
+    Some(day) => day,
+    None => panic!("0001-01-01 is a date"),
+};
+/// The last day a range may hold.
+const LAST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(day) => day,
+    None => panic!("9999-12-31 is a date"),
+};
+
+/// [`BoardError::Invalid`] naming `field` unless `day` is from [`FIRST_DAY`] to
+/// [`LAST_DAY`] (what every database and client can hold).
+fn within_calendar(field: &str, day: NaiveDate) -> Result<(), BoardError> {
+    if (FIRST_DAY..=LAST_DAY).contains(&day) {
+        Ok(())
+    } else {
+        Err(BoardError::Invalid(format!(
+            "{field}: {day} is not from {FIRST_DAY} to {LAST_DAY}"
+        )))
+    }
+}
+
 /// The days an answer covers, both included: at most [`UPTIME_DAYS_MAX`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Range {
@@ -30,6 +53,8 @@ impl Range {
     /// From `from` to `to`: [`BoardError::Invalid`] when `to` is before `from` or the range
     /// spans more than [`UPTIME_DAYS_MAX`] days.
     pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Self, BoardError> {
+        within_calendar("from", from)?;
+        within_calendar("to", to)?;
         let days = (to - from).num_days() + 1;
         if days < 1 {
             return Err(BoardError::Invalid(format!(
@@ -47,12 +72,16 @@ impl Range {
     /// The `days` days up to `to`: [`BoardError::Invalid`] (naming `field`) unless `days`
     /// is from 1 to [`UPTIME_DAYS_MAX`].
     pub fn ending(to: NaiveDate, days: u16, field: &str) -> Result<Self, BoardError> {
+        within_calendar("to", to)?;
         if !(1..=UPTIME_DAYS_MAX).contains(&days) {
             return Err(BoardError::Invalid(format!(
                 "{field}: {days}; from 1 to {UPTIME_DAYS_MAX}"
             )));
         }
-        let from = to - Days::new(u64::from(days) - 1);
+        let from = to
+            .checked_sub_days(Days::new(u64::from(days) - 1))
+            .filter(|from| *from >= FIRST_DAY)
+            .ok_or_else(|| BoardError::Invalid(format!("{field}: reaches before {FIRST_DAY}")))?;
         Ok(Self { from, to })
     }
 
@@ -71,10 +100,45 @@ impl Range {
 /// query's text, with the columns `slug` and `created_at`) from `$2` to `$3`, as of `$4`:
 /// the rollups (the reports up to the roller's cursor) and the intervals after them (from
 /// each component's latest folded report, through the reports not folded yet, to `$4`),
-/// in no order: a (component, day, status) may come twice, once from each, to be added up.
+/// per (component, day) with a column per status ([`by_status`]), in no order: a
+/// (component, day) may come twice, once from each, to be added up.
 /// `$1` is a cursor the roller had reached before (it only grows): the reports after the
 /// cursor are read through the primary key from it. Each component also has one row with
 /// nulls, so that one with no time in the range is still answered.
+/// The microseconds of the rows grouped, one column per status in the order of
+/// `ComponentStatus::ALL` (null for none), the rows' columns prefixed by `$table`.
+macro_rules! by_status {
+    ($table:literal) => {
+        concat!(
+            "sum(",
+            $table,
+            "micros) FILTER (WHERE ",
+            $table,
+            "status = 'operational')::int8, ",
+            "sum(",
+            $table,
+            "micros) FILTER (WHERE ",
+            $table,
+            "status = 'degraded_performance')::int8, ",
+            "sum(",
+            $table,
+            "micros) FILTER (WHERE ",
+            $table,
+            "status = 'partial_outage')::int8, ",
+            "sum(",
+            $table,
+            "micros) FILTER (WHERE ",
+            $table,
+            "status = 'major_outage')::int8, ",
+            "sum(",
+            $table,
+            "micros) FILTER (WHERE ",
+            $table,
+            "status = 'under_maintenance')::int8"
+        )
+    };
+}
+
 macro_rules! uptime_sql {
     ($components:literal) => {
         concat!(
@@ -103,13 +167,17 @@ macro_rules! uptime_sql {
                 SELECT i.component, t.day, i.status, t.micros \
                 FROM intervals i, uptime_split(i.from_at, i.to_at) t \
                 WHERE t.day BETWEEN $2 AND $3) \
-            SELECT c.slug, NULL::date, NULL::text, NULL::int8 FROM c \
+            SELECT c.slug, NULL::date, NULL::int8, NULL::int8, NULL::int8, NULL::int8, \
+                   NULL::int8 FROM c \
             UNION ALL \
-            SELECT u.component, u.day, u.status, u.micros \
-            FROM c JOIN uptime_days u ON u.component = c.slug \
-            WHERE u.day BETWEEN $2 AND $3 \
+            SELECT u.component, u.day, ",
+            by_status!("u."),
+            " FROM c JOIN uptime_days u ON u.component = c.slug \
+            WHERE u.day BETWEEN $2 AND $3 GROUP BY u.component, u.day \
             UNION ALL \
-            SELECT component, day, status, micros FROM open_days"
+            SELECT component, day, ",
+            by_status!(""),
+            " FROM open_days GROUP BY component, day"
         )
     };
 }
@@ -207,8 +275,12 @@ async fn read(
         let Some(day) = row.try_get::<_, Option<NaiveDate>>(1)? else {
             continue;
         };
-        let status = super::status_from(row.try_get(2)?)?;
-        days.entry(day).or_default().add(status, row.try_get(3)?);
+        let micros = days.entry(day).or_default();
+        for (column, status) in ComponentStatus::ALL.iter().enumerate() {
+            if let Some(more) = row.try_get::<_, Option<i64>>(2 + column)? {
+                micros.add(*status, more);
+            }
+        }
     }
     Ok(components
         .into_iter()

@@ -673,10 +673,10 @@ impl StatusboardApi for StatusboardImpl {
             let slug = path.get()?.into_inner().slug()?;
             let asked = query.get()?.into_inner();
             let to = asked.to.unwrap_or_else(today);
-            let from = asked
-                .from
-                .unwrap_or_else(|| to - chrono::Days::new(u64::from(UPTIME_DAYS_DEFAULT) - 1));
-            let range = Range::new(from, to)?;
+            let range = match asked.from {
+                Some(from) => Range::new(from, to)?,
+                None => Range::ending(to, UPTIME_DAYS_DEFAULT, "to")?,
+            };
             let database = &rqctx.context().database;
             let answer = uptime::component(database, &slug, range, chrono::Utc::now()).await?;
             Ok(HttpResponseOk(answer))

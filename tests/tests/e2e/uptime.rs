@@ -407,6 +407,17 @@ async fn ranges_default_to_the_last_90_days_and_refuse_what_they_cannot_answer()
         .await
         .unwrap();
     assert_eq!(year.days.len(), 366);
+    // Far in the future: days with nothing counted yet.
+    let future = client
+        .get_component_uptime()
+        .slug("db")
+        .from("9999-12-01".parse::<NaiveDate>().unwrap())
+        .to("9999-12-31".parse::<NaiveDate>().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(future.days.len(), 31);
+    assert!(future.uptime.is_none() && future.days.iter().all(|day| day.uptime.is_none()));
     let missing = client.get_component_uptime().slug("nope").send().await;
     assert_eq!(failure(missing), (404, "ComponentNotFound".to_owned()));
     let refused = client
