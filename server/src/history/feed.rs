@@ -136,15 +136,11 @@ fn incident_entry(incident: &Incident) -> Entry {
     if !components.is_empty() {
         let _ = write!(content, " Components: {}.", components.join(", "));
     }
-    for update in &incident.updates {
-        let _ = write!(
-            content,
-            "\n\n{}: {}. {}",
-            clock(update.created_at),
-            sentence(update.status.as_str()),
-            update.message
-        );
-    }
+    let updates = incident.updates.iter();
+    timeline(
+        &mut content,
+        updates.map(|u| (u.created_at, u.status.as_str(), &*u.message)),
+    );
     Entry {
         key: format!("incident/{}", incident.id),
         title: format!("{} ({})", incident.name, words(incident.status.as_str())),
@@ -172,15 +168,11 @@ fn maintenance_entry(maintenance: &Maintenance) -> Entry {
     if !maintenance.message.is_empty() {
         let _ = write!(content, "\n\n{}", maintenance.message);
     }
-    for update in &maintenance.updates {
-        let _ = write!(
-            content,
-            "\n\n{}: {}. {}",
-            clock(update.created_at),
-            sentence(update.status.as_str()),
-            update.message
-        );
-    }
+    let updates = maintenance.updates.iter();
+    timeline(
+        &mut content,
+        updates.map(|u| (u.created_at, u.status.as_str(), &*u.message)),
+    );
     Entry {
         key: format!("maintenance/{}", maintenance.id),
         title: format!(
@@ -193,6 +185,21 @@ fn maintenance_entry(maintenance: &Maintenance) -> Entry {
         updated: maintenance.updated_at,
         category: "maintenance",
         content,
+    }
+}
+
+/// Adds each update (its time, status and message), newest first as given, to `content`.
+fn timeline<'a>(
+    content: &mut String,
+    updates: impl Iterator<Item = (DateTime<Utc>, &'a str, &'a str)>,
+) {
+    for (at, status, message) in updates {
+        let _ = write!(
+            content,
+            "\n\n{}: {}. {message}",
+            clock(at),
+            sentence(status)
+        );
     }
 }
 

@@ -7,7 +7,7 @@ use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use statusboard_client::types::ComponentStatus;
 use statusboard_tests::app::TestApp;
 
-use crate::board_api::{anonymous, board, failure, report, update};
+use crate::board_api::{anonymous, board, failure, set_status, update};
 
 /// `GET path` with `If-None-Match: etag` when given: the status, the `ETag`, the body.
 async fn fetch(app: &TestApp, path: &str, etag: Option<&str>) -> (StatusCode, String, String) {
@@ -52,13 +52,7 @@ async fn the_status_badge_follows_the_status_and_revalidates_with_its_etag() {
         (StatusCode::NOT_MODIFIED, etag.as_str(), "")
     );
 
-    admin
-        .create_report()
-        .slug("db")
-        .body(report(ComponentStatus::MajorOutage, "down"))
-        .send()
-        .await
-        .unwrap();
+    set_status(&admin, "db", ComponentStatus::MajorOutage, "down").await;
     let (status, changed, svg) = fetch(&app, "/api/v1/components/db/badge.svg", Some(&etag)).await;
     assert_eq!(status, StatusCode::OK, "the old ETag no longer matches");
     assert_ne!(changed, etag);
@@ -95,13 +89,7 @@ async fn the_uptime_badge_shows_the_figure_over_the_days_asked() {
         svg.contains(">Database uptime</text>") && svg.contains(">100%</text>"),
         "{svg}"
     );
-    admin
-        .create_report()
-        .slug("db")
-        .body(report(ComponentStatus::MajorOutage, "down"))
-        .send()
-        .await
-        .unwrap();
+    set_status(&admin, "db", ComponentStatus::MajorOutage, "down").await;
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let (_, _, svg) = fetch(&app, "/api/v1/components/db/uptime.svg?days=1", None).await;
     assert!(!svg.contains(">100%</text>"), "downtime shows: {svg}");
@@ -128,13 +116,7 @@ async fn shields_reads_the_endpoint_badge() {
         (1, "Database", "operational")
     );
     assert_eq!(badge.color, "brightgreen");
-    admin
-        .create_report()
-        .slug("db")
-        .body(report(ComponentStatus::UnderMaintenance, "upgrading"))
-        .send()
-        .await
-        .unwrap();
+    set_status(&admin, "db", ComponentStatus::UnderMaintenance, "upgrading").await;
     let answer = client.get_shields_badge().slug("db").send().await.unwrap();
     assert_eq!(answer.headers()[CACHE_CONTROL], "public, max-age=60");
     assert_eq!(

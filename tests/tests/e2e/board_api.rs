@@ -58,6 +58,22 @@ pub(crate) fn failure<T: std::fmt::Debug>(
     }
 }
 
+/// Records `status` for the component `slug` (a report saying `message`).
+pub(crate) async fn set_status(
+    client: &Client,
+    slug: &str,
+    status: ComponentStatus,
+    message: &str,
+) {
+    client
+        .create_report()
+        .slug(slug)
+        .body(report(status, message))
+        .send()
+        .await
+        .unwrap();
+}
+
 /// A server with a component `db`, and clients: `admin` may do everything.
 pub(crate) async fn board() -> (TestApp, Client) {
     let app = TestApp::spawn_with_database().await;

@@ -13,7 +13,7 @@ use statusboard_server::board::reports;
 use statusboard_server::board::uptime::{self, Range};
 use statusboard_tests::app::TestApp;
 
-use crate::board_api::{anonymous, failure};
+use crate::board_api::{anonymous, failure, set_status};
 use crate::slug;
 
 const STATUSES: [&str; 5] = [
@@ -358,16 +358,7 @@ async fn ranges_default_to_the_last_90_days_and_refuse_what_they_cannot_answer()
     assert_eq!(answer.uptime, Some(1.0));
 
     // A major outage now: today's uptime falls, and 89 days before are still empty.
-    admin
-        .create_report()
-        .slug("db")
-        .body(crate::board_api::report(
-            types::ComponentStatus::MajorOutage,
-            "down",
-        ))
-        .send()
-        .await
-        .unwrap();
+    set_status(&admin, "db", types::ComponentStatus::MajorOutage, "down").await;
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     let answer = client
         .get_component_uptime()
@@ -483,16 +474,7 @@ async fn every_component_is_listed_a_page_at_a_time_over_the_same_days() {
     assert_eq!(failure(forged).0, 400);
 
     // Deleting a component deletes its rollups.
-    admin
-        .create_report()
-        .slug("web")
-        .body(crate::board_api::report(
-            types::ComponentStatus::MajorOutage,
-            "down",
-        ))
-        .send()
-        .await
-        .unwrap();
+    set_status(&admin, "web", types::ComponentStatus::MajorOutage, "down").await;
     fold_all(&app).await;
     let rollups = |app: &TestApp| {
         let database = app.server().context().database.clone();
