@@ -6,95 +6,21 @@
 //! [`ComponentUptime`], with the uptime rule of `statusboard_api::PARTIAL_OUTAGE_WEIGHT`.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
-use chrono::{DateTime, Days, NaiveDate, Utc};
-use slog::{Logger, warn};
+use chrono::{DateTime, NaiveDate, Utc};
 use statusboard_api::{
-    ComponentStatus, ComponentUptime, PARTIAL_OUTAGE_WEIGHT, Slug, StatusSeconds, UPTIME_DAYS_MAX,
-    UptimeDay,
+    ComponentStatus, ComponentUptime, PARTIAL_OUTAGE_WEIGHT, Slug, StatusSeconds, UptimeDay,
 };
 use tokio_postgres::types::{ToSql, Type};
 
+mod range;
+mod roller;
+
+pub use range::Range;
+pub use roller::{FOLD_EVERY, fold, run};
+
 use super::BoardError;
 use crate::database::Database;
-
-/// The first day a range may hold.
-const FIRST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(1, 1, 1) {
-    Some(day) => day,
-    None => panic!("0001-01-01 is a date"),
-};
-/// The last day a range may hold.
-const LAST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
-    Some(day) => day,
-    None => panic!("9999-12-31 is a date"),
-};
-
-/// [`BoardError::Invalid`] naming `field` unless `day` is from [`FIRST_DAY`] to
-/// [`LAST_DAY`] (what every database and client can hold).
-fn within_calendar(field: &str, day: NaiveDate) -> Result<(), BoardError> {
-    if (FIRST_DAY..=LAST_DAY).contains(&day) {
-        Ok(())
-    } else {
-        Err(BoardError::Invalid(format!(
-            "{field}: {day} is not from {FIRST_DAY} to {LAST_DAY}"
-        )))
-    }
-}
-
-/// The days an answer covers, both included: at most [`UPTIME_DAYS_MAX`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Range {
-    from: NaiveDate,
-    to: NaiveDate,
-}
-
-impl Range {
-    /// From `from` to `to`: [`BoardError::Invalid`] when `to` is before `from` or the range
-    /// spans more than [`UPTIME_DAYS_MAX`] days.
-    pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Self, BoardError> {
-        within_calendar("from", from)?;
-        within_calendar("to", to)?;
-        let days = (to - from).num_days() + 1;
-        if days < 1 {
-            return Err(BoardError::Invalid(format!(
-                "from: {from} is after to ({to})"
-            )));
-        }
-        if days > i64::from(UPTIME_DAYS_MAX) {
-            return Err(BoardError::Invalid(format!(
-                "from, to: {days} days; at most {UPTIME_DAYS_MAX}"
-            )));
-        }
-        Ok(Self { from, to })
-    }
-
-    /// The `days` days up to `to`: [`BoardError::Invalid`] (naming `field`) unless `days`
-    /// is from 1 to [`UPTIME_DAYS_MAX`].
-    pub fn ending(to: NaiveDate, days: u16, field: &str) -> Result<Self, BoardError> {
-        within_calendar("to", to)?;
-        if !(1..=UPTIME_DAYS_MAX).contains(&days) {
-            return Err(BoardError::Invalid(format!(
-                "{field}: {days}; from 1 to {UPTIME_DAYS_MAX}"
-            )));
-        }
-        let from = to
-            .checked_sub_days(Days::new(u64::from(days) - 1))
-            .filter(|from| *from >= FIRST_DAY)
-            .ok_or_else(|| BoardError::Invalid(format!("{field}: reaches before {FIRST_DAY}")))?;
-        Ok(Self { from, to })
-    }
-
-    /// Its first day.
-    pub fn from(self) -> NaiveDate {
-        self.from
-    }
-
-    /// Its last day.
-    pub fn to(self) -> NaiveDate {
-        self.to
-    }
-}
 
 /// The time per (component, day, status) in microseconds, of the components `c` (a
 /// query's text, with the columns `slug` and `created_at`) from `$2` to `$3`, as of `$4`:
@@ -255,10 +181,11 @@ async fn read(
         .map(|row| row.try_get(0))
         .transpose()?
         .unwrap_or(0);
+    let (from, to) = (range.from(), range.to());
     let mut params: Vec<(&(dyn ToSql + Sync), Type)> = vec![
         (&cursor, Type::INT8),
-        (&range.from, Type::DATE),
-        (&range.to, Type::DATE),
+        (&from, Type::DATE),
+        (&to, Type::DATE),
         (&now, Type::TIMESTAMPTZ),
     ];
     params.extend_from_slice(more);
@@ -344,7 +271,10 @@ fn index(status: ComponentStatus) -> usize {
 /// The answer for `slug`: every day of `range` (those with no time all zero).
 fn answer(slug: String, range: Range, days: &BTreeMap<NaiveDate, Micros>) -> ComponentUptime {
     let mut total = Micros::default();
-    let every_day = range.from.iter_days().take_while(|day| *day <= range.to);
+    let every_day = range
+        .from()
+        .iter_days()
+        .take_while(|day| *day <= range.to());
     let days = every_day
         .map(|date| {
             let micros = days.get(&date).copied().unwrap_or_default();
@@ -358,49 +288,10 @@ fn answer(slug: String, range: Range, days: &BTreeMap<NaiveDate, Micros>) -> Com
         .collect();
     ComponentUptime {
         component: slug,
-        from: range.from,
-        to: range.to,
+        from: range.from(),
+        to: range.to(),
         seconds: total.seconds(),
         uptime: total.uptime(),
         days,
-    }
-}
-
-/// How often each replica folds (one at a time does).
-pub const FOLD_EVERY: Duration = Duration::from_secs(1);
-/// The most reports one fold takes; a full fold is followed by another at once.
-const FOLD_BATCH: i32 = 1000;
-
-/// Folds the reports after the cursor into the rollups; answers how many it folded (0
-/// when another replica is folding).
-pub async fn fold(database: &Database, most: i32) -> Result<i32, BoardError> {
-    let connection = database.connection().await?;
-    let rows = connection
-        .client()
-        .query_typed("SELECT uptime_fold($1)", &[(&most, Type::INT4)])
-        .await?;
-    Ok(rows
-        .first()
-        .map(|row| row.try_get(0))
-        .transpose()?
-        .unwrap_or(0))
-}
-
-/// Folds every [`FOLD_EVERY`] until the task is dropped.
-pub async fn run(database: Database, log: Logger) {
-    let mut every = tokio::time::interval(FOLD_EVERY);
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    loop {
-        every.tick().await;
-        loop {
-            match fold(&database, FOLD_BATCH).await {
-                Ok(folded) if folded == FOLD_BATCH => continue,
-                Ok(_) => break,
-                Err(e) => {
-                    warn!(log, "uptime: folding failed"; "error" => %e);
-                    break;
-                }
-            }
-        }
     }
 }
