@@ -174,13 +174,14 @@ async fn fold_all(app: &TestApp) {
         let connection = database.connection().await.unwrap();
         let row = connection
             .client()
-            .query_one(
+            .query_typed(
                 "SELECT (SELECT after_report FROM uptime_cursor), \
                         (SELECT COALESCE(max(id), 0) FROM status_reports)",
                 &[],
             )
             .await
-            .unwrap();
+            .unwrap()
+            .remove(0);
         (row.get::<_, i64>(0), row.get::<_, i64>(1))
     };
     for _ in 0..200 {
@@ -309,13 +310,14 @@ async fn two_replicas_recording_at_once_never_lose_or_double_count_time() {
         .unwrap();
     let created: DateTime<Utc> = connection
         .client()
-        .query_one("SELECT created_at FROM components WHERE slug = 'db'", &[])
+        .query_typed("SELECT created_at FROM components WHERE slug = 'db'", &[])
         .await
         .unwrap()
+        .remove(0)
         .get(0);
     let history: Vec<(DateTime<Utc>, String)> = connection
         .client()
-        .query(
+        .query_typed(
             "SELECT reported_at, status FROM status_reports WHERE component = 'db' \
              ORDER BY reported_at, id",
             &[],
@@ -482,12 +484,13 @@ async fn every_component_is_listed_a_page_at_a_time_over_the_same_days() {
             let connection = database.connection().await.unwrap();
             let row = connection
                 .client()
-                .query_one(
+                .query_typed(
                     "SELECT count(*) FROM uptime_days WHERE component = 'web'",
                     &[],
                 )
                 .await
-                .unwrap();
+                .unwrap()
+                .remove(0);
             row.get::<_, i64>(0)
         }
     };
