@@ -12,10 +12,18 @@
 //! assert!(not_modified(&request, &etag));
 //! ```
 
+use std::time::Duration;
+
 use aws_lc_rs::digest;
 use http::HeaderMap;
-use http::header::{self, HeaderValue};
-use statusboard_api::Cacheable;
+use http::header::{self, HeaderName, HeaderValue};
+use statusboard_api::{Answered, Cacheable, ErrorBody, VERSION_HEADER};
+
+use crate::board::memory::Snapshot;
+
+/// The header that marks an answer drawn from a board in memory that is not known current
+/// (the database cannot be reached): how many seconds ago it last was.
+pub const STALE: HeaderName = HeaderName::from_static("statusboard-stale");
 
 /// A strong `ETag` for a body: the first 16 bytes of its SHA-256, in hex, quoted.
 pub fn etag_of(body: &[u8]) -> String {
@@ -62,6 +70,49 @@ pub fn cacheable<T>(
         Cacheable::not_modified(headers)
     } else {
         Cacheable::fresh(answer, headers)
+    }
+}
+
+/// Gives `answer`, drawn from the board in memory `snapshot`, its validators: a strong
+/// `ETag` from the change it reflects and the API version asked for (each version's body
+/// differs), `Last-Modified` (that change's time), `Cache-Control`, and [`STALE`] when the
+/// board is `stale` by some time; `304` when the request already holds it.
+pub fn from_board<T: dropshot::HttpResponse, E: ErrorBody>(
+    request: &HeaderMap,
+    answer: &mut Answered<T, E>,
+    snapshot: &Snapshot,
+    stale: Option<Duration>,
+    cache_control: &HeaderValue,
+) {
+    if answer.result().is_err() {
+        return;
+    }
+    let version = request
+        .get(VERSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map_or_else(
+            || statusboard_api::latest_version().to_string(),
+            str::to_owned,
+        );
+    let etag = format!("\"b{}v{}\"", snapshot.change, version.replace('"', ""));
+    let modified = snapshot
+        .changed_at
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    let headers = answer.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&modified) {
+        headers.insert(header::LAST_MODIFIED, value);
+    }
+    headers.insert(header::CACHE_CONTROL, cache_control.clone());
+    if let Some(stale) = stale {
+        let seconds = stale.as_secs().min(u64::from(u32::MAX));
+        headers.insert(STALE, HeaderValue::from(seconds));
+    }
+    if not_modified(request, &etag) {
+        answer.not_modified();
     }
 }
 

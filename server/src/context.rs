@@ -33,6 +33,8 @@ pub struct ApiContext {
     pub live_window: std::time::Duration,
     /// `LIVE_MAX_SUBSCRIBERS`: past it, new subscribers are refused with `503`.
     pub live_max_subscribers: usize,
+    /// The `Cache-Control` of the reads served from the board in memory.
+    pub read_cache_control: http::HeaderValue,
     /// `WEBHOOK_ALLOW_PRIVATE_NETWORKS`: whether a subscription may name a private address.
     pub webhook_allow_private_networks: bool,
     /// Whether this server polls GitHub (`GITHUB_TOKEN` is set).
@@ -60,6 +62,8 @@ impl ApiContext {
                 u64::from(settings.ws_initial_hours) * 3600,
             ),
             live_max_subscribers: settings.live_max_subscribers,
+            read_cache_control: http::HeaderValue::from_str(&settings.read_cache.header())
+                .unwrap_or_else(|_| http::HeaderValue::from_static("no-cache")),
             webhook_allow_private_networks: settings.webhook_allow_private_networks,
             github_polling: if settings.github_token.is_some() {
                 GithubPolling::Polling

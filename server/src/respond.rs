@@ -6,7 +6,9 @@
 //! headers every answer carries (CORS and `Vary`, see
 //! [`crate::cors`]; `Connection: close` while the server drains), and records it in the
 //! metrics (count, latency, in flight; see
-//! [`crate::metrics`]). Nothing else needs remembering when adding an endpoint:
+//! [`crate::metrics`]). A write that committed a change answers once the replica's board in
+//! memory reflects it ([`crate::board::memory`]). Nothing else needs remembering when adding
+//! an endpoint:
 //!
 //! ```ignore
 //! async fn health(rqctx: RequestContext<ApiContext>) -> Answer<HttpResponseOk<Health>> {
@@ -22,7 +24,12 @@ use slog::info;
 use statusboard_api::{Answer, Answered, ErrorBody};
 
 use crate::context::ApiContext;
-use crate::metrics;
+use crate::{changes, metrics};
+
+/// How long a write waits for its replica's board in memory to reflect its change before
+/// it answers anyway (the hub applies a change within milliseconds of its commit; longer
+/// only while it reconnects to the database).
+const APPLIED_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Runs a handler's `work` and answers its result, success or error, with the headers
 /// every answer carries. Always `Ok`: the error travels inside the [`Answered`].
@@ -36,7 +43,14 @@ where
 {
     let started = Instant::now();
     let in_flight = metrics::InFlight::enter();
-    let mut result = work.await;
+    let (mut result, written) = changes::tracking(work).await;
+    if written > 0 && result.is_ok() {
+        // The writer reads its own write on this replica.
+        let memory = rqctx.context().hub.memory();
+        if !memory.wait_applied(written, APPLIED_WITHIN).await {
+            info!(rqctx.log, "the board in memory is behind the write"; "change" => written);
+        }
+    }
     if let Err(error) = &mut result {
         error.set_request_id(&rqctx.request_id);
         info!(rqctx.log, "request failed"; "error" => %error);

@@ -75,6 +75,9 @@ impl ErrorBody for NotReady {
 pub struct Answered<T, E = ApiError> {
     result: Result<T, E>,
     headers: HeaderMap,
+    /// A success the client already holds: sent as `304 Not Modified`, with the headers
+    /// and no body (see [`Answered::not_modified`]).
+    not_modified: bool,
 }
 
 impl<T: HttpResponse, E: ErrorBody> Answered<T, E> {
@@ -83,7 +86,15 @@ impl<T: HttpResponse, E: ErrorBody> Answered<T, E> {
         Self {
             result,
             headers: HeaderMap::new(),
+            not_modified: false,
         }
+    }
+
+    /// Sends a success as `304 Not Modified` (no body), for a conditional request whose
+    /// validator matches: the document keeps describing the `200`, which every client that
+    /// sends no `If-None-Match` gets.
+    pub fn not_modified(&mut self) {
+        self.not_modified = self.result.is_ok();
     }
 
     /// The success or the error it holds.
@@ -94,6 +105,7 @@ impl<T: HttpResponse, E: ErrorBody> Answered<T, E> {
     /// The status it goes out with.
     pub fn status(&self) -> StatusCode {
         match &self.result {
+            Ok(_) if self.not_modified => StatusCode::NOT_MODIFIED,
             Ok(success) => success.status_code(),
             Err(error) => error.status(),
         }
@@ -112,6 +124,9 @@ where
 {
     fn to_result(self) -> Result<Response<Body>, HttpError> {
         let mut response = match self.result {
+            Ok(_) if self.not_modified => Response::builder()
+                .status(StatusCode::NOT_MODIFIED)
+                .body(Body::empty())?,
             Ok(success) => success.to_result()?,
             Err(mut error) => {
                 let body = serde_json::to_vec(&error)
@@ -144,9 +159,14 @@ where
     E: Into<F>,
 {
     match answer {
-        Ok(Answered { result, headers }) => Ok(Answered {
+        Ok(Answered {
+            result,
+            headers,
+            not_modified,
+        }) => Ok(Answered {
             result: result.map(f).map_err(Into::into),
             headers,
+            not_modified,
         }),
         Err(error) => Err(error.into()),
     }

@@ -16,6 +16,7 @@ pub mod components;
 pub mod idempotency;
 pub mod incidents;
 pub mod maintenances;
+pub mod memory;
 pub mod reports;
 pub mod scheduler;
 pub mod summary;

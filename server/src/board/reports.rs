@@ -58,7 +58,7 @@ pub const RECORD_SQL: &str = concat!(
         UPDATE idempotency_keys k SET report_id = recorded.id FROM recorded \
         WHERE k.subject = $4 AND k.key = $5) \
     SELECT r.id, r.component, r.status, r.message, r.reported_by, r.reported_at, \
-           pg_notify('changes', change.id::text)::text \
+           pg_notify('changes', change.id::text)::text, change.id \
     FROM recorded r, change"
 );
 
@@ -184,7 +184,9 @@ pub async fn record_linked(
     let rows = transaction
         .commit_after(RECORD_LINKED_SQL, &parameters)
         .await?;
-    Ok(rows.first().map_or(Ok(0), |row| row.try_get(0))?)
+    let id = rows.first().map_or(Ok(0), |row| row.try_get(0))?;
+    crate::changes::written(id);
+    Ok(id)
 }
 
 /// Whether the component `$1` exists (checked before a key is claimed for it).
@@ -219,7 +221,10 @@ fn recorded(
 ) -> Result<StatusReport, BoardError> {
     match rows {
         Ok(rows) => match rows.first() {
-            Some(row) => report_from(row, 0),
+            Some(row) => {
+                crate::changes::written(row.try_get(7)?);
+                report_from(row, 0)
+            }
             None => Err(BoardError::Unexpected(
                 "recording a report returned no row".into(),
             )),

@@ -10,6 +10,8 @@
 //!   held for the append and the commit only, never across a round trip to this server.
 //! * **Announcing**: the same statement `NOTIFY`s the change id on [`CHANNEL`], delivered
 //!   when the transaction commits; the live board's hub listens there.
+//! * **Tracking** ([`tracking`], [`written`]): which change a request committed, so that it
+//!   answers only once its replica's board in memory reflects it.
 //! * **Reading** ([`read`]): the changes after an id, in order, a page at a time; where a
 //!   time window starts; the last id.
 //!
@@ -119,7 +121,31 @@ pub async fn append(
         (&data, Type::TEXT),
     ];
     let rows = transaction.commit_after(APPEND_SQL, &parameters).await?;
-    rows.first().map_or(Ok(0), |row| row.try_get(0))
+    let id = rows.first().map_or(Ok(0), |row| row.try_get(0))?;
+    written(id);
+    Ok(id)
+}
+
+tokio::task_local! {
+    /// The greatest change id the request running in this task committed.
+    static WRITTEN: std::cell::Cell<i64>;
+}
+
+/// Remembers that the request running in this task committed the change `id` (every
+/// statement that appends to the log calls it once committed), for [`tracking`].
+pub fn written(id: i64) {
+    let _ = WRITTEN.try_with(|written| written.set(written.get().max(id)));
+}
+
+/// Runs `work`, and answers its output with the greatest change id it committed (0 for
+/// none): what `respond` waits for the board in memory to reflect before answering.
+pub async fn tracking<F: Future>(work: F) -> (F::Output, i64) {
+    WRITTEN
+        .scope(std::cell::Cell::new(0), async {
+            let output = work.await;
+            (output, WRITTEN.with(std::cell::Cell::get))
+        })
+        .await
 }
 
 #[cfg(test)]

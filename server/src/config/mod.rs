@@ -61,6 +61,9 @@ pub struct Settings {
     /// `LIVE_MAX_SUBSCRIBERS`: the most live board subscribers one server holds; past it,
     /// `GET /api/v1/events` answers `503` with `Retry-After` before any upgrade.
     pub live_max_subscribers: usize,
+    /// `READ_MAX_AGE_SECONDS`, `READ_STALE_WHILE_REVALIDATE_SECONDS`: the `Cache-Control`
+    /// of the reads served from the board in memory (the summary, the components).
+    pub read_cache: ReadCache,
     /// `WEBHOOK_ALLOW_PRIVATE_NETWORKS`: whether webhooks may be delivered to loopback,
     /// private, link-local and other non-public addresses, and over plain `http` (off:
     /// only public `https` receivers; see `webhooks::outbound`).
@@ -164,6 +167,20 @@ impl Settings {
                 "a whole number of hours from 0 to 8760 (a year)",
             )?,
             live_max_subscribers: positive(var!(vars.LIVE_MAX_SUBSCRIBERS), 20_000)?,
+            read_cache: ReadCache {
+                max_age: within(
+                    var!(vars.READ_MAX_AGE_SECONDS),
+                    5,
+                    0..=86_400,
+                    "a whole number of seconds from 0 to 86400 (a day)",
+                )?,
+                stale_while_revalidate: within(
+                    var!(vars.READ_STALE_WHILE_REVALIDATE_SECONDS),
+                    30,
+                    0..=86_400,
+                    "a whole number of seconds from 0 to 86400 (a day)",
+                )?,
+            },
             webhook_allow_private_networks: var!(vars.WEBHOOK_ALLOW_PRIVATE_NETWORKS)
                 .parse_or(false)?,
             github_token: var!(vars.GITHUB_TOKEN)
@@ -289,6 +306,25 @@ fn api_url(var: Var<'_>) -> Result<String, SettingsError> {
             value: raw.to_owned(),
             expected: "an http(s) URL such as https://api.github.com or https://HOST/api/v3",
         }),
+    }
+}
+
+/// How long caches may keep the reads served from the board in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadCache {
+    /// `max-age`, in seconds.
+    pub max_age: u32,
+    /// `stale-while-revalidate`, in seconds.
+    pub stale_while_revalidate: u32,
+}
+
+impl ReadCache {
+    /// The `Cache-Control` header value.
+    pub fn header(self) -> String {
+        format!(
+            "public, max-age={}, stale-while-revalidate={}",
+            self.max_age, self.stale_while_revalidate
+        )
     }
 }
 

@@ -63,6 +63,8 @@ pub struct Variables {
     pub SHUTDOWN_DRAIN_SECONDS: Option<Raw>,
     pub METRICS_BIND_ADDRESS: Option<Raw>,
     pub WEBHOOK_ALLOW_PRIVATE_NETWORKS: Option<Raw>,
+    pub READ_MAX_AGE_SECONDS: Option<Raw>,
+    pub READ_STALE_WHILE_REVALIDATE_SECONDS: Option<Raw>,
 }
 
 impl Variables {

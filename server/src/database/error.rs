@@ -141,14 +141,22 @@ fn describe(error: &tokio_postgres::Error) -> String {
         .map_or_else(|| error.to_string(), |cause| format!("{error}: {cause}"))
 }
 
+/// What a `503 DatabaseUnavailable` asks a client to wait before trying again.
+pub const RETRY_AFTER_SECONDS: &str = "5";
+
 impl From<DatabaseError> for ApiError {
     fn from(error: DatabaseError) -> Self {
         match error {
+            // Worth trying again soon: the pool reconnects on its own.
             DatabaseError::Unavailable { .. } => ApiError::new(
                 ErrorCode::DatabaseUnavailable,
                 format!("database unavailable: {}", error.shown()),
             )
-            .logging(error.to_string()),
+            .logging(error.to_string())
+            .with_header(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            ),
             other => ApiError::internal(other.to_string()),
         }
     }

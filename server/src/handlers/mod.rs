@@ -36,11 +36,14 @@ use statusboard_api::{
 };
 
 use crate::bearer_auth::authorize;
+use crate::board::BoardError;
 use crate::board::components::{self, Group};
+use crate::board::memory::Snapshot;
 use crate::board::uptime::{self, Range};
-use crate::board::{incidents, maintenances, reports, summary};
-use crate::conditional::cacheable;
+use crate::board::{incidents, maintenances, reports};
+use crate::conditional::{self, cacheable};
 use crate::context::ApiContext;
+use crate::database::DatabaseError;
 use crate::github::{bindings, webhook};
 use crate::history::badge::Badge;
 use crate::history::{BADGE_CACHE_CONTROL, FEED_CACHE_CONTROL, feed};
@@ -69,6 +72,41 @@ where
     P: serde::de::DeserializeOwned + serde::Serialize,
 {
     Ok(rqctx.page_limit(params)?.get().min(MAX_PAGE_ITEMS))
+}
+
+/// Answers from the board in memory ([`crate::board::memory`]): `read` draws the answer
+/// from the board as it is now, and the answer carries the board's validators (`ETag`,
+/// `Last-Modified`, `Cache-Control`, `304`; see [`conditional::from_board`]). Runs no SQL;
+/// `503 DatabaseUnavailable` until the board is first loaded.
+async fn from_board<T: dropshot::HttpResponse>(
+    rqctx: &RequestContext<ApiContext>,
+    read: impl FnOnce(&Snapshot) -> Result<T, ApiError>,
+) -> Answer<T> {
+    let memory = rqctx.context().hub.memory();
+    let snapshot = memory.current();
+    let stale = memory.stale_for();
+    let mut answer = respond(rqctx, async {
+        match snapshot.as_deref() {
+            Some(board) => read(board),
+            None => Err(BoardError::Database(DatabaseError::unavailable(format!(
+                "the board is not loaded yet: {}",
+                memory.why_not_loaded()
+            )))
+            .into()),
+        }
+    })
+    .await;
+    if let (Ok(answered), Some(board)) = (&mut answer, &snapshot) {
+        let context = rqctx.context();
+        conditional::from_board(
+            rqctx.request.headers(),
+            answered,
+            board,
+            stale,
+            &context.read_cache_control,
+        );
+    }
+    answer
 }
 
 /// The type that implements the API trait; it is never constructed.
@@ -125,15 +163,15 @@ impl StatusboardApi for StatusboardImpl {
         rqctx: RequestContext<ApiContext>,
         query: Deferred<Query<PaginationParams<EmptyScanParams, ComponentsPage>>>,
     ) -> Answer<HttpResponseOk<ResultsPage<Component>>> {
-        respond(&rqctx, async {
-            let params = query.get()?.into_inner();
+        let params = query.get().map(Query::into_inner);
+        from_board(&rqctx, |board| {
+            let params = params?;
             let limit = page_limit(&rqctx, &params)?;
             let after = match &params.page {
                 WhichPage::First(_) => None,
                 WhichPage::Next(page) => Some(page.after()?),
             };
-            let after = after.as_ref().map(Slug::as_str);
-            let items = components::list(&rqctx.context().database, after, limit).await?;
+            let items = board.components(after.as_ref().map(Slug::as_str), limit as usize);
             let page = ResultsPage::new(items, &EmptyScanParams {}, |last: &Component, _| {
                 ComponentsPage {
                     after: last.slug.clone(),
@@ -148,10 +186,13 @@ impl StatusboardApi for StatusboardImpl {
         rqctx: RequestContext<ApiContext>,
         path: Deferred<Path<ComponentPath>>,
     ) -> Answer<HttpResponseOk<Component>> {
-        respond(&rqctx, async {
-            let slug = path.get()?.into_inner().slug()?;
-            let component = components::get(&rqctx.context().database, &slug).await?;
-            Ok(HttpResponseOk(component))
+        let slug = path.get().map(Path::into_inner);
+        from_board(&rqctx, |board| {
+            let slug = slug?.slug()?;
+            match board.component(slug.as_str()) {
+                Some(component) => Ok(HttpResponseOk(component.clone())),
+                None => Err(BoardError::ComponentNotFound(slug.to_string()).into()),
+            }
         })
         .await
     }
@@ -461,11 +502,7 @@ impl StatusboardApi for StatusboardImpl {
     }
 
     async fn get_summary(rqctx: RequestContext<ApiContext>) -> Answer<HttpResponseOk<Summary>> {
-        respond(&rqctx, async {
-            let board = summary::read(&rqctx.context().database).await?;
-            Ok(HttpResponseOk(board.summary()))
-        })
-        .await
+        from_board(&rqctx, |board| Ok(HttpResponseOk(board.summary().clone()))).await
     }
 
     async fn create_webhook(

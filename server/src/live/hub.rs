@@ -12,11 +12,17 @@ use crate::changes::read::{self, Logged};
 use statusboard_api::BoardEvent;
 
 use crate::auth::Revoked;
+use crate::board::memory::Memory;
+use crate::board::{BoardError, summary};
 use crate::changes::{self, Kind};
 use crate::database::{Database, DatabaseError};
 
 /// How many changes a subscriber may be behind before it is closed as too slow.
 pub const RING: usize = 4096;
+
+/// How many changes the hub applies to the board in memory, then publishes, at a time:
+/// a long backlog is never held whole.
+const BATCH: usize = 1000;
 
 /// How long the hub waits before connecting again after losing its `LISTEN` connection.
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
@@ -77,6 +83,8 @@ pub struct Hub {
     live: watch::Sender<bool>,
     /// The revoked grants, which it learns from the log.
     revoked: Revoked,
+    /// The board, which it loads and keeps current from the log.
+    memory: Memory,
 }
 
 impl Default for Hub {
@@ -93,6 +101,7 @@ impl Hub {
             stopping: watch::channel(false).0,
             live: watch::channel(false).0,
             revoked: Revoked::default(),
+            memory: Memory::default(),
         }
     }
 
@@ -119,6 +128,11 @@ impl Hub {
         &self.revoked
     }
 
+    /// The board in memory, which the hub keeps current.
+    pub fn memory(&self) -> &Memory {
+        &self.memory
+    }
+
     /// Whether the hub has caught up with the log once since the server started: until
     /// then a subscriber could miss what it has not published, and `/ready` says no.
     pub fn is_live(&self) -> bool {
@@ -139,15 +153,23 @@ impl Hub {
         let mut last = None;
         while !*stopping.borrow() {
             if last.is_none() {
-                // The revocations before the log's last id; those after come with the log.
+                // The board and the revocations as of one change; those after come with
+                // the log.
                 let start = async {
-                    let id = read::last_id(&database).await?;
+                    let board = summary::read(&database).await?;
+                    let id = board.change;
                     self.revoked.extend(revoked_families(&database).await?);
-                    Ok::<_, DatabaseError>(id)
+                    self.memory.load(board, chrono::Utc::now());
+                    Ok::<_, BoardError>(id)
                 };
                 match start.await {
                     Ok(id) => last = Some(id),
-                    Err(e) => warn!(log, "live board: reading the log failed"; "error" => %e),
+                    Err(e) => {
+                        if let BoardError::Database(e) = &e {
+                            self.memory.not_loaded(e.shown());
+                        }
+                        warn!(log, "live board: reading the board failed"; "error" => %e);
+                    }
                 }
             }
             let listening = match last {
@@ -207,7 +229,10 @@ impl Hub {
                         behind = false;
                         self.live.send_replace(true);
                     }
-                    Err(e) => warn!(log, "live board: reading new changes failed"; "error" => %e),
+                    Err(e) => {
+                        self.memory.doubt();
+                        warn!(log, "live board: reading new changes failed"; "error" => %e);
+                    }
                 }
             }
             let retry = tokio::time::sleep(RECONNECT_AFTER);
@@ -215,6 +240,7 @@ impl Hub {
                 notification = notifications.recv() => {
                     if notification.is_none() {
                         warn!(log, "live board: the LISTEN connection was lost");
+                        self.memory.doubt();
                         return false;
                     }
                     // Several notifications may wait: one read serves them all.
@@ -226,6 +252,7 @@ impl Hub {
                     let asked = tokio::time::timeout(CHECK_EVERY, client.simple_query("SELECT 1"));
                     if !matches!(asked.await, Ok(Ok(_))) {
                         warn!(log, "live board: the LISTEN connection does not answer");
+                        self.memory.doubt();
                         return false;
                     }
                     // A notification lost with a connection that recovered: read anyway.
@@ -250,7 +277,27 @@ impl Hub {
             ..read::Range::default()
         };
         let mut new = std::pin::pin!(read::after(database, range));
-        while let Some(change) = new.try_next().await? {
+        let mut batch = Vec::with_capacity(BATCH);
+        loop {
+            let change = new.try_next().await?;
+            let end = change.is_none();
+            batch.extend(change);
+            if batch.len() == BATCH || (end && !batch.is_empty()) {
+                self.publish(std::mem::take(&mut batch), last);
+            }
+            if end {
+                break;
+            }
+        }
+        self.memory.confirm();
+        Ok(())
+    }
+
+    /// Applies `changes` to the board in memory, then publishes them, so that a subscriber
+    /// that gets a change can read it; moves `last` to the greatest.
+    fn publish(&self, changes: Vec<Logged>, last: &mut Option<i64>) {
+        self.memory.apply(&changes);
+        for change in changes {
             *last = Some(change.id);
             if change.kind == Kind::GrantRevoked.as_str()
                 && let Some(family) = change.data.get("family").and_then(|f| f.as_i64())
@@ -261,7 +308,6 @@ impl Hub {
             // No subscriber is not an error.
             let _ = self.changes.send(Arc::new(Published::new(&change)));
         }
-        Ok(())
     }
 }
 

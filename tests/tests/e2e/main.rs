@@ -19,6 +19,7 @@ mod incidents;
 mod live;
 mod live_changes;
 mod maintenances;
+mod memory;
 mod ready;
 mod retention;
 mod shutdown;

@@ -105,7 +105,7 @@ async fn the_server_starts_and_stays_alive_without_a_database() {
 }
 
 /// A server on a PostgreSQL cluster of the test's own, which it may stop and restart.
-async fn app_on_own_cluster() -> (Cluster, TestApp) {
+pub(crate) async fn app_on_own_cluster() -> (Cluster, TestApp) {
     let cluster = tokio::task::spawn_blocking(|| Cluster::start(DataDir::Temporary, None))
         .await
         .unwrap()
@@ -115,7 +115,7 @@ async fn app_on_own_cluster() -> (Cluster, TestApp) {
 }
 
 /// Runs a blocking cluster operation (stop, restart) off the async workers.
-async fn with_cluster(mut cluster: Cluster, operation: fn(&mut Cluster)) -> Cluster {
+pub(crate) async fn with_cluster(mut cluster: Cluster, operation: fn(&mut Cluster)) -> Cluster {
     tokio::task::spawn_blocking(move || {
         operation(&mut cluster);
         cluster
