@@ -35,6 +35,9 @@ pub struct ApiContext {
     pub live_max_subscribers: usize,
     /// The `Cache-Control` of the reads served from the board in memory.
     pub read_cache_control: http::HeaderValue,
+    /// `READY_MAX_STALE_SECONDS`: how long `/ready` stays `200` on the board in memory
+    /// while the database cannot be reached.
+    pub ready_max_stale: std::time::Duration,
     /// `WEBHOOK_ALLOW_PRIVATE_NETWORKS`: whether a subscription may name a private address.
     pub webhook_allow_private_networks: bool,
     /// Whether this server polls GitHub (`GITHUB_TOKEN` is set).
@@ -64,6 +67,7 @@ impl ApiContext {
             live_max_subscribers: settings.live_max_subscribers,
             read_cache_control: http::HeaderValue::from_str(&settings.read_cache.header())
                 .unwrap_or_else(|_| http::HeaderValue::from_static("no-cache")),
+            ready_max_stale: settings.ready_max_stale,
             webhook_allow_private_networks: settings.webhook_allow_private_networks,
             github_polling: if settings.github_token.is_some() {
                 GithubPolling::Polling

@@ -445,8 +445,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Check that the service is ready to serve traffic.
-         * @description Answers `200` with `{"status": "ok", "database": "ok", "github": "polling"}` when a database connection checks out, answers `SELECT 1` and the schema migrations are applied, all within `DATABASE_CONNECT_TIMEOUT_SECONDS` (`github` says whether this server polls GitHub: `no_token` without `GITHUB_TOKEN`; it does not make the service unready). Otherwise answers `503` with `{"status": "unavailable", "database": "<why>"}` (plus the usual `request_id`, `error_code` and `message` of an error). Use it as a readiness probe: it recovers by itself when the database comes back.
+         * Check that the service is ready to serve traffic: that it can serve the board.
+         * @description Answers `200` with `{"status": "ok", "database": "ok", "board": {…}, "github": "polling"}` when a database connection checks out, answers `SELECT 1` and the schema migrations are applied, all within `DATABASE_CONNECT_TIMEOUT_SECONDS`. While the database cannot be reached, it still answers `200`, with `"database": "unavailable"`, as long as the board this server holds in memory was current less than `READY_MAX_STALE_SECONDS` ago (`board.stale_seconds`): reads keep answering from it, marked stale, and a load balancer keeps the replica. Otherwise (no board yet, the database gone for longer, the server stopping) answers `503` with `{"status": "unavailable", "database": "<why>"}` (plus the usual `request_id`, `error_code` and `message` of an error). `github` says whether this server polls GitHub (`no_token` without `GITHUB_TOKEN`; it does not make the service unready). Use it as a readiness probe: it recovers by itself when the database comes back.
          */
         get: operations["ready"];
         put?: never;
@@ -627,6 +627,24 @@ export interface components {
             /** @description The request's id (also in the `x-request-id` header). */
             request_id: string;
         };
+        /** @description The board a server holds in memory and answers reads from. */
+        BoardState: {
+            /**
+             * Format: int64
+             * @description The last change it reflects.
+             */
+            change: number;
+            /**
+             * Format: date-time
+             * @description When that change was made (when the board was loaded, for the first).
+             */
+            changed_at: string;
+            /**
+             * Format: uint64
+             * @description How many seconds ago it was last known current; `null` while it is (the server follows the change log).
+             */
+            stale_seconds?: number | null;
+        };
         /** @description A part of the service whose status the board shows. */
         Component: {
             /** @description What it is (at most 2,000 characters). */
@@ -711,6 +729,8 @@ export interface components {
             /** @description token used to fetch the next page of results (if any) */
             next_page?: string | null;
         };
+        /** @description Whether the database can be reached. */
+        DatabaseState: "ok" | "unavailable";
         /** @description One attempt at a delivery. */
         DeliveryAttempt: {
             /**
@@ -1115,10 +1135,12 @@ export interface components {
             /** @description The worst of the unresolved incidents' impacts and the components' statuses: `degraded_performance` counts as `minor`, `partial_outage` and `major_outage` as `major`, every component in `major_outage` as `critical`; `maintenance` when nothing is wrong but a maintenance is in progress. */
             indicator: components["schemas"]["Indicator"];
         };
-        /** @description The answer of the readiness check when the service is ready. */
+        /** @description The answer of the readiness check when the service is ready (API 9.0.0 on): it can serve the board, from the database or, through an outage, from the board it last knew. */
         Readiness: {
-            /** @description `ok`: the database answers and its schema is up to date. */
-            database: components["schemas"]["HealthStatus"];
+            /** @description The board this server answers reads from. */
+            board: components["schemas"]["BoardState"];
+            /** @description `ok`: the database answers and its schema is up to date; `unavailable`: it cannot be reached, and the service answers reads from the board it last knew (marked stale) and writes with `503`, for at most `READY_MAX_STALE_SECONDS`. */
+            database: components["schemas"]["DatabaseState"];
             /** @description Whether this server polls GitHub for the components bound to it (`no_token` without `GITHUB_TOKEN`: bindings are kept, nothing polls them). */
             github: components["schemas"]["GithubPolling"];
             /** @description `ok`: the service is ready. */
@@ -2372,4 +2394,4 @@ export interface operations {
     };
 }
 /** The version of the API document these types were generated from. */
-export declare const apiVersion = "8.0.0";
+export declare const apiVersion = "9.0.0";

@@ -111,6 +111,15 @@ impl<T: HttpResponse, E: ErrorBody> Answered<T, E> {
         }
     }
 
+    /// This answer with its result turned by `f`, its headers kept.
+    pub fn map_result<U, F>(self, f: impl FnOnce(Result<T, E>) -> Result<U, F>) -> Answered<U, F> {
+        Answered {
+            result: f(self.result),
+            headers: self.headers,
+            not_modified: self.not_modified,
+        }
+    }
+
     /// The headers sent with it, besides the success's or the error's own.
     pub fn headers_mut(&mut self) -> &mut HeaderMap {
         &mut self.headers

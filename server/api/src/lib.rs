@@ -39,6 +39,7 @@ mod summary;
 mod system;
 pub mod v5;
 pub mod v6;
+pub mod v8;
 mod webhooks;
 mod wire_enum;
 
@@ -86,7 +87,9 @@ pub use maintenances::{
 };
 pub use rendered::{Atom, Cacheable, CacheableJson, MediaType, Rendered, Svg};
 pub use summary::{ComponentGroup, Indicator, OverallStatus, Summary};
-pub use system::{Health, HealthStatus, NotReady, NotReadyStatus, Readiness};
+pub use system::{
+    BoardState, DatabaseState, Health, HealthStatus, NotReady, NotReadyStatus, Readiness,
+};
 pub use webhooks::{
     DeliveriesPage, DeliveryAttempt, DeliveryPath, NewWebhook, WEBHOOK_COMPONENTS_MAX, Webhook,
     WebhookCreated, WebhookKind, WebhookPath, WebhookSecret, WebhookState, WebhooksPage,
@@ -100,7 +103,8 @@ mod versions {
 
     api_versions!([
         // Newest first. To add a version, copy the line below, above itself, with the next
-        // major number and a name for the change, e.g. `(9, UPTIME_IN_HEALTH),`.
+        // major number and a name for the change, e.g. `(10, UPTIME_IN_HEALTH),`.
+        (9, STAYS_UP),
         (8, HISTORY),
         (7, WEBHOOKS),
         (6, INCIDENTS),
@@ -232,26 +236,50 @@ pub trait StatusboardApi {
         Ok(Self::health(rqctx).await?)
     }
 
-    /// Check that the service is ready to serve traffic.
+    /// Check that the service is ready to serve traffic: that it can serve the board.
     ///
-    /// Answers `200` with `{"status": "ok", "database": "ok", "github": "polling"}` when a
-    /// database connection checks out, answers `SELECT 1` and the schema migrations are
-    /// applied, all within `DATABASE_CONNECT_TIMEOUT_SECONDS` (`github` says whether this
-    /// server polls GitHub: `no_token` without `GITHUB_TOKEN`; it does not make the
-    /// service unready). Otherwise answers `503` with
+    /// Answers `200` with `{"status": "ok", "database": "ok", "board": {…}, "github":
+    /// "polling"}` when a database connection checks out, answers `SELECT 1` and the
+    /// schema migrations are applied, all within `DATABASE_CONNECT_TIMEOUT_SECONDS`. While
+    /// the database cannot be reached, it still answers `200`, with `"database":
+    /// "unavailable"`, as long as the board this server holds in memory was current less
+    /// than `READY_MAX_STALE_SECONDS` ago (`board.stale_seconds`): reads keep answering
+    /// from it, marked stale, and a load balancer keeps the replica. Otherwise (no board
+    /// yet, the database gone for longer, the server stopping) answers `503` with
     /// `{"status": "unavailable", "database": "<why>"}` (plus the usual `request_id`,
-    /// `error_code` and `message` of an error). Use it as a readiness probe: it recovers
-    /// by itself when the database comes back.
+    /// `error_code` and `message` of an error). `github` says whether this server polls
+    /// GitHub (`no_token` without `GITHUB_TOKEN`; it does not make the service unready).
+    /// Use it as a readiness probe: it recovers by itself when the database comes back.
     #[endpoint {
         method = GET,
         path = "/api/v1/ready",
         operation_id = "ready",
         tags = ["system"],
-        versions = VERSION_WEBHOOKS..,
+        versions = VERSION_STAYS_UP..,
     }]
     async fn ready(
         rqctx: RequestContext<Self::Context>,
     ) -> Answer<HttpResponseOk<Readiness>, NotReady>;
+
+    /// `ready` as 7.0.0 and 8.0.0 describe it: `503` whenever the database cannot be
+    /// reached, without `board`.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/ready",
+        operation_id = "ready",
+        tags = ["system"],
+        versions = VERSION_WEBHOOKS..VERSION_STAYS_UP,
+    }]
+    async fn ready_v8(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Answer<HttpResponseOk<v8::Readiness>, NotReady> {
+        let request_id = rqctx.request_id.clone();
+        let answer = Self::ready(rqctx).await?;
+        Ok(answer.map_result(|result| {
+            let HttpResponseOk(readiness) = result?;
+            v8::Readiness::from_latest(readiness, &request_id).map(HttpResponseOk)
+        }))
+    }
 
     /// `ready` as the versions before 7.0.0 describe it: without `github`.
     #[endpoint {
@@ -264,7 +292,7 @@ pub trait StatusboardApi {
     async fn ready_v6(
         rqctx: RequestContext<Self::Context>,
     ) -> Answer<HttpResponseOk<v6::Readiness>, NotReady> {
-        earlier(Self::ready(rqctx).await, |answer| {
+        earlier(Self::ready_v8(rqctx).await, |answer| {
             HttpResponseOk(answer.0.into())
         })
     }

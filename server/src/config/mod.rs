@@ -64,6 +64,9 @@ pub struct Settings {
     /// `READ_MAX_AGE_SECONDS`, `READ_STALE_WHILE_REVALIDATE_SECONDS`: the `Cache-Control`
     /// of the reads served from the board in memory (the summary, the components).
     pub read_cache: ReadCache,
+    /// `READY_MAX_STALE_SECONDS`: how long `/ready` stays `200` on the board in memory while
+    /// the database cannot be reached (0: not at all).
+    pub ready_max_stale: Duration,
     /// `WEBHOOK_ALLOW_PRIVATE_NETWORKS`: whether webhooks may be delivered to loopback,
     /// private, link-local and other non-public addresses, and over plain `http` (off:
     /// only public `https` receivers; see `webhooks::outbound`).
@@ -167,6 +170,12 @@ impl Settings {
                 "a whole number of hours from 0 to 8760 (a year)",
             )?,
             live_max_subscribers: positive(var!(vars.LIVE_MAX_SUBSCRIBERS), 20_000)?,
+            ready_max_stale: Duration::from_secs(within(
+                var!(vars.READY_MAX_STALE_SECONDS),
+                300,
+                0..=86_400,
+                "a whole number of seconds from 0 to 86400 (a day)",
+            )?),
             read_cache: ReadCache {
                 max_age: within(
                     var!(vars.READ_MAX_AGE_SECONDS),

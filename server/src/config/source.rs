@@ -65,6 +65,7 @@ pub struct Variables {
     pub WEBHOOK_ALLOW_PRIVATE_NETWORKS: Option<Raw>,
     pub READ_MAX_AGE_SECONDS: Option<Raw>,
     pub READ_STALE_WHILE_REVALIDATE_SECONDS: Option<Raw>,
+    pub READY_MAX_STALE_SECONDS: Option<Raw>,
 }
 
 impl Variables {

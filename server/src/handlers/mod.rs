@@ -34,6 +34,7 @@ use statusboard_api::{
     Atom, BADGE_DAYS_DEFAULT, Cacheable, CacheableJson, ComponentUptime, Rendered, ShieldsBadge,
     Svg, UPTIME_DAYS_DEFAULT, UptimeBadgeQuery, UptimePage, UptimeRange, UptimeScan,
 };
+use statusboard_api::{BoardState, DatabaseState};
 
 use crate::bearer_auth::authorize;
 use crate::board::BoardError;
@@ -129,13 +130,39 @@ impl StatusboardApi for StatusboardImpl {
         rqctx: RequestContext<ApiContext>,
     ) -> Answer<HttpResponseOk<Readiness>, NotReady> {
         respond(&rqctx, async {
-            match rqctx.context().check_ready().await {
-                Ok(()) => Ok(HttpResponseOk(Readiness {
+            let context = rqctx.context();
+            let memory = context.hub.memory();
+            let (board, stale) = (memory.current(), memory.stale_for());
+            let checked = context.check_ready().await;
+            let readiness = |database, board: &Snapshot| {
+                HttpResponseOk(Readiness {
                     status: HealthStatus::Ok,
-                    database: HealthStatus::Ok,
-                    github: rqctx.context().github_polling,
-                })),
-                Err(e) => {
+                    database,
+                    board: BoardState {
+                        change: board.change,
+                        changed_at: board.changed_at,
+                        stale_seconds: stale.map(|age| age.as_secs()),
+                    },
+                    github: context.github_polling,
+                })
+            };
+            match (checked, board) {
+                (Ok(()), Some(board)) => Ok(readiness(DatabaseState::Ok, &board)),
+                // The database is gone, but the board it last gave can carry the service
+                // for a while: reads answer from it, marked stale.
+                (Err(e), Some(board))
+                    if !context.is_draining()
+                        && context.hub.is_live()
+                        && !context.ready_max_stale.is_zero()
+                        && stale.is_none_or(|age| age <= context.ready_max_stale) =>
+                {
+                    slog::warn!(rqctx.log, "ready on the board in memory"; "error" => %e);
+                    Ok(readiness(DatabaseState::Unavailable, &board))
+                }
+                (checked, _) => {
+                    let e = checked.err().unwrap_or_else(|| {
+                        DatabaseError::unavailable("the board is not loaded yet")
+                    });
                     // The whole story for the operator; the client learns what it may.
                     slog::warn!(rqctx.log, "not ready"; "error" => %e);
                     Err(NotReady::database_unavailable(&rqctx.request_id, e.shown()))

@@ -1,8 +1,9 @@
 //! The board in memory: the summary and the components answer from each replica's memory,
 //! revalidate with the change they reflect (`ETag`, `304`), and keep answering, marked
 //! stale, through a database outage, while writes answer `503` with `Retry-After`; a write
-//! is read back at once on its replica and within the lag on another; a live subscriber
-//! connected all along continues without a gap when the database is back.
+//! is read back at once on its replica and within the lag on another; `/ready` stays `200`
+//! (saying the database is gone) so that a load balancer keeps the replicas; a live
+//! subscriber connected all along continues without a gap when the database is back.
 
 use std::time::{Duration, Instant};
 
@@ -68,7 +69,7 @@ async fn stale(app: &TestApp) -> bool {
 
 #[tokio::test]
 async fn the_board_is_read_from_memory_and_stays_up_through_a_database_outage() {
-    let (cluster, first) = app_on_own_cluster().await;
+    let (cluster, first) = app_on_own_cluster(Duration::from_secs(300)).await;
     let second = TestApp::spawn_ready(first.settings.clone()).await;
     let admin = client_for(
         &first,
@@ -164,6 +165,22 @@ async fn the_board_is_read_from_memory_and_stays_up_through_a_database_outage() 
         );
     }
     let readers = [first.url(""), second.url("")].map(|base| tokio::spawn(read_for(base, OUTAGE)));
+    // Both stay ready: they can serve the board; the body says the database is gone. A
+    // client of 8.0.0 gets that version's answer: not ready.
+    for app in [&first, &second] {
+        let ready = reqwest::get(app.url("/api/v1/ready")).await.unwrap();
+        assert_eq!(ready.status(), 200);
+        let body: serde_json::Value = ready.json().await.unwrap();
+        assert_eq!(body["database"], "unavailable", "{body}");
+        assert!(body["board"]["stale_seconds"].is_u64(), "{body}");
+        let old = http
+            .get(app.url("/api/v1/ready"))
+            .header("api-version", "8.0.0")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(old.status(), 503);
+    }
     let write = admin
         .put_component()
         .slug("web")

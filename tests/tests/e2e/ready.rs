@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use statusboard_client::types::{HealthStatus, NotReadyStatus};
+use statusboard_client::types::{DatabaseState, HealthStatus, NotReadyStatus};
 use statusboard_server::config::DatabaseUrl;
 use statusboard_tests::app::TestApp;
 use statusboard_tests::poll;
@@ -22,17 +22,27 @@ async fn ready_answers_ok_through_the_client_when_the_database_is_up() {
         .expect("ready")
         .into_inner();
     assert_eq!(readiness.status, HealthStatus::Ok);
-    assert_eq!(readiness.database, HealthStatus::Ok);
-    let body = reqwest::get(app.url("/api/v1/ready"))
+    assert_eq!(readiness.database, DatabaseState::Ok);
+    assert_eq!(readiness.board.stale_seconds, None);
+    let body: serde_json::Value = reqwest::get(app.url("/api/v1/ready"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["database"], "ok");
+    assert!(body["board"]["change"].is_i64(), "{body}");
+    // 7.0.0 and 8.0.0 answer without `board`.
+    let v8 = reqwest::Client::new()
+        .get(app.url("/api/v1/ready"))
+        .header("api-version", "8.0.0")
+        .send()
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
-    assert_eq!(
-        body,
-        r#"{"status":"ok","database":"ok","github":"no_token"}"#
-    );
+    assert_eq!(v8, r#"{"status":"ok","database":"ok","github":"no_token"}"#);
     // The versions before 7.0.0 answer without `github`.
     let older = reqwest::Client::new()
         .get(app.url("/api/v1/ready"))
@@ -104,14 +114,18 @@ async fn the_server_starts_and_stays_alive_without_a_database() {
     );
 }
 
-/// A server on a PostgreSQL cluster of the test's own, which it may stop and restart.
-pub(crate) async fn app_on_own_cluster() -> (Cluster, TestApp) {
+/// A server on a PostgreSQL cluster of the test's own, which it may stop and restart, whose
+/// `/ready` stays `200` on its board in memory for `ready_max_stale` once the database is
+/// gone (`Duration::ZERO`: it turns `503` at once).
+pub(crate) async fn app_on_own_cluster(ready_max_stale: Duration) -> (Cluster, TestApp) {
     let cluster = tokio::task::spawn_blocking(|| Cluster::start(DataDir::Temporary, None))
         .await
         .unwrap()
         .unwrap();
     let url = DatabaseUrl::parse("DATABASE_URL", &cluster.url("postgres")).unwrap();
-    (cluster, TestApp::spawn_ready(TestApp::settings(url)).await)
+    let mut settings = TestApp::settings(url);
+    settings.ready_max_stale = ready_max_stale;
+    (cluster, TestApp::spawn_ready(settings).await)
 }
 
 /// Runs a blocking cluster operation (stop, restart) off the async workers.
@@ -137,7 +151,7 @@ async fn ready_becomes(app: &TestApp, want: u16, within: Duration) -> Duration {
 
 #[tokio::test]
 async fn ready_follows_the_database_down_and_back_up_while_health_stays_ok() {
-    let (cluster, app) = app_on_own_cluster().await;
+    let (cluster, app) = app_on_own_cluster(Duration::ZERO).await;
     let timeout = app.settings.database_connect_timeout;
     ready_becomes(&app, 200, Duration::from_secs(5)).await;
 
@@ -206,7 +220,7 @@ async fn load(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_outage_under_load_never_hangs_a_request_nor_fails_health() {
-    let (cluster, app) = app_on_own_cluster().await;
+    let (cluster, app) = app_on_own_cluster(Duration::ZERO).await;
     let limit = app.settings.database_connect_timeout + Duration::from_secs(2);
     let stop = Arc::new(AtomicBool::new(false));
     let answered = Arc::new(AtomicU64::new(0));
