@@ -430,3 +430,33 @@ fn the_github_settings_default_and_are_checked() {
         );
     }
 }
+
+#[test]
+fn the_board_in_memory_has_cache_and_readiness_settings_with_short_defaults() {
+    let defaults = settings(&[]).unwrap();
+    assert_eq!(
+        defaults.read_cache.header(),
+        "public, max-age=5, stale-while-revalidate=30"
+    );
+    assert_eq!(defaults.ready_max_stale, Duration::from_secs(300));
+    let set = settings(&[
+        ("READ_MAX_AGE_SECONDS", "0"),
+        ("READ_STALE_WHILE_REVALIDATE_SECONDS", "600"),
+        ("READY_MAX_STALE_SECONDS", "0"),
+    ])
+    .unwrap();
+    assert_eq!(
+        set.read_cache.header(),
+        "public, max-age=0, stale-while-revalidate=600"
+    );
+    assert_eq!(set.ready_max_stale, Duration::ZERO);
+    for name in [
+        "READ_MAX_AGE_SECONDS",
+        "READ_STALE_WHILE_REVALIDATE_SECONDS",
+        "READY_MAX_STALE_SECONDS",
+    ] {
+        for bad in ["-1", "86401", "a minute"] {
+            assert_eq!(invalid_variable(&[(name, bad)]), name, "{bad}");
+        }
+    }
+}
