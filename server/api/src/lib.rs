@@ -270,6 +270,7 @@ pub trait StatusboardApi {
         tags = ["system"],
         versions = VERSION_WEBHOOKS..VERSION_STAYS_UP,
     }]
+    #[allow(clippy::result_large_err)] // The endpoint's error, by value as every answer.
     async fn ready_v8(
         rqctx: RequestContext<Self::Context>,
     ) -> Answer<HttpResponseOk<v8::Readiness>, NotReady> {

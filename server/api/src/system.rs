@@ -68,6 +68,7 @@ pub mod v8 {
     impl Readiness {
         /// `readiness` as these versions say it: not ready (`503`) when the database cannot
         /// be reached, whatever the board in memory could serve.
+        #[allow(clippy::result_large_err)] // The endpoint's error, by value as every answer.
         pub fn from_latest(
             readiness: super::Readiness,
             request_id: &str,
