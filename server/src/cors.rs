@@ -26,9 +26,11 @@ pub const ALLOW_METHODS: &str = "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT";
 /// How long a browser may cache a preflight answer, in seconds.
 pub const MAX_AGE: &str = "600";
 /// The response headers scripts of an allowed origin may read besides the simple ones:
-/// the request's id, where a created resource is, the challenge of a `401`/`403`, and how
-/// long to wait after a `503`.
-pub const EXPOSE_HEADERS: &str = "x-request-id, location, www-authenticate, retry-after";
+/// the request's id, where a created resource is, the challenge of a `401`/`403`, how
+/// long to wait after a `503`, an answer's validator, and the mark of a board answered
+/// from memory while the database is gone.
+pub const EXPOSE_HEADERS: &str =
+    "x-request-id, location, www-authenticate, retry-after, etag, statusboard-stale";
 /// The `Vary` header of an actual answer: it depends on the request's `Origin` (CORS) and
 /// on its `api-version` (which version of the API answers).
 pub const VARY: &str = "Origin, api-version";

@@ -13,7 +13,8 @@
 //            shown, resuming after a cut connection); from the other origin it is
 //            blocked, reads, writes and the live board (403) alike; the docs page renders its operations with
 //            every request to another host refused, and makes none (screenshot kept);
-//   down     the page calls /ready with the database stopped: a typed 503.
+//   down     the database stopped: /ready 200 saying so, the summary from memory marked
+//            stale, a write a typed 503.
 // Prints one line per check and exits 1 if any failed. CHROMIUM overrides /usr/bin/chromium.
 import { createServer } from "node:http";
 import { readFile, mkdir } from "node:fs/promises";

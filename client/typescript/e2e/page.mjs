@@ -297,16 +297,32 @@ const phases = {
         && body.request_id === requestId(malformed), `${malformed.status} ${JSON.stringify(body)}`);
     });
   },
-  // Allowed origin, database stopped: the typed 503.
+  // Allowed origin, database stopped: the board it last knew, marked stale; writes a
+  // typed 503.
   async down() {
     await attempt("GET /api/v1/ready through the client, database stopped", async () => {
-      const { data, error, response } = await api.GET("/api/v1/ready");
-      check("ready: 503 with the typed body", response.status === 503 && data === undefined
-        && error?.status === "unavailable" && error?.database.length > 0
-        && error?.error_code === "DatabaseUnavailable", JSON.stringify(error));
-      check("ready 503: x-request-id readable and equal to the body's",
-        requestId(response) !== null && requestId(response) === error?.request_id,
-        requestId(response));
+      const { data, response } = await api.GET("/api/v1/ready");
+      check("ready: 200, the database unavailable, the board's staleness",
+        response.status === 200 && data?.database === "unavailable"
+        && typeof data?.board.stale_seconds === "number", JSON.stringify(data));
+    });
+    await attempt("GET /api/v1/summary, database stopped", async () => {
+      const { data, response } = await api.GET("/api/v1/summary");
+      check("summary: 200 from memory, the stale mark and ETag readable",
+        response.status === 200 && data?.components.length > 0
+        && response.headers.get("statusboard-stale") !== null
+        && response.headers.get("etag") !== null,
+        `${response.status} ${response.headers.get("statusboard-stale")}`);
+    });
+    await attempt("POST a report, database stopped", async () => {
+      const { error, response } = await admin.POST("/api/v1/components/{slug}/reports", {
+        params: { path: { slug: "browser" } },
+        body: { status: "operational", message: "while the database is down" },
+      });
+      check("a write: the typed 503 with Retry-After", response.status === 503
+        && error?.error_code === "DatabaseUnavailable"
+        && response.headers.get("retry-after") !== null
+        && requestId(response) === error?.request_id, JSON.stringify(error));
     });
   },
   // A disallowed origin: the browser refuses to hand over the answer.

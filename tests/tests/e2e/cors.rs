@@ -7,8 +7,10 @@ use crate::checked_in_document;
 
 const ALLOWED: &str = "http://localhost:3000";
 const DISALLOWED: &str = "http://evil.example";
-/// What scripts may read: the request id, `Location`, the challenge, `Retry-After`.
-const EXPOSED: &str = "x-request-id, location, www-authenticate, retry-after";
+/// What scripts may read: the request id, `Location`, the challenge, `Retry-After`, the
+/// `ETag`, the stale mark.
+const EXPOSED: &str =
+    "x-request-id, location, www-authenticate, retry-after, etag, statusboard-stale";
 
 /// Every (method, path) of the document.
 fn operations() -> Vec<(Method, String)> {
