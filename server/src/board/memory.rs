@@ -198,6 +198,24 @@ impl Memory {
         self.confirm();
     }
 
+    /// Holds `board`, read again from the database, unless the board held already reflects
+    /// a later change: what heals a write made outside the API (straight into the
+    /// database), which the change log never saw.
+    pub fn reload(&self, board: Board) {
+        let Some(current) = self.current() else {
+            return self.load(board, Utc::now());
+        };
+        if board.change >= current.change {
+            let changed_at = if board.change == current.change {
+                current.changed_at
+            } else {
+                Utc::now()
+            };
+            self.current
+                .send_replace(Some(Arc::new(Snapshot::new(board, changed_at))));
+        }
+    }
+
     /// Applies `changes` (in id order, all after the board's change) as one new snapshot.
     pub fn apply(&self, changes: &[Logged]) {
         let Some(current) = self.current() else {

@@ -24,6 +24,10 @@ pub const RING: usize = 4096;
 /// a long backlog is never held whole.
 const BATCH: usize = 1000;
 
+/// How often the hub reads the whole board again, in case a write reached the database
+/// outside the API (and so outside the change log).
+pub const RELOAD_EVERY: Duration = Duration::from_secs(10);
+
 /// How long the hub waits before connecting again after losing its `LISTEN` connection.
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 
@@ -222,6 +226,8 @@ impl Hub {
         let mut behind = true;
         let mut check = tokio::time::interval(CHECK_EVERY);
         check.tick().await;
+        let mut reload = tokio::time::interval(RELOAD_EVERY);
+        reload.tick().await;
         loop {
             if behind {
                 match self.catch_up(database, last).await {
@@ -257,6 +263,12 @@ impl Hub {
                     }
                     // A notification lost with a connection that recovered: read anyway.
                     behind = true;
+                }
+                _ = reload.tick() => {
+                    match summary::read(database).await {
+                        Ok(board) => self.memory.reload(board),
+                        Err(e) => warn!(log, "live board: reloading the board failed"; "error" => %e),
+                    }
                 }
                 _ = stopping.changed() => return true,
             }

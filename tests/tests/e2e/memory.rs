@@ -257,3 +257,28 @@ async fn the_board_is_read_from_memory_and_stays_up_through_a_database_outage() 
         }
     }
 }
+
+#[tokio::test]
+async fn a_component_written_straight_into_the_database_is_read_once_the_board_is_reloaded() {
+    let app = TestApp::spawn_with_database().await;
+    app.execute_sql("INSERT INTO components (slug, name) VALUES ('legacy', 'Legacy')")
+        .await;
+    // Outside the API, so outside the change log: the board in memory learns of it when
+    // the hub next reads the whole board.
+    let started = Instant::now();
+    let read = poll::until_async(
+        statusboard_server::live::hub::RELOAD_EVERY + Duration::from_secs(5),
+        Duration::from_millis(100),
+        || async {
+            let component = anonymous(&app).get_component().slug("legacy").send().await;
+            component.ok().map(|c| c.name.clone())
+        },
+    )
+    .await;
+    assert_eq!(
+        read.as_deref(),
+        Some("Legacy"),
+        "after {:?}",
+        started.elapsed()
+    );
+}

@@ -38,6 +38,9 @@ pub fn compare(
              ON CONFLICT DO NOTHING"
         ),
     )?;
+    // Written straight into the database: the servers' boards in memory see it when they
+    // next read the whole board.
+    wait_for_reload();
     let token = access_token(release, contender)?;
     let script = out_dir.join("post-report.lua");
     std::fs::write(
@@ -80,6 +83,7 @@ pub fn compare(
     }
 
     psql(cluster, STATUS_PAGE)?;
+    wait_for_reload();
     let summary_sql = format!("{};\n", summary::SQL.replace("$1", "100"));
     let summary_url = format!("{base}/api/v1/summary");
     versus(
@@ -91,6 +95,13 @@ pub fn compare(
         options,
     )?;
     super::uptime::compare(server, cluster, options)
+}
+
+/// Waits until the server's board in memory has read the database again.
+fn wait_for_reload() {
+    std::thread::sleep(
+        statusboard_server::live::hub::RELOAD_EVERY + std::time::Duration::from_secs(1),
+    );
 }
 
 /// A status page's board for the summary, beside the first 100 components: 100 more, all
