@@ -87,7 +87,7 @@ pub struct NewMaintenance {
 }
 
 /// An update posted to a maintenance: a message, and optionally the end of it.
-#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, JsonSchema, PartialEq, Eq)]
 pub struct NewMaintenanceUpdate {
     /// `cancelled` (only while it is `scheduled`) or `completed` (only while it is
     /// `in_progress`: ends it early); left out, the status stays. Any other is `400`;
@@ -99,6 +99,27 @@ pub struct NewMaintenanceUpdate {
     #[schemars(length(max = 10000))]
     #[schemars(regex(pattern = r"^[^\u0000]*$"))]
     pub message: String,
+}
+
+/// Read from a JSON object only: serde reads a struct from an array too, and every field
+/// here has a default, so `[]` or `[null]` would be an update (found by schemathesis).
+impl<'de> Deserialize<'de> for NewMaintenanceUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Fields {
+            #[serde(default)]
+            status: Option<MaintenanceStatus>,
+            #[serde(default)]
+            message: String,
+        }
+        let object = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+        let fields = Fields::deserialize(serde_json::Value::Object(object))
+            .map_err(serde::de::Error::custom)?;
+        Ok(Self {
+            status: fields.status,
+            message: fields.message,
+        })
+    }
 }
 
 impl NewMaintenance {
@@ -200,5 +221,27 @@ impl MaintenancesPage {
         } else {
             Err(crate::board::forged_page_token())
         }
+    }
+}
+
+#[cfg(test)]
+mod object_only {
+    use super::*;
+
+    #[test]
+    fn an_update_is_read_from_a_json_object_only() {
+        for array in ["[]", "[null]", r#"["completed", "done"]"#] {
+            assert!(
+                serde_json::from_str::<NewMaintenanceUpdate>(array).is_err(),
+                "{array}"
+            );
+        }
+        let empty: NewMaintenanceUpdate = serde_json::from_str("{}").unwrap();
+        assert_eq!((empty.status, empty.message.as_str()), (None, ""));
+        let done: NewMaintenanceUpdate =
+            serde_json::from_str(r#"{"status": "completed", "message": "Done.", "x": 1}"#)
+                .unwrap();
+        assert_eq!(done.status, Some(MaintenanceStatus::Completed));
+        assert_eq!(done.message, "Done.");
     }
 }
