@@ -2,7 +2,8 @@
 //! programs that do what statusboard does with nothing of ours around it, so that the
 //! bench can say what our own layers cost. Not part of the product.
 //!
-//! * `bare-hyper`: hyper 1 alone, one handler for `GET /api/v1/health`;
+//! * `bare-hyper`: hyper 1 alone, one handler for `GET /api/v1/health` (and, when asked,
+//!   one path answering a file's bytes with an `ETag`: the summary's baseline);
 //! * `bare-dropshot`: dropshot 0.18 alone, one endpoint, its own logger at `warn`;
 //! * `log-pipelines`: statusboard's log writer against slog-async + slog-json.
 //!

@@ -18,7 +18,7 @@ use anyhow::{Context, Result, bail};
 const USAGE: &str = "usage: cargo xtask dev
        cargo xtask dev token --subject NAME --scope SCOPE...
        cargo xtask bench [--duration SECONDS] [--connections N] [--rotations N]
-                         [--only board|live|webhooks] [--durable]
+                         [--only board|health|live|webhooks] [--durable]
 
 dev: PostgreSQL and the server on http://127.0.0.1:8000 until Ctrl-C. dev token: a token
 pair (JSON) from the running development server's settings (scopes: components:write,

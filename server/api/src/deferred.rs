@@ -39,7 +39,8 @@ impl<X: SharedExtractor + 'static> SharedExtractor for Deferred<X> {
     }
 }
 
-/// A body extractor `X` (`TypedBody`) whose failure the handler answers.
+/// A body extractor `X` ([`ObjectBody`](crate::ObjectBody), `UntypedBody`, a WebSocket
+/// upgrade) whose failure the handler answers.
 #[derive(Debug)]
 pub struct DeferredBody<X>(Result<X, HttpError>);
 

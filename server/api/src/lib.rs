@@ -34,7 +34,9 @@ mod history;
 mod incidents;
 mod live;
 mod maintenances;
+mod object_body;
 mod rendered;
+mod serialized;
 mod summary;
 mod system;
 pub mod v5;
@@ -59,8 +61,8 @@ use std::convert::identity;
 
 use dropshot::{
     Body, EmptyScanParams, HttpResponseAccepted, HttpResponseCreated, HttpResponseDeleted,
-    HttpResponseOk, PaginationParams, Path, Query, RequestContext, ResultsPage, TypedBody,
-    UntypedBody, WebsocketUpgrade,
+    HttpResponseOk, PaginationParams, Path, Query, RequestContext, ResultsPage, UntypedBody,
+    WebsocketUpgrade,
 };
 pub use error::{ApiError, ErrorCode, echo, http_error};
 pub use github::{
@@ -85,7 +87,9 @@ pub use maintenances::{
     Maintenance, MaintenancePath, MaintenanceState, MaintenanceStatus, MaintenanceUpdate,
     MaintenancesPage, MaintenancesScan, NewMaintenance, NewMaintenanceUpdate,
 };
+pub use object_body::ObjectBody;
 pub use rendered::{Atom, Cacheable, CacheableJson, MediaType, Rendered, Svg};
+pub use serialized::Serialized;
 pub use summary::{ComponentGroup, Indicator, OverallStatus, Summary};
 pub use system::{
     BoardState, DatabaseState, Health, HealthStatus, NotReady, NotReadyStatus, Readiness,
@@ -477,7 +481,7 @@ pub trait StatusboardApi {
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<ComponentsWrite>,
         path: Deferred<Path<ComponentPath>>,
-        body: DeferredBody<TypedBody<ComponentUpdate>>,
+        body: DeferredBody<ObjectBody<ComponentUpdate>>,
     ) -> Answer<ComponentSaved>;
 
     /// `put_component` as 6.0.0 describes it: the same answer, with the error codes of 6.0.0.
@@ -492,7 +496,7 @@ pub trait StatusboardApi {
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<ComponentsWrite>,
         path: Deferred<Path<ComponentPath>>,
-        body: DeferredBody<TypedBody<ComponentUpdate>>,
+        body: DeferredBody<ObjectBody<ComponentUpdate>>,
     ) -> Answer<ComponentSaved, v6::ApiError> {
         earlier(Self::put_component(rqctx, auth, path, body).await, identity)
     }
@@ -509,7 +513,7 @@ pub trait StatusboardApi {
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<ComponentsWrite>,
         path: Deferred<Path<ComponentPath>>,
-        body: DeferredBody<TypedBody<v5::ComponentUpdate>>,
+        body: DeferredBody<ObjectBody<v5::ComponentUpdate>>,
     ) -> Answer<ComponentSaved<v5::Component>, v5::ApiError>;
 
     /// `put_component` as the versions before 5.0.0 describe it: the same answer, with
@@ -525,7 +529,7 @@ pub trait StatusboardApi {
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<ComponentsWrite>,
         path: Deferred<Path<ComponentPath>>,
-        body: DeferredBody<TypedBody<v5::ComponentUpdate>>,
+        body: DeferredBody<ObjectBody<v5::ComponentUpdate>>,
     ) -> LegacyAnswer<ComponentSaved<v5::Component>> {
         Ok(earlier(
             Self::put_component_v5(rqctx, auth, path, body).await,
@@ -623,7 +627,7 @@ pub trait StatusboardApi {
         auth: Bearer<ReportsWrite>,
         idempotency: IdempotencyKey,
         path: Deferred<Path<ComponentPath>>,
-        body: DeferredBody<TypedBody<NewStatusReport>>,
+        body: DeferredBody<ObjectBody<NewStatusReport>>,
     ) -> Answer<HttpResponseCreated<StatusReport>>;
 
     /// `create_report` as 6.0.0 describes it: the same answer, with the error codes of 6.0.0.
@@ -639,7 +643,7 @@ pub trait StatusboardApi {
         auth: Bearer<ReportsWrite>,
         idempotency: IdempotencyKey,
         path: Deferred<Path<ComponentPath>>,
-        body: DeferredBody<TypedBody<NewStatusReport>>,
+        body: DeferredBody<ObjectBody<NewStatusReport>>,
     ) -> Answer<HttpResponseCreated<StatusReport>, v6::ApiError> {
         earlier(
             Self::create_report(rqctx, auth, idempotency, path, body).await,
@@ -660,7 +664,7 @@ pub trait StatusboardApi {
         auth: Bearer<ReportsWrite>,
         idempotency: IdempotencyKey,
         path: Deferred<Path<ComponentPath>>,
-        body: DeferredBody<TypedBody<NewStatusReport>>,
+        body: DeferredBody<ObjectBody<NewStatusReport>>,
     ) -> Answer<HttpResponseCreated<StatusReport>, v5::ApiError> {
         earlier(
             Self::create_report(rqctx, auth, idempotency, path, body).await,
@@ -682,7 +686,7 @@ pub trait StatusboardApi {
         auth: Bearer<ReportsWrite>,
         idempotency: IdempotencyKey,
         path: Deferred<Path<ComponentPath>>,
-        body: DeferredBody<TypedBody<NewStatusReport>>,
+        body: DeferredBody<ObjectBody<NewStatusReport>>,
     ) -> LegacyAnswer<HttpResponseCreated<StatusReport>> {
         Ok(Self::create_report(rqctx, auth, idempotency, path, body).await?)
     }
@@ -884,7 +888,7 @@ pub trait StatusboardApi {
     }]
     async fn refresh_token(
         rqctx: RequestContext<Self::Context>,
-        body: DeferredBody<TypedBody<RefreshRequest>>,
+        body: DeferredBody<ObjectBody<RefreshRequest>>,
     ) -> Answer<HttpResponseOk<TokenResponse>>;
 
     /// `refresh_token` as 6.0.0 describes it: the same answer, with the error codes of 6.0.0.
@@ -897,7 +901,7 @@ pub trait StatusboardApi {
     }]
     async fn refresh_token_v6(
         rqctx: RequestContext<Self::Context>,
-        body: DeferredBody<TypedBody<RefreshRequest>>,
+        body: DeferredBody<ObjectBody<RefreshRequest>>,
     ) -> Answer<HttpResponseOk<TokenResponse>, v6::ApiError> {
         earlier(Self::refresh_token(rqctx, body).await, identity)
     }
@@ -912,7 +916,7 @@ pub trait StatusboardApi {
     }]
     async fn refresh_token_v5(
         rqctx: RequestContext<Self::Context>,
-        body: DeferredBody<TypedBody<RefreshRequest>>,
+        body: DeferredBody<ObjectBody<RefreshRequest>>,
     ) -> Answer<HttpResponseOk<TokenResponse>, v5::ApiError> {
         earlier(Self::refresh_token(rqctx, body).await, identity)
     }
@@ -928,7 +932,7 @@ pub trait StatusboardApi {
     }]
     async fn refresh_token_v4(
         rqctx: RequestContext<Self::Context>,
-        body: DeferredBody<TypedBody<RefreshRequest>>,
+        body: DeferredBody<ObjectBody<RefreshRequest>>,
     ) -> LegacyAnswer<HttpResponseOk<TokenResponse>> {
         Ok(Self::refresh_token(rqctx, body).await?)
     }
@@ -956,7 +960,7 @@ pub trait StatusboardApi {
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<IncidentsWrite>,
         idempotency: IdempotencyKey,
-        body: DeferredBody<TypedBody<NewIncident>>,
+        body: DeferredBody<ObjectBody<NewIncident>>,
     ) -> Answer<HttpResponseCreated<Incident>>;
 
     /// `create_incident` as 6.0.0 describes it: the same answer, with the error codes of 6.0.0.
@@ -971,7 +975,7 @@ pub trait StatusboardApi {
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<IncidentsWrite>,
         idempotency: IdempotencyKey,
-        body: DeferredBody<TypedBody<NewIncident>>,
+        body: DeferredBody<ObjectBody<NewIncident>>,
     ) -> Answer<HttpResponseCreated<Incident>, v6::ApiError> {
         earlier(
             Self::create_incident(rqctx, auth, idempotency, body).await,
@@ -1065,7 +1069,7 @@ pub trait StatusboardApi {
         auth: Bearer<IncidentsWrite>,
         idempotency: IdempotencyKey,
         path: Deferred<Path<IncidentPath>>,
-        body: DeferredBody<TypedBody<NewIncidentUpdate>>,
+        body: DeferredBody<ObjectBody<NewIncidentUpdate>>,
     ) -> Answer<HttpResponseCreated<Incident>>;
 
     /// `create_incident_update` as 6.0.0 describes it: the same answer, with the error codes of 6.0.0.
@@ -1081,7 +1085,7 @@ pub trait StatusboardApi {
         auth: Bearer<IncidentsWrite>,
         idempotency: IdempotencyKey,
         path: Deferred<Path<IncidentPath>>,
-        body: DeferredBody<TypedBody<NewIncidentUpdate>>,
+        body: DeferredBody<ObjectBody<NewIncidentUpdate>>,
     ) -> Answer<HttpResponseCreated<Incident>, v6::ApiError> {
         earlier(
             Self::create_incident_update(rqctx, auth, idempotency, path, body).await,
@@ -1110,7 +1114,7 @@ pub trait StatusboardApi {
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<IncidentsWrite>,
         idempotency: IdempotencyKey,
-        body: DeferredBody<TypedBody<NewMaintenance>>,
+        body: DeferredBody<ObjectBody<NewMaintenance>>,
     ) -> Answer<HttpResponseCreated<Maintenance>>;
 
     /// `create_maintenance` as 6.0.0 describes it: the same answer, with the error codes of 6.0.0.
@@ -1125,7 +1129,7 @@ pub trait StatusboardApi {
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<IncidentsWrite>,
         idempotency: IdempotencyKey,
-        body: DeferredBody<TypedBody<NewMaintenance>>,
+        body: DeferredBody<ObjectBody<NewMaintenance>>,
     ) -> Answer<HttpResponseCreated<Maintenance>, v6::ApiError> {
         earlier(
             Self::create_maintenance(rqctx, auth, idempotency, body).await,
@@ -1217,7 +1221,7 @@ pub trait StatusboardApi {
         auth: Bearer<IncidentsWrite>,
         idempotency: IdempotencyKey,
         path: Deferred<Path<MaintenancePath>>,
-        body: DeferredBody<TypedBody<NewMaintenanceUpdate>>,
+        body: DeferredBody<ObjectBody<NewMaintenanceUpdate>>,
     ) -> Answer<HttpResponseCreated<Maintenance>>;
 
     /// `create_maintenance_update` as 6.0.0 describes it: the same answer, with the error codes of 6.0.0.
@@ -1233,7 +1237,7 @@ pub trait StatusboardApi {
         auth: Bearer<IncidentsWrite>,
         idempotency: IdempotencyKey,
         path: Deferred<Path<MaintenancePath>>,
-        body: DeferredBody<TypedBody<NewMaintenanceUpdate>>,
+        body: DeferredBody<ObjectBody<NewMaintenanceUpdate>>,
     ) -> Answer<HttpResponseCreated<Maintenance>, v6::ApiError> {
         earlier(
             Self::create_maintenance_update(rqctx, auth, idempotency, path, body).await,
@@ -1260,7 +1264,9 @@ pub trait StatusboardApi {
         tags = ["summary"],
         versions = VERSION_WEBHOOKS..,
     }]
-    async fn get_summary(rqctx: RequestContext<Self::Context>) -> Answer<HttpResponseOk<Summary>>;
+    async fn get_summary(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Answer<HttpResponseOk<Serialized<Summary>>>;
 
     /// `get_summary` as 6.0.0 describes it: the same answer, with the error codes of 6.0.0.
     #[endpoint {
@@ -1272,7 +1278,7 @@ pub trait StatusboardApi {
     }]
     async fn get_summary_v6(
         rqctx: RequestContext<Self::Context>,
-    ) -> Answer<HttpResponseOk<Summary>, v6::ApiError> {
+    ) -> Answer<HttpResponseOk<Serialized<Summary>>, v6::ApiError> {
         earlier(Self::get_summary(rqctx).await, identity)
     }
 
@@ -1300,7 +1306,7 @@ pub trait StatusboardApi {
     async fn create_webhook(
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<WebhooksWrite>,
-        body: DeferredBody<TypedBody<NewWebhook>>,
+        body: DeferredBody<ObjectBody<NewWebhook>>,
     ) -> Answer<HttpResponseCreated<WebhookCreated>>;
 
     /// List the webhook subscriptions, oldest first, a page at a time.
@@ -1444,7 +1450,7 @@ pub trait StatusboardApi {
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<ComponentsWrite>,
         path: Deferred<Path<ComponentPath>>,
-        body: DeferredBody<TypedBody<GithubBindingUpdate>>,
+        body: DeferredBody<ObjectBody<GithubBindingUpdate>>,
     ) -> Answer<HttpResponseOk<GithubBinding>>;
 
     /// Get a component's GitHub binding: its source, whether it is polled, the last poll,

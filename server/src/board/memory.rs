@@ -1,6 +1,7 @@
-//! The board in memory: what `GET /api/v1/summary` and `GET /api/v1/components[/{slug}]`
-//! answer, held by each replica and kept current from the change log, so that those reads
-//! run no SQL and keep answering while the database is down.
+//! The board in memory: what `GET /api/v1/summary`, `GET /api/v1/components[/{slug}]` and
+//! the reads of unresolved incidents and of maintenances in progress or scheduled answer,
+//! held by each replica and kept current from the change log, so that those reads run no
+//! SQL and keep answering while the database is down.
 //!
 //! The live board's hub ([`crate::live::Hub`]) loads it when it starts (the summary's one
 //! statement, which also says the change id it reflects) and applies every change it reads
@@ -17,7 +18,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use statusboard_api::{
-    Component, Incident, Maintenance, MaintenanceStatus, StatusReport, Summary,
+    Component, Incident, Maintenance, MaintenanceState, MaintenanceStatus, Serialized,
+    StatusReport, Summary,
 };
 use tokio::sync::watch;
 
@@ -32,11 +34,16 @@ pub struct Snapshot {
     /// When that change was made (when the board was loaded, for the first snapshot).
     pub changed_at: DateTime<Utc>,
     components: BTreeMap<String, Component>,
-    /// Unresolved incidents by id, each with its latest update.
+    /// Unresolved incidents by id, each with every update.
     incidents: BTreeMap<i64, Incident>,
-    /// Maintenances in progress or scheduled, by id, each with its latest update.
+    /// Maintenances in progress or scheduled, by id, each with every update.
     maintenances: BTreeMap<i64, Maintenance>,
-    summary: OnceLock<Summary>,
+    /// Whether `incidents` holds every unresolved incident (the board's statement reads
+    /// at most [`MOST`]; the log adds every one opened or reopened after).
+    every_incident: bool,
+    /// Whether `maintenances` holds every maintenance in progress or scheduled.
+    every_maintenance: bool,
+    summary: OnceLock<Serialized<Summary>>,
 }
 
 impl Snapshot {
@@ -44,6 +51,8 @@ impl Snapshot {
         Self {
             change: board.change,
             changed_at,
+            every_incident: board.incidents.len() < MOST as usize,
+            every_maintenance: board.maintenances.len() < MOST as usize,
             components: board
                 .components
                 .into_iter()
@@ -73,10 +82,72 @@ impl Snapshot {
             .collect()
     }
 
-    /// The summary of this board (built once per snapshot).
-    pub fn summary(&self) -> &Summary {
-        self.summary.get_or_init(|| {
+    /// The unresolved incident `id`, with every update; `None` when the board does not
+    /// hold it (resolved, unknown, or beyond the [`MOST`] read when the board was loaded).
+    pub fn incident(&self, id: i64) -> Option<&Incident> {
+        self.incidents.get(&id)
+    }
+
+    /// Up to `limit` unresolved incidents, newest first, before the id `before` when given:
+    /// `list_incidents`'s answer for the state `unresolved`, when the board holds every
+    /// unresolved incident (else `None`).
+    pub fn unresolved_incidents(
+        &self,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Option<Vec<Incident>> {
+        let held = self.every_incident.then_some(&self.incidents)?;
+        let below = before.map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
+        let page = held.range((std::ops::Bound::Unbounded, below)).rev();
+        Some(
+            page.take(limit)
+                .map(|(_, incident)| incident.clone())
+                .collect(),
+        )
+    }
+
+    /// The maintenance `id` when it is in progress or scheduled, with every update.
+    pub fn maintenance(&self, id: i64) -> Option<&Maintenance> {
+        self.maintenances.get(&id)
+    }
+
+    /// Up to `limit` maintenances in `state`, soonest first, after `after` (the previous
+    /// page's last `scheduled_for` and id) when given: `list_maintenances`'s answer for
+    /// `active` and `upcoming`, when the board holds every such maintenance (else `None`).
+    pub fn maintenances(
+        &self,
+        state: MaintenanceState,
+        after: Option<(DateTime<Utc>, i64)>,
+        limit: usize,
+    ) -> Option<Vec<Maintenance>> {
+        let status = match state {
+            MaintenanceState::Active => MaintenanceStatus::InProgress,
+            MaintenanceState::Upcoming => MaintenanceStatus::Scheduled,
+            MaintenanceState::Completed | MaintenanceState::All => return None,
+        };
+        let held = self.every_maintenance.then_some(&self.maintenances)?;
+        let mut page: Vec<&Maintenance> = held
+            .values()
+            .filter(|m| m.status == status)
+            .filter(|m| after.is_none_or(|after| (m.scheduled_for, m.id) > after))
+            .collect();
+        page.sort_by_key(|m| (m.scheduled_for, m.id));
+        Some(page.into_iter().take(limit).cloned().collect())
+    }
+
+    /// The summary of this board, each incident and maintenance with its latest update:
+    /// built and serialized once per snapshot.
+    pub fn summary(&self) -> Result<Serialized<Summary>, serde_json::Error> {
+        if let Some(summary) = self.summary.get() {
+            return Ok(summary.clone());
+        }
+        let summary = {
+            let latest_only = |updates: &mut Vec<_>| updates.truncate(1);
             let incidents = self.incidents.values().rev().take(MOST as usize).cloned();
+            let incidents = incidents.map(|mut incident| {
+                latest_only(&mut incident.updates);
+                incident
+            });
             let mut maintenances: Vec<Maintenance> = self.maintenances.values().cloned().collect();
             maintenances.sort_by_key(|m| {
                 (
@@ -86,13 +157,18 @@ impl Snapshot {
                 )
             });
             maintenances.truncate(MOST as usize);
-            Summary::new(
+            for maintenance in &mut maintenances {
+                maintenance.updates.truncate(1);
+            }
+            let summary = Summary::new(
                 self.change,
                 self.components.values().cloned().collect(),
                 incidents.collect(),
                 maintenances,
-            )
-        })
+            );
+            Serialized::new(&summary)?
+        };
+        Ok(self.summary.get_or_init(|| summary).clone())
     }
 
     /// This board with `change` applied (a kind it does not show moves only its id).
@@ -109,6 +185,13 @@ impl Snapshot {
             "component_deleted" => {
                 if let Some(slug) = change.data.get("slug").and_then(|s| s.as_str()) {
                     self.components.remove(slug);
+                    // As the database's cascade does.
+                    for incident in self.incidents.values_mut() {
+                        incident.components.retain(|c| c.slug != slug);
+                    }
+                    for maintenance in self.maintenances.values_mut() {
+                        maintenance.components.retain(|c| c != slug);
+                    }
                 }
             }
             "report" => {
@@ -121,22 +204,20 @@ impl Snapshot {
                 }
             }
             "incident" => {
-                if let Ok(mut incident) = serde_json::from_value::<Incident>(data) {
+                if let Ok(incident) = serde_json::from_value::<Incident>(data) {
                     if incident.resolved_at.is_some() {
                         self.incidents.remove(&incident.id);
                     } else {
-                        incident.updates.truncate(1);
                         self.incidents.insert(incident.id, incident);
                     }
                 }
             }
             "maintenance" => {
-                if let Ok(mut maintenance) = serde_json::from_value::<Maintenance>(data) {
+                if let Ok(maintenance) = serde_json::from_value::<Maintenance>(data) {
                     if matches!(
                         maintenance.status,
                         MaintenanceStatus::InProgress | MaintenanceStatus::Scheduled
                     ) {
-                        maintenance.updates.truncate(1);
                         self.maintenances.insert(maintenance.id, maintenance);
                     } else {
                         self.maintenances.remove(&maintenance.id);
@@ -154,6 +235,8 @@ impl Snapshot {
             components: self.components.clone(),
             incidents: self.incidents.clone(),
             maintenances: self.maintenances.clone(),
+            every_incident: self.every_incident,
+            every_maintenance: self.every_maintenance,
             summary: OnceLock::new(),
         }
     }

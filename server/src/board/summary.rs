@@ -2,7 +2,7 @@
 //! of one change, read in one statement (one snapshot: since changes commit in id order,
 //! it holds exactly the changes up to the id it answers).
 
-use statusboard_api::{Component, Incident, Maintenance, Summary};
+use statusboard_api::{Component, Incident, Maintenance};
 
 use super::BoardError;
 use super::incidents::{from_json, incident_json};
@@ -14,8 +14,9 @@ pub const MOST: i64 = 100;
 
 /// The statement [`read`] runs: the last change id, then every component, the unresolved
 /// incidents (newest first) and the maintenances in progress then scheduled (soonest
-/// first), each a JSON array, each incident and maintenance with its latest update. `$1`:
-/// [`MOST`]. Public for the benchmark, which runs it in pgbench.
+/// first), each a JSON array. `$1`: [`MOST`]; `$2`: how many updates of each incident and
+/// maintenance, latest first (`NULL`: every one; see [`Updates`]). Public for the
+/// benchmark, which runs it in pgbench.
 pub const SQL: &str = concat!(
     "SELECT (SELECT COALESCE(max(id), 0) FROM changes), \
         COALESCE((SELECT jsonb_agg(jsonb_build_object(\
@@ -29,12 +30,12 @@ pub const SQL: &str = concat!(
          ) r ON true), '[]')::text, \
         COALESCE((SELECT jsonb_agg(x.j::jsonb ORDER BY x.id DESC) FROM (\
             SELECT i.id, ",
-    incident_json!("1"),
+    incident_json!("$2"),
     " AS j FROM incidents i WHERE i.resolved_at IS NULL \
             ORDER BY i.id DESC LIMIT $1) x), '[]')::text, \
         COALESCE((SELECT jsonb_agg(y.j::jsonb ORDER BY y.rank, y.scheduled_for, y.id) FROM (\
             SELECT m.id, m.scheduled_for, (m.status = 'scheduled') AS rank, ",
-    maintenance_json!("1"),
+    maintenance_json!("$2"),
     " AS j FROM maintenances m WHERE m.status IN ('in_progress', 'scheduled') \
             ORDER BY (m.status = 'scheduled'), m.scheduled_for, m.id LIMIT $1) y), '[]')::text"
 );
@@ -47,31 +48,33 @@ pub struct Board {
     pub change: i64,
     /// Every component, ordered by slug.
     pub components: Vec<Component>,
-    /// The unresolved incidents, newest first, with their latest update.
+    /// The unresolved incidents, newest first (at most [`MOST`]), with the updates read.
     pub incidents: Vec<Incident>,
-    /// The maintenances in progress, then those scheduled, soonest first, with their
-    /// latest update.
+    /// The maintenances in progress, then those scheduled, soonest first (at most
+    /// [`MOST`]), with the updates read.
     pub maintenances: Vec<Maintenance>,
 }
 
-impl Board {
-    /// The summary of this board.
-    pub fn summary(self) -> Summary {
-        Summary::new(
-            self.change,
-            self.components,
-            self.incidents,
-            self.maintenances,
-        )
-    }
+/// How many updates of each incident and maintenance a [`read`] brings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Updates {
+    /// The latest: what the summary and the live board's `board` message show.
+    Latest,
+    /// Every one: what the board in memory holds, to answer an incident's read.
+    Every,
 }
 
 /// The board now, in one statement.
-pub async fn read(database: &Database) -> Result<Board, BoardError> {
+pub async fn read(database: &Database, updates: Updates) -> Result<Board, BoardError> {
+    use tokio_postgres::types::Type;
     let connection = database.connection().await?;
+    let most_updates = match updates {
+        Updates::Latest => Some(1_i64),
+        Updates::Every => None,
+    };
     let row = connection
         .client()
-        .query_typed(SQL, &[(&MOST, tokio_postgres::types::Type::INT8)])
+        .query_typed(SQL, &[(&MOST, Type::INT8), (&most_updates, Type::INT8)])
         .await?;
     let row = row
         .first()

@@ -105,7 +105,8 @@ impl From<tokio_postgres::Error> for DatabaseError {
         let timed_out = error
             .code()
             .is_some_and(|c| *c == SqlState::LOCK_NOT_AVAILABLE || *c == SqlState::QUERY_CANCELED);
-        if error.is_closed() || connection_lost || timed_out || error.code().is_none() {
+        let unreachable = error.code().is_none() && !is_misuse(&error);
+        if error.is_closed() || connection_lost || timed_out || unreachable {
             return Self::Unavailable {
                 reason: describe(&error),
                 shown: shown(&error),
@@ -113,6 +114,22 @@ impl From<tokio_postgres::Error> for DatabaseError {
         }
         Self::Query(error)
     }
+}
+
+/// Whether the driver refused what this server asked of it, with no word from the
+/// database: a value that does not convert to or from its column's type, a column or a
+/// parameter count that does not match. The server's fault (`500`), not the database's
+/// absence. tokio-postgres names these kinds only in its messages.
+fn is_misuse(error: &tokio_postgres::Error) -> bool {
+    const MISUSES: [&str; 5] = [
+        "error serializing parameter ",
+        "error deserializing column ",
+        "invalid column ",
+        "query returned an unexpected number of ",
+        "expected ",
+    ];
+    let text = error.to_string();
+    MISUSES.iter().any(|misuse| text.starts_with(misuse))
 }
 
 /// A driver error as anyone may be told: its SQLSTATE's class (`28`: invalid

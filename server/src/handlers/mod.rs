@@ -14,27 +14,27 @@ pub mod events;
 
 use dropshot::{
     EmptyScanParams, HttpResponseAccepted, HttpResponseCreated, HttpResponseDeleted,
-    HttpResponseOk, PaginationParams, Path, Query, RequestContext, ResultsPage, TypedBody,
-    UntypedBody, WebsocketUpgrade, WhichPage,
+    HttpResponseOk, PaginationParams, Path, Query, RequestContext, ResultsPage, UntypedBody,
+    WebsocketUpgrade, WhichPage,
 };
 use http::Response;
 use statusboard_api::{
     Answer, ApiError, Bearer, ChangesQuery, Component, ComponentPath, ComponentSaved,
     ComponentUpdate, ComponentsPage, ComponentsWrite, Deferred, DeferredBody, DeliveriesPage,
     DeliveryAttempt, DeliveryPath, EventsQuery, GithubBinding, GithubBindingUpdate,
-    GithubDelivery, Health, HealthStatus, IdempotencyKey, Incident, IncidentPath, IncidentsPage,
-    IncidentsScan, IncidentsWrite, LegacyAnswer, Maintenance, MaintenancePath, MaintenancesPage,
-    MaintenancesScan, NewIncident, NewIncidentUpdate, NewMaintenance, NewMaintenanceUpdate,
-    NewStatusReport, NewWebhook, NotReady, Readiness, RefreshRequest, ReportsPage, ReportsScan,
-    ReportsWrite, Slug, StatusReport, StatusboardApi, Summary, SwitchingToWebsocket,
-    TokenResponse, Webhook, WebhookCreated, WebhookPath, WebhookSecret, WebhooksPage,
-    WebhooksWrite, v5,
+    GithubDelivery, Health, HealthStatus, IdempotencyKey, Incident, IncidentPath, IncidentState,
+    IncidentsPage, IncidentsScan, IncidentsWrite, LegacyAnswer, Maintenance, MaintenancePath,
+    MaintenancesPage, MaintenancesScan, NewIncident, NewIncidentUpdate, NewMaintenance,
+    NewMaintenanceUpdate, NewStatusReport, NewWebhook, NotReady, Readiness, RefreshRequest,
+    ReportsPage, ReportsScan, ReportsWrite, Slug, StatusReport, StatusboardApi, Summary,
+    SwitchingToWebsocket, TokenResponse, Webhook, WebhookCreated, WebhookPath, WebhookSecret,
+    WebhooksPage, WebhooksWrite, v5,
 };
 use statusboard_api::{
     Atom, BADGE_DAYS_DEFAULT, Cacheable, CacheableJson, ComponentUptime, Rendered, ShieldsBadge,
     Svg, UPTIME_DAYS_DEFAULT, UptimeBadgeQuery, UptimePage, UptimeRange, UptimeScan,
 };
-use statusboard_api::{BoardState, DatabaseState};
+use statusboard_api::{BoardState, DatabaseState, ObjectBody, Serialized};
 
 use crate::bearer_auth::authorize;
 use crate::board::BoardError;
@@ -84,25 +84,39 @@ async fn from_board<T: dropshot::HttpResponse>(
     read: impl FnOnce(&Snapshot) -> Result<T, ApiError>,
 ) -> Answer<T> {
     let memory = rqctx.context().hub.memory();
-    let snapshot = memory.current();
+    let not_loaded = async move {
+        Err(BoardError::Database(DatabaseError::unavailable(format!(
+            "the board is not loaded yet: {}",
+            memory.why_not_loaded()
+        )))
+        .into())
+    };
+    from_board_or(rqctx, |board| Some(read(board)), not_loaded).await
+}
+
+/// Answers `read` from the board as [`from_board`] does when the board holds what it asks
+/// for (`read` answers `Some`); else answers `otherwise` (which reads the database, and
+/// carries no validators).
+async fn from_board_or<T: dropshot::HttpResponse>(
+    rqctx: &RequestContext<ApiContext>,
+    read: impl FnOnce(&Snapshot) -> Option<Result<T, ApiError>>,
+    otherwise: impl Future<Output = Result<T, ApiError>>,
+) -> Answer<T> {
+    let memory = rqctx.context().hub.memory();
     let stale = memory.stale_for();
-    let mut answer = respond(rqctx, async {
-        match snapshot.as_deref() {
-            Some(board) => read(board),
-            None => Err(BoardError::Database(DatabaseError::unavailable(format!(
-                "the board is not loaded yet: {}",
-                memory.why_not_loaded()
-            )))
-            .into()),
-        }
-    })
-    .await;
-    if let (Ok(answered), Some(board)) = (&mut answer, &snapshot) {
+    let Some((board, read)) = memory
+        .current()
+        .and_then(|board| read(&board).map(|read| (board, read)))
+    else {
+        return respond(rqctx, otherwise).await;
+    };
+    let mut answer = respond(rqctx, async { read }).await;
+    if let Ok(answered) = &mut answer {
         let context = rqctx.context();
         conditional::from_board(
             rqctx.request.headers(),
             answered,
-            board,
+            &board,
             stale,
             &context.read_cache_control,
         );
@@ -228,7 +242,7 @@ impl StatusboardApi for StatusboardImpl {
         rqctx: RequestContext<ApiContext>,
         auth: Bearer<ComponentsWrite>,
         path: Deferred<Path<ComponentPath>>,
-        body: DeferredBody<TypedBody<ComponentUpdate>>,
+        body: DeferredBody<ObjectBody<ComponentUpdate>>,
     ) -> Answer<ComponentSaved> {
         respond(&rqctx, async {
             let context = rqctx.context();
@@ -246,7 +260,7 @@ impl StatusboardApi for StatusboardImpl {
         rqctx: RequestContext<ApiContext>,
         auth: Bearer<ComponentsWrite>,
         path: Deferred<Path<ComponentPath>>,
-        body: DeferredBody<TypedBody<v5::ComponentUpdate>>,
+        body: DeferredBody<ObjectBody<v5::ComponentUpdate>>,
     ) -> Answer<ComponentSaved<v5::Component>, v5::ApiError> {
         let answer = respond(&rqctx, async {
             let context = rqctx.context();
@@ -286,7 +300,7 @@ impl StatusboardApi for StatusboardImpl {
         auth: Bearer<ReportsWrite>,
         idempotency: IdempotencyKey,
         path: Deferred<Path<ComponentPath>>,
-        body: DeferredBody<TypedBody<NewStatusReport>>,
+        body: DeferredBody<ObjectBody<NewStatusReport>>,
     ) -> Answer<HttpResponseCreated<StatusReport>> {
         respond(&rqctx, async {
             let context = rqctx.context();
@@ -362,7 +376,7 @@ impl StatusboardApi for StatusboardImpl {
 
     async fn refresh_token(
         rqctx: RequestContext<ApiContext>,
-        body: DeferredBody<TypedBody<RefreshRequest>>,
+        body: DeferredBody<ObjectBody<RefreshRequest>>,
     ) -> Answer<HttpResponseOk<TokenResponse>> {
         respond(&rqctx, async {
             let context = rqctx.context();
@@ -378,7 +392,7 @@ impl StatusboardApi for StatusboardImpl {
         rqctx: RequestContext<ApiContext>,
         auth: Bearer<IncidentsWrite>,
         idempotency: IdempotencyKey,
-        body: DeferredBody<TypedBody<NewIncident>>,
+        body: DeferredBody<ObjectBody<NewIncident>>,
     ) -> Answer<HttpResponseCreated<Incident>> {
         respond(&rqctx, async {
             let context = rqctx.context();
@@ -396,20 +410,40 @@ impl StatusboardApi for StatusboardImpl {
         rqctx: RequestContext<ApiContext>,
         query: Deferred<Query<PaginationParams<IncidentsScan, IncidentsPage>>>,
     ) -> Answer<HttpResponseOk<ResultsPage<Incident>>> {
-        respond(&rqctx, async {
-            let params = query.get()?.into_inner();
+        let asked = query.get().map_err(ApiError::from).and_then(|params| {
+            let params = params.into_inner();
             let limit = page_limit(&rqctx, &params)?;
-            let (scan, before) = match params.page {
-                WhichPage::First(scan) => (scan, None),
-                WhichPage::Next(page) => (IncidentsScan { state: page.state }, Some(page.before)),
-            };
-            let database = &rqctx.context().database;
-            let items = incidents::list(database, scan.state, before, limit).await?;
-            let page = ResultsPage::new(items, &scan, |last: &Incident, scan| IncidentsPage {
+            Ok(match params.page {
+                WhichPage::First(scan) => (scan, None, limit),
+                WhichPage::Next(page) => (
+                    IncidentsScan { state: page.state },
+                    Some(page.before),
+                    limit,
+                ),
+            })
+        });
+        let page = |scan: &IncidentsScan, items| {
+            let page = ResultsPage::new(items, scan, |last: &Incident, scan| IncidentsPage {
                 state: scan.state,
                 before: last.id,
             })?;
             Ok(HttpResponseOk(page))
+        };
+        let (scan, before, limit) = match asked {
+            Ok(asked) => asked,
+            Err(e) => return respond(&rqctx, async { Err(e) }).await,
+        };
+        let held = |board: &Snapshot| {
+            let unresolved = scan.state == IncidentState::Unresolved;
+            let items = board.unresolved_incidents(before, limit as usize);
+            Some(page(&scan, unresolved.then_some(items)??))
+        };
+        from_board_or(&rqctx, held, async {
+            let database = &rqctx.context().database;
+            page(
+                &scan,
+                incidents::list(database, scan.state, before, limit).await?,
+            )
         })
         .await
     }
@@ -418,8 +452,12 @@ impl StatusboardApi for StatusboardImpl {
         rqctx: RequestContext<ApiContext>,
         path: Deferred<Path<IncidentPath>>,
     ) -> Answer<HttpResponseOk<Incident>> {
-        respond(&rqctx, async {
-            let id = path.get()?.into_inner().id;
+        let id = match path.get() {
+            Ok(path) => path.into_inner().id,
+            Err(e) => return respond(&rqctx, async { Err(e.into()) }).await,
+        };
+        let held = |board: &Snapshot| Some(Ok(HttpResponseOk(board.incident(id)?.clone())));
+        from_board_or(&rqctx, held, async {
             let incident = incidents::get(&rqctx.context().database, id).await?;
             Ok(HttpResponseOk(incident))
         })
@@ -431,7 +469,7 @@ impl StatusboardApi for StatusboardImpl {
         auth: Bearer<IncidentsWrite>,
         idempotency: IdempotencyKey,
         path: Deferred<Path<IncidentPath>>,
-        body: DeferredBody<TypedBody<NewIncidentUpdate>>,
+        body: DeferredBody<ObjectBody<NewIncidentUpdate>>,
     ) -> Answer<HttpResponseCreated<Incident>> {
         respond(&rqctx, async {
             let context = rqctx.context();
@@ -450,7 +488,7 @@ impl StatusboardApi for StatusboardImpl {
         rqctx: RequestContext<ApiContext>,
         auth: Bearer<IncidentsWrite>,
         idempotency: IdempotencyKey,
-        body: DeferredBody<TypedBody<NewMaintenance>>,
+        body: DeferredBody<ObjectBody<NewMaintenance>>,
     ) -> Answer<HttpResponseCreated<Maintenance>> {
         respond(&rqctx, async {
             let context = rqctx.context();
@@ -469,21 +507,23 @@ impl StatusboardApi for StatusboardImpl {
         rqctx: RequestContext<ApiContext>,
         query: Deferred<Query<PaginationParams<MaintenancesScan, MaintenancesPage>>>,
     ) -> Answer<HttpResponseOk<ResultsPage<Maintenance>>> {
-        respond(&rqctx, async {
-            let params = query.get()?.into_inner();
+        let asked = query.get().map_err(ApiError::from).and_then(|params| {
+            let params = params.into_inner();
             let limit = page_limit(&rqctx, &params)?;
-            let (scan, after) = match params.page {
-                WhichPage::First(scan) => (scan, None),
+            Ok(match params.page {
+                WhichPage::First(scan) => (scan, None, limit),
                 WhichPage::Next(page) => {
                     let page = page.checked()?;
-                    (
-                        MaintenancesScan { state: page.state },
-                        Some((page.scheduled_for, page.id)),
-                    )
+                    let after = Some((page.scheduled_for, page.id));
+                    (MaintenancesScan { state: page.state }, after, limit)
                 }
-            };
-            let database = &rqctx.context().database;
-            let items = maintenances::list(database, scan.state, after, limit).await?;
+            })
+        });
+        let (scan, after, limit) = match asked {
+            Ok(asked) => asked,
+            Err(e) => return respond(&rqctx, async { Err(e) }).await,
+        };
+        let page = |items| {
             let page =
                 ResultsPage::new(items, &scan, |last: &Maintenance, scan| MaintenancesPage {
                     state: scan.state,
@@ -491,6 +531,14 @@ impl StatusboardApi for StatusboardImpl {
                     id: last.id,
                 })?;
             Ok(HttpResponseOk(page))
+        };
+        let held = |board: &Snapshot| {
+            let items = board.maintenances(scan.state, after, limit as usize)?;
+            Some(page(items))
+        };
+        from_board_or(&rqctx, held, async {
+            let database = &rqctx.context().database;
+            page(maintenances::list(database, scan.state, after, limit).await?)
         })
         .await
     }
@@ -499,8 +547,12 @@ impl StatusboardApi for StatusboardImpl {
         rqctx: RequestContext<ApiContext>,
         path: Deferred<Path<MaintenancePath>>,
     ) -> Answer<HttpResponseOk<Maintenance>> {
-        respond(&rqctx, async {
-            let id = path.get()?.into_inner().id;
+        let id = match path.get() {
+            Ok(path) => path.into_inner().id,
+            Err(e) => return respond(&rqctx, async { Err(e.into()) }).await,
+        };
+        let held = |board: &Snapshot| Some(Ok(HttpResponseOk(board.maintenance(id)?.clone())));
+        from_board_or(&rqctx, held, async {
             let maintenance = maintenances::get(&rqctx.context().database, id).await?;
             Ok(HttpResponseOk(maintenance))
         })
@@ -512,7 +564,7 @@ impl StatusboardApi for StatusboardImpl {
         auth: Bearer<IncidentsWrite>,
         idempotency: IdempotencyKey,
         path: Deferred<Path<MaintenancePath>>,
-        body: DeferredBody<TypedBody<NewMaintenanceUpdate>>,
+        body: DeferredBody<ObjectBody<NewMaintenanceUpdate>>,
     ) -> Answer<HttpResponseCreated<Maintenance>> {
         respond(&rqctx, async {
             let context = rqctx.context();
@@ -528,14 +580,22 @@ impl StatusboardApi for StatusboardImpl {
         .await
     }
 
-    async fn get_summary(rqctx: RequestContext<ApiContext>) -> Answer<HttpResponseOk<Summary>> {
-        from_board(&rqctx, |board| Ok(HttpResponseOk(board.summary().clone()))).await
+    async fn get_summary(
+        rqctx: RequestContext<ApiContext>,
+    ) -> Answer<HttpResponseOk<Serialized<Summary>>> {
+        from_board(&rqctx, |board| {
+            let summary = board
+                .summary()
+                .map_err(|e| BoardError::Unexpected(e.to_string()))?;
+            Ok(HttpResponseOk(summary))
+        })
+        .await
     }
 
     async fn create_webhook(
         rqctx: RequestContext<ApiContext>,
         auth: Bearer<WebhooksWrite>,
-        body: DeferredBody<TypedBody<NewWebhook>>,
+        body: DeferredBody<ObjectBody<NewWebhook>>,
     ) -> Answer<HttpResponseCreated<WebhookCreated>> {
         respond(&rqctx, async {
             let context = rqctx.context();
@@ -671,7 +731,7 @@ impl StatusboardApi for StatusboardImpl {
         rqctx: RequestContext<ApiContext>,
         auth: Bearer<ComponentsWrite>,
         path: Deferred<Path<ComponentPath>>,
-        body: DeferredBody<TypedBody<GithubBindingUpdate>>,
+        body: DeferredBody<ObjectBody<GithubBindingUpdate>>,
     ) -> Answer<HttpResponseOk<GithubBinding>> {
         respond(&rqctx, async {
             let context = rqctx.context();

@@ -102,7 +102,7 @@ async fn changes(
         };
         return Ok(published(read::after(database, range), major));
     }
-    let board = summary::read(database).await?;
+    let board = summary::read(database, summary::Updates::Latest).await?;
     let last = board.change;
     let board = if major > v5::MAJOR {
         serde_json::to_string(&BoardEvent::Board {

@@ -160,7 +160,7 @@ impl Hub {
                 // The board and the revocations as of one change; those after come with
                 // the log.
                 let start = async {
-                    let board = summary::read(&database).await?;
+                    let board = summary::read(&database, summary::Updates::Every).await?;
                     let id = board.change;
                     self.revoked.extend(revoked_families(&database).await?);
                     self.memory.load(board, chrono::Utc::now());
@@ -265,7 +265,7 @@ impl Hub {
                     behind = true;
                 }
                 _ = reload.tick() => {
-                    match summary::read(database).await {
+                    match summary::read(database, summary::Updates::Every).await {
                         Ok(board) => self.memory.reload(board),
                         Err(e) => warn!(log, "live board: reloading the board failed"; "error" => %e),
                     }

@@ -296,6 +296,7 @@ impl Cluster {
             })
             .args(["-c", "max_connections=300"])
             .args(["-c", "shared_buffers=32MB"])
+            .args(self.statement_statistics())
             .stdout(log)
             .stderr(log_err)
             .spawn()
@@ -306,6 +307,18 @@ impl Cluster {
             .map_err(|e| error(format!("starting the cleanup watchdog: {e}")))?;
         self.watchdog = Some(watchdog);
         self.wait_until_ready(&log_path, earlier_runs)
+    }
+
+    /// `pg_stat_statements` loaded at start when this install has it (Debian's `postgresql`
+    /// does), so that a test can count the statements a server runs
+    /// (`CREATE EXTENSION pg_stat_statements` in the database it counts).
+    fn statement_statistics(&self) -> Vec<&'static str> {
+        let library = self.bin_dir.join("../lib/pg_stat_statements.so");
+        if library.exists() {
+            vec!["-c", "shared_preload_libraries=pg_stat_statements"]
+        } else {
+            Vec::new()
+        }
     }
 
     /// Waits until PostgreSQL says it accepts connections and its port does (no

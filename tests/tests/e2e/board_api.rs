@@ -210,7 +210,7 @@ async fn bad_input_is_a_400_naming_the_field_and_writes_nothing() {
     let http = reqwest::Client::new();
     let pair = pair(&app, "ops", &[Scope::ComponentsWrite, Scope::ReportsWrite]).await;
     let bearer = format!("Bearer {}", pair.access_token);
-    let cases: [(reqwest::Method, &str, serde_json::Value, &str); 7] = [
+    let cases: [(reqwest::Method, &str, serde_json::Value, &str); 9] = [
         (
             reqwest::Method::PUT,
             "/api/v1/components/Bad_Slug",
@@ -253,6 +253,19 @@ async fn bad_input_is_a_400_naming_the_field_and_writes_nothing() {
             "/api/v1/components/db",
             serde_json::json!({"name": "x", "description": "a\u{0}b"}),
             "description",
+        ),
+        (
+            // serde would read a report's fields from an array, in order.
+            reqwest::Method::POST,
+            "/api/v1/components/db/reports",
+            serde_json::json!(["major_outage", "down"]),
+            "JSON object",
+        ),
+        (
+            reqwest::Method::PUT,
+            "/api/v1/components/db",
+            serde_json::json!(["Database renamed"]),
+            "JSON object",
         ),
     ];
     for (method, path, body, field) in cases {

@@ -71,6 +71,25 @@ async fn a_failed_statement_says_what_postgresql_said() {
     );
 }
 
+/// What the driver refuses with no word from PostgreSQL (a value that does not convert, a
+/// parameter count that does not match) is the server's fault (`500`), not an outage.
+#[tokio::test]
+async fn a_value_that_does_not_convert_is_not_an_outage() {
+    let (database, _) = database_with_notes(1).await;
+    let connection = database.connection().await.unwrap();
+    let client = connection.client();
+    let rows = client
+        .query_typed("SELECT 'text'::text", &[])
+        .await
+        .unwrap();
+    let undecodable = rows[0].try_get::<_, i64>(0).unwrap_err();
+    let miscounted = client.query("SELECT $1::int8", &[]).await.unwrap_err();
+    for error in [undecodable, miscounted] {
+        let error = DatabaseError::from(error);
+        assert_eq!(error.kind(), "query", "{error}");
+    }
+}
+
 #[tokio::test]
 async fn err_rolls_back() {
     let (database, _) = database_with_notes(2).await;

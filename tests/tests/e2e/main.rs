@@ -23,6 +23,7 @@ mod memory;
 mod ready;
 mod retention;
 mod shutdown;
+mod statements;
 mod tls;
 mod tokens_api;
 mod uptime;

@@ -11,20 +11,23 @@ use futures::StreamExt;
 use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, ETAG, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER};
 use statusboard_api::Scope;
-use statusboard_client::types::ComponentStatus;
+use statusboard_client::types::{ComponentStatus, Impact, IncidentStatus};
 use statusboard_tests::app::TestApp;
 use statusboard_tests::poll;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::board_api::{anonymous, client_for, set_status, update};
+use crate::incidents::{incident, resolve};
 use crate::live::connect_as;
 use crate::ready::{app_on_own_cluster, with_cluster};
 
 /// The reads served from memory.
-const READS: [&str; 3] = [
+const READS: [&str; 5] = [
     "/api/v1/summary",
     "/api/v1/components",
     "/api/v1/components/db",
+    "/api/v1/incidents?state=unresolved",
+    "/api/v1/maintenances?state=upcoming",
 ];
 
 /// How long PostgreSQL stays down.
@@ -74,13 +77,29 @@ async fn the_board_is_read_from_memory_and_stays_up_through_a_database_outage() 
     let admin = client_for(
         &first,
         "ops",
-        &[Scope::ComponentsWrite, Scope::ReportsWrite],
+        &[
+            Scope::ComponentsWrite,
+            Scope::ReportsWrite,
+            Scope::IncidentsWrite,
+        ],
     )
     .await;
     admin
         .put_component()
         .slug("db")
         .body(update("Database"))
+        .send()
+        .await
+        .unwrap();
+    // An unresolved incident with two updates: the board holds every update of it.
+    let open = incident("Slow queries", Impact::Minor, &[]);
+    let opened = admin.create_incident().body(open).send().await.unwrap();
+    let mut identified = resolve();
+    identified.status = IncidentStatus::Identified;
+    admin
+        .create_incident_update()
+        .id(opened.id)
+        .body(identified)
         .send()
         .await
         .unwrap();
@@ -181,6 +200,11 @@ async fn the_board_is_read_from_memory_and_stays_up_through_a_database_outage() 
             .unwrap();
         assert_eq!(old.status(), 503);
     }
+    // The incident, with every update, from the other replica's memory.
+    let held = anonymous(&second).get_incident().id(opened.id).send().await;
+    let held = held.expect("an unresolved incident is read from memory");
+    assert_eq!(held.updates.len(), 2, "{held:?}");
+    assert_eq!(held.status, IncidentStatus::Identified);
     let write = admin
         .put_component()
         .slug("web")

@@ -84,7 +84,10 @@ pub fn compare(
 
     psql(cluster, STATUS_PAGE)?;
     wait_for_reload();
-    let summary_sql = format!("{};\n", summary::SQL.replace("$1", "100"));
+    let summary_sql = format!(
+        "{};\n",
+        summary::SQL.replace("$1", "100").replace("$2", "1")
+    );
     let summary_url = format!("{base}/api/v1/summary");
     versus(
         "GET /api/v1/summary",
@@ -94,6 +97,8 @@ pub fn compare(
         cluster,
         options,
     )?;
+    super::memory::compare(server, release, out_dir, options)?;
+    super::replicas::measure(server, contender, release, out_dir)?;
     super::uptime::compare(server, cluster, options)
 }
 

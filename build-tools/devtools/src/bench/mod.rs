@@ -1,18 +1,23 @@
 //! `cargo xtask bench`: how fast statusboard answers, measured against its limits in the
 //! same run.
 //!
-//! 1. `GET /api/v1/health` on four servers, each started fresh and pinned to CPU 0 with
+//! 1. `GET /api/v1/health` on five servers, each started fresh and pinned to CPU 0 with
 //!    wrk (one thread, an `Origin` header) on CPU 1: a bare hyper server and a bare
 //!    dropshot server (`build-tools/baselines`), statusboard at its default settings
-//!    (INFO, every request logged, CORS, metrics on) and statusboard with metrics off.
+//!    (INFO, every request logged, CORS, metrics on), statusboard with metrics off, and
+//!    statusboard with metrics off and no request log (`LOG_LEVEL=WARN`, as bare dropshot
+//!    runs): what the request log line costs.
 //!    The servers take turns over several rotations (the order shifting each time); each
 //!    figure is the median over the rotations, and each ratio the median of the
 //!    same-rotation ratios, since this shared machine's speed drifts between runs.
 //! 2. The log pipelines: statusboard's writer against slog-async + slog-json.
 //! 3. `/api/v1/ready` against pgbench (see [`database`]).
 //! 4. `POST …/reports`, `GET /api/v1/components` and `GET /api/v1/summary` against
-//!    pgbench running the same SQL (see [`board`]), and `GET /api/v1/uptime?days=90` on
-//!    200 components with a year of history (see [`uptime`]).
+//!    pgbench running the same SQL (see [`board`]); the summary from memory against bare
+//!    hyper answering the same bytes, `200` and `304` (see [`memory`]); another
+//!    replica's lag behind a write (see [`replicas`]); and
+//!    `GET /api/v1/uptime?days=90` on 200 components with a year of history (see
+//!    [`uptime`]).
 //! 5. `/api/v1/ready` and the board through PgBouncer in transaction pooling mode (see
 //!    [`pgbouncer`]).
 //! 6. Webhooks: 100 subscriptions, 1,000 changes at once, then a paced change stream:
@@ -27,7 +32,9 @@
 mod board;
 mod database;
 mod live;
+mod memory;
 mod pgbouncer;
+mod replicas;
 mod servers;
 mod uptime;
 mod webhooks;
@@ -47,7 +54,7 @@ pub struct Options {
     duration_s: u64,
     connections: u32,
     rotations: usize,
-    /// `--only board|live`: only that part.
+    /// `--only board|health|live|webhooks`: only that part.
     only: Option<Part>,
     /// `--durable`: PostgreSQL commits to disk (`fsync`, `synchronous_commit`), as in
     /// production; off by default, as in the tests.
@@ -63,6 +70,8 @@ enum Part {
     Live,
     /// Webhook deliveries.
     Webhooks,
+    /// `GET /api/v1/health` against the baselines, and the log pipelines.
+    Health,
 }
 
 fn parse_options(args: &[&str]) -> Result<Options> {
@@ -91,9 +100,10 @@ fn parse_options(args: &[&str]) -> Result<Options> {
                     "board" => Part::Board,
                     "live" => Part::Live,
                     "webhooks" => Part::Webhooks,
+                    "health" => Part::Health,
                     _ => bail!(
-                        "--only {value}: the parts that run alone are `board`, `live` and \
-                         `webhooks`"
+                        "--only {value}: the parts that run alone are `board`, `health`, \
+                         `live` and `webhooks`"
                     ),
                 })
             }
@@ -164,6 +174,14 @@ pub fn run(args: &[&str]) -> Result<()> {
             &database_url,
             &[("METRICS_BIND_ADDRESS", "")],
         ),
+        Contender {
+            logs_requests: false,
+            ..Contender::statusboard(
+                "statusboard, metrics off, no request log",
+                &database_url,
+                &[("METRICS_BIND_ADDRESS", ""), ("LOG_LEVEL", "WARN")],
+            )
+        },
     ];
 
     // samples[rotation][contender]
@@ -215,6 +233,9 @@ pub fn run(args: &[&str]) -> Result<()> {
     );
 
     log_pipelines(&release, &out_dir, pin)?;
+    if options.only == Some(Part::Health) {
+        return Ok(());
+    }
 
     let contender = Contender::statusboard("statusboard", &database_url, &[]);
     let mut server = Running::start(&release, &contender, &out_dir.join("ready.log"), false)?;
