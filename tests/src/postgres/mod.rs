@@ -310,11 +310,18 @@ impl Cluster {
     }
 
     /// `pg_stat_statements` loaded at start when this install has it (Debian's `postgresql`
-    /// does), so that a test can count the statements a server runs
+    /// and the fetched build do), so that a test can count the statements a server runs
     /// (`CREATE EXTENSION pg_stat_statements` in the database it counts).
     fn statement_statistics(&self) -> Vec<&'static str> {
-        let library = self.bin_dir.join("../lib/pg_stat_statements.so");
-        if library.exists() {
+        // Debian's layout, then the fetched build's.
+        let libraries = ["../lib", "../lib/postgresql"];
+        let installed = libraries.iter().any(|dir| {
+            self.bin_dir
+                .join(dir)
+                .join("pg_stat_statements.so")
+                .exists()
+        });
+        if installed {
             vec!["-c", "shared_preload_libraries=pg_stat_statements"]
         } else {
             Vec::new()

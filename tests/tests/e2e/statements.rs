@@ -133,8 +133,10 @@ async fn reads_from_memory_run_no_sql() {
         "{READS} reads in {took:?}: {during} statements executed meanwhile, {idle} in an idle \
          window as long"
     );
+    // The background tasks run on timers: equal windows see about as many of their
+    // statements. One statement per read would be 10,000 more.
     assert!(
-        during <= idle + 50,
+        during <= idle + 50 + idle / 10,
         "{READS} reads ran {during} statements, an idle window {idle}"
     );
 }
