@@ -366,9 +366,11 @@ impl StatusboardApi for StatusboardImpl {
             Err(e) => return respond(&rqctx, async { Err(e) }).await,
         };
         let held = |board: &Snapshot| {
-            let unresolved = scan.state == IncidentState::Unresolved;
-            let items = board.unresolved_incidents(before, limit as usize);
-            Some(page(&scan, unresolved.then_some(items)??))
+            if scan.state != IncidentState::Unresolved {
+                return None;
+            }
+            let items = board.unresolved_incidents(before, limit as usize)?;
+            Some(page(&scan, items))
         };
         from_board_or(&rqctx, held, async {
             let database = &rqctx.context().database;
