@@ -54,9 +54,12 @@ async fn ready(app: &TestApp) -> (u16, String) {
         Duration::from_millis(100),
         || async {
             let (status, body) = get().await;
+            // Connected, but still starting: the migrations, the live board's first read
+            // of the log, the board's first load into memory.
             let settling = status == 503
                 && (body.contains("migrations are not applied yet")
-                    || body.contains("has not caught up"));
+                    || body.contains("has not caught up")
+                    || body.contains("the board is not loaded yet"));
             (!settling).then_some((status, body))
         },
     )
