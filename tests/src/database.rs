@@ -17,7 +17,7 @@ use statusboard_server::config::DatabaseUrl;
 use tokio_postgres::NoTls;
 
 use crate::pgbouncer::PgBouncer;
-use crate::postgres::{Cluster, DataDir};
+use crate::postgres::{Cluster, DataDir, error_text};
 
 // One per test binary: its size does not matter.
 #[allow(clippy::large_enum_variant)]
@@ -89,7 +89,7 @@ pub async fn fresh_database_url() -> String {
     admin
         .batch_execute(&format!("CREATE DATABASE \"{name}\""))
         .await
-        .unwrap_or_else(|e| panic!("creating database {name}: {e}"));
+        .unwrap_or_else(|e| panic!("creating database {name}: {}", error_text(&e)));
     server.url(&name)
 }
 
@@ -112,7 +112,7 @@ pub async fn connect(url: &DatabaseUrl) -> tokio_postgres::Client {
         .connect_config()
         .connect(NoTls)
         .await
-        .unwrap_or_else(|e| panic!("connecting to the test database: {e}"));
+        .unwrap_or_else(|e| panic!("connecting to the test database: {}", error_text(&e)));
     tokio::spawn(connection);
     client
 }
