@@ -47,7 +47,9 @@ fn metrics_count_known_requests_on_their_own_listener_only() {
         "statusboard_http_requests_in_flight 0",
         "statusboard_database_pool_size ",
         "statusboard_database_pool_idle ",
-        "statusboard_database_pool_waiters 0",
+        // Without a database the server's background tasks may be waiting for a
+        // connection when the scrape is taken: the gauge is there, its value varies.
+        "statusboard_database_pool_waiters ",
         "statusboard_database_errors_total{kind=\"unavailable\"}",
         &format!(
             "statusboard_build_info{{version=\"{}\"}} 1",
