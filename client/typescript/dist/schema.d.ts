@@ -2394,4 +2394,4 @@ export interface operations {
     };
 }
 /** The version of the API document these types were generated from. */
-export declare const apiVersion = "9.0.0";
+export declare const apiVersion = "10.0.0";

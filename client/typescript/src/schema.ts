@@ -2396,4 +2396,4 @@ export interface operations {
 }
 
 /** The version of the API document these types were generated from. */
-export const apiVersion = "9.0.0";
+export const apiVersion = "10.0.0";

@@ -24,6 +24,12 @@ impl<X> Deferred<X> {
     pub fn get(self) -> Result<X, HttpError> {
         self.0
     }
+
+    /// The extracted value turned into another (as an earlier version's twin hands its
+    /// parameters on), or the same `400`.
+    pub fn map<Y>(self, f: impl FnOnce(X) -> Y) -> Deferred<Y> {
+        Deferred(self.0.map(f))
+    }
 }
 
 #[async_trait]

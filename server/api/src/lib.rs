@@ -35,6 +35,7 @@ mod incidents;
 mod live;
 mod maintenances;
 mod object_body;
+mod page_query;
 mod rendered;
 mod serialized;
 mod summary;
@@ -57,6 +58,7 @@ pub use board::{
 };
 pub use deferred::{Deferred, DeferredBody};
 pub use earlier_error::{EarlierCode, EarlierError};
+pub use page_query::{MAX_PAGE_ITEMS, PageQuery};
 use std::convert::identity;
 
 use dropshot::{
@@ -107,7 +109,8 @@ mod versions {
 
     api_versions!([
         // Newest first. To add a version, copy the line below, above itself, with the next
-        // major number and a name for the change, e.g. `(10, UPTIME_IN_HEALTH),`.
+        // major number and a name for the change, e.g. `(11, UPTIME_IN_HEALTH),`.
+        (10, BOUNDED_PAGES),
         (9, STAYS_UP),
         (8, HISTORY),
         (7, WEBHOOKS),
@@ -342,12 +345,28 @@ pub trait StatusboardApi {
         path = "/api/v1/components",
         operation_id = "list_components",
         tags = ["components"],
-        versions = VERSION_WEBHOOKS..,
+        versions = VERSION_BOUNDED_PAGES..,
     }]
     async fn list_components(
         rqctx: RequestContext<Self::Context>,
-        query: Deferred<Query<PaginationParams<EmptyScanParams, ComponentsPage>>>,
+        query: Deferred<PageQuery<EmptyScanParams, ComponentsPage>>,
     ) -> Answer<HttpResponseOk<ResultsPage<Component>>>;
+
+    /// `list_components` as 7.0.0 to 9.0.0 describe it: the same answer; their `limit` has
+    /// no maximum, and a larger one is served as a page of 1,000.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/components",
+        operation_id = "list_components",
+        tags = ["components"],
+        versions = VERSION_WEBHOOKS..VERSION_BOUNDED_PAGES,
+    }]
+    async fn list_components_v9(
+        rqctx: RequestContext<Self::Context>,
+        query: Deferred<Query<PaginationParams<EmptyScanParams, ComponentsPage>>>,
+    ) -> Answer<HttpResponseOk<ResultsPage<Component>>> {
+        Self::list_components(rqctx, query.map(PageQuery::from)).await
+    }
 
     /// `list_components` as 6.0.0 describes it: the same answer, with the error codes of 6.0.0.
     #[endpoint {
@@ -361,7 +380,7 @@ pub trait StatusboardApi {
         rqctx: RequestContext<Self::Context>,
         query: Deferred<Query<PaginationParams<EmptyScanParams, ComponentsPage>>>,
     ) -> Answer<HttpResponseOk<ResultsPage<Component>>, v6::ApiError> {
-        earlier(Self::list_components(rqctx, query).await, identity)
+        earlier(Self::list_components_v9(rqctx, query).await, identity)
     }
 
     /// `list_components` as 5.0.0 describes it: components without `group`, the error codes of 5.0.0.
@@ -376,7 +395,7 @@ pub trait StatusboardApi {
         rqctx: RequestContext<Self::Context>,
         query: Deferred<Query<PaginationParams<EmptyScanParams, ComponentsPage>>>,
     ) -> Answer<HttpResponseOk<ResultsPage<v5::Component>>, v5::ApiError> {
-        earlier(Self::list_components(rqctx, query).await, v5::components)
+        earlier(Self::list_components_v9(rqctx, query).await, v5::components)
     }
 
     /// `list_components` as the versions before 5.0.0 describe it: the same answer, with
@@ -393,7 +412,7 @@ pub trait StatusboardApi {
         query: Deferred<Query<PaginationParams<EmptyScanParams, ComponentsPage>>>,
     ) -> LegacyAnswer<HttpResponseOk<ResultsPage<v5::Component>>> {
         Ok(earlier(
-            Self::list_components(rqctx, query).await,
+            Self::list_components_v9(rqctx, query).await,
             v5::components,
         )?)
     }
@@ -703,13 +722,30 @@ pub trait StatusboardApi {
         path = "/api/v1/components/{slug}/reports",
         operation_id = "list_reports",
         tags = ["reports"],
-        versions = VERSION_WEBHOOKS..,
+        versions = VERSION_BOUNDED_PAGES..,
     }]
     async fn list_reports(
         rqctx: RequestContext<Self::Context>,
         path: Deferred<Path<ComponentPath>>,
-        query: Deferred<Query<PaginationParams<ReportsScan, ReportsPage>>>,
+        query: Deferred<PageQuery<ReportsScan, ReportsPage>>,
     ) -> Answer<HttpResponseOk<ResultsPage<StatusReport>>>;
+
+    /// `list_reports` as 7.0.0 to 9.0.0 describe it: the same answer; their `limit` has
+    /// no maximum, and a larger one is served as a page of 1,000.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/components/{slug}/reports",
+        operation_id = "list_reports",
+        tags = ["reports"],
+        versions = VERSION_WEBHOOKS..VERSION_BOUNDED_PAGES,
+    }]
+    async fn list_reports_v9(
+        rqctx: RequestContext<Self::Context>,
+        path: Deferred<Path<ComponentPath>>,
+        query: Deferred<Query<PaginationParams<ReportsScan, ReportsPage>>>,
+    ) -> Answer<HttpResponseOk<ResultsPage<StatusReport>>> {
+        Self::list_reports(rqctx, path, query.map(PageQuery::from)).await
+    }
 
     /// `list_reports` as 6.0.0 describes it: the same answer, with the error codes of 6.0.0.
     #[endpoint {
@@ -724,7 +760,7 @@ pub trait StatusboardApi {
         path: Deferred<Path<ComponentPath>>,
         query: Deferred<Query<PaginationParams<ReportsScan, ReportsPage>>>,
     ) -> Answer<HttpResponseOk<ResultsPage<StatusReport>>, v6::ApiError> {
-        earlier(Self::list_reports(rqctx, path, query).await, identity)
+        earlier(Self::list_reports_v9(rqctx, path, query).await, identity)
     }
 
     /// `list_reports` as 5.0.0 describes it: the same answer, with the error codes of 5.0.0.
@@ -740,7 +776,7 @@ pub trait StatusboardApi {
         path: Deferred<Path<ComponentPath>>,
         query: Deferred<Query<PaginationParams<ReportsScan, ReportsPage>>>,
     ) -> Answer<HttpResponseOk<ResultsPage<StatusReport>>, v5::ApiError> {
-        earlier(Self::list_reports(rqctx, path, query).await, identity)
+        earlier(Self::list_reports_v9(rqctx, path, query).await, identity)
     }
 
     /// `list_reports` as the versions before 5.0.0 describe it: the same answer, with
@@ -757,7 +793,7 @@ pub trait StatusboardApi {
         path: Deferred<Path<ComponentPath>>,
         query: Deferred<Query<PaginationParams<ReportsScan, ReportsPage>>>,
     ) -> LegacyAnswer<HttpResponseOk<ResultsPage<StatusReport>>> {
-        Ok(Self::list_reports(rqctx, path, query).await?)
+        Ok(Self::list_reports_v9(rqctx, path, query).await?)
     }
 
     /// Watch the board live: status reports as they are recorded, over a WebSocket.
@@ -993,12 +1029,28 @@ pub trait StatusboardApi {
         path = "/api/v1/incidents",
         operation_id = "list_incidents",
         tags = ["incidents"],
-        versions = VERSION_WEBHOOKS..,
+        versions = VERSION_BOUNDED_PAGES..,
     }]
     async fn list_incidents(
         rqctx: RequestContext<Self::Context>,
-        query: Deferred<Query<PaginationParams<IncidentsScan, IncidentsPage>>>,
+        query: Deferred<PageQuery<IncidentsScan, IncidentsPage>>,
     ) -> Answer<HttpResponseOk<ResultsPage<Incident>>>;
+
+    /// `list_incidents` as 7.0.0 to 9.0.0 describe it: the same answer; their `limit` has
+    /// no maximum, and a larger one is served as a page of 1,000.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/incidents",
+        operation_id = "list_incidents",
+        tags = ["incidents"],
+        versions = VERSION_WEBHOOKS..VERSION_BOUNDED_PAGES,
+    }]
+    async fn list_incidents_v9(
+        rqctx: RequestContext<Self::Context>,
+        query: Deferred<Query<PaginationParams<IncidentsScan, IncidentsPage>>>,
+    ) -> Answer<HttpResponseOk<ResultsPage<Incident>>> {
+        Self::list_incidents(rqctx, query.map(PageQuery::from)).await
+    }
 
     /// `list_incidents` as 6.0.0 describes it: the same answer, with the error codes of 6.0.0.
     #[endpoint {
@@ -1012,7 +1064,7 @@ pub trait StatusboardApi {
         rqctx: RequestContext<Self::Context>,
         query: Deferred<Query<PaginationParams<IncidentsScan, IncidentsPage>>>,
     ) -> Answer<HttpResponseOk<ResultsPage<Incident>>, v6::ApiError> {
-        earlier(Self::list_incidents(rqctx, query).await, identity)
+        earlier(Self::list_incidents_v9(rqctx, query).await, identity)
     }
 
     /// Read one incident, with its updates, newest first.
@@ -1148,12 +1200,28 @@ pub trait StatusboardApi {
         path = "/api/v1/maintenances",
         operation_id = "list_maintenances",
         tags = ["maintenances"],
-        versions = VERSION_WEBHOOKS..,
+        versions = VERSION_BOUNDED_PAGES..,
     }]
     async fn list_maintenances(
         rqctx: RequestContext<Self::Context>,
-        query: Deferred<Query<PaginationParams<MaintenancesScan, MaintenancesPage>>>,
+        query: Deferred<PageQuery<MaintenancesScan, MaintenancesPage>>,
     ) -> Answer<HttpResponseOk<ResultsPage<Maintenance>>>;
+
+    /// `list_maintenances` as 7.0.0 to 9.0.0 describe it: the same answer; their `limit` has
+    /// no maximum, and a larger one is served as a page of 1,000.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/maintenances",
+        operation_id = "list_maintenances",
+        tags = ["maintenances"],
+        versions = VERSION_WEBHOOKS..VERSION_BOUNDED_PAGES,
+    }]
+    async fn list_maintenances_v9(
+        rqctx: RequestContext<Self::Context>,
+        query: Deferred<Query<PaginationParams<MaintenancesScan, MaintenancesPage>>>,
+    ) -> Answer<HttpResponseOk<ResultsPage<Maintenance>>> {
+        Self::list_maintenances(rqctx, query.map(PageQuery::from)).await
+    }
 
     /// `list_maintenances` as 6.0.0 describes it: the same answer, with the error codes of 6.0.0.
     #[endpoint {
@@ -1167,7 +1235,7 @@ pub trait StatusboardApi {
         rqctx: RequestContext<Self::Context>,
         query: Deferred<Query<PaginationParams<MaintenancesScan, MaintenancesPage>>>,
     ) -> Answer<HttpResponseOk<ResultsPage<Maintenance>>, v6::ApiError> {
-        earlier(Self::list_maintenances(rqctx, query).await, identity)
+        earlier(Self::list_maintenances_v9(rqctx, query).await, identity)
     }
 
     /// Read one scheduled maintenance, with its updates, newest first.
@@ -1317,13 +1385,30 @@ pub trait StatusboardApi {
         path = "/api/v1/webhooks",
         operation_id = "list_webhooks",
         tags = ["webhooks"],
-        versions = VERSION_WEBHOOKS..,
+        versions = VERSION_BOUNDED_PAGES..,
     }]
     async fn list_webhooks(
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<WebhooksWrite>,
-        query: Deferred<Query<PaginationParams<EmptyScanParams, WebhooksPage>>>,
+        query: Deferred<PageQuery<EmptyScanParams, WebhooksPage>>,
     ) -> Answer<HttpResponseOk<ResultsPage<Webhook>>>;
+
+    /// `list_webhooks` as 7.0.0 to 9.0.0 describe it: the same answer; their `limit` has
+    /// no maximum, and a larger one is served as a page of 1,000.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/webhooks",
+        operation_id = "list_webhooks",
+        tags = ["webhooks"],
+        versions = VERSION_WEBHOOKS..VERSION_BOUNDED_PAGES,
+    }]
+    async fn list_webhooks_v9(
+        rqctx: RequestContext<Self::Context>,
+        auth: Bearer<WebhooksWrite>,
+        query: Deferred<Query<PaginationParams<EmptyScanParams, WebhooksPage>>>,
+    ) -> Answer<HttpResponseOk<ResultsPage<Webhook>>> {
+        Self::list_webhooks(rqctx, auth, query.map(PageQuery::from)).await
+    }
 
     /// Get a webhook subscription: its filters and where it stands.
     ///
@@ -1391,14 +1476,32 @@ pub trait StatusboardApi {
         path = "/api/v1/webhooks/{id}/deliveries",
         operation_id = "list_webhook_deliveries",
         tags = ["webhooks"],
-        versions = VERSION_WEBHOOKS..,
+        versions = VERSION_BOUNDED_PAGES..,
     }]
     async fn list_webhook_deliveries(
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<WebhooksWrite>,
         path: Deferred<Path<WebhookPath>>,
-        query: Deferred<Query<PaginationParams<EmptyScanParams, DeliveriesPage>>>,
+        query: Deferred<PageQuery<EmptyScanParams, DeliveriesPage>>,
     ) -> Answer<HttpResponseOk<ResultsPage<DeliveryAttempt>>>;
+
+    /// `list_webhook_deliveries` as 7.0.0 to 9.0.0 describe it: the same answer; their `limit` has
+    /// no maximum, and a larger one is served as a page of 1,000.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/webhooks/{id}/deliveries",
+        operation_id = "list_webhook_deliveries",
+        tags = ["webhooks"],
+        versions = VERSION_WEBHOOKS..VERSION_BOUNDED_PAGES,
+    }]
+    async fn list_webhook_deliveries_v9(
+        rqctx: RequestContext<Self::Context>,
+        auth: Bearer<WebhooksWrite>,
+        path: Deferred<Path<WebhookPath>>,
+        query: Deferred<Query<PaginationParams<EmptyScanParams, DeliveriesPage>>>,
+    ) -> Answer<HttpResponseOk<ResultsPage<DeliveryAttempt>>> {
+        Self::list_webhook_deliveries(rqctx, auth, path, query.map(PageQuery::from)).await
+    }
 
     /// Send a delivery again, now.
     ///
@@ -1547,12 +1650,28 @@ pub trait StatusboardApi {
         path = "/api/v1/uptime",
         operation_id = "list_uptime",
         tags = ["history"],
-        versions = VERSION_HISTORY..,
+        versions = VERSION_BOUNDED_PAGES..,
     }]
     async fn list_uptime(
         rqctx: RequestContext<Self::Context>,
-        query: Deferred<Query<PaginationParams<UptimeScan, UptimePage>>>,
+        query: Deferred<PageQuery<UptimeScan, UptimePage>>,
     ) -> Answer<HttpResponseOk<ResultsPage<ComponentUptime>>>;
+
+    /// `list_uptime` as 8.0.0 to 9.0.0 describe it: the same answer; their `limit` has
+    /// no maximum, and a larger one is served as a page of 1,000.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/uptime",
+        operation_id = "list_uptime",
+        tags = ["history"],
+        versions = VERSION_HISTORY..VERSION_BOUNDED_PAGES,
+    }]
+    async fn list_uptime_v9(
+        rqctx: RequestContext<Self::Context>,
+        query: Deferred<Query<PaginationParams<UptimeScan, UptimePage>>>,
+    ) -> Answer<HttpResponseOk<ResultsPage<ComponentUptime>>> {
+        Self::list_uptime(rqctx, query.map(PageQuery::from)).await
+    }
 
     /// A badge of a component's status: an SVG image, "name | status", coloured by the
     /// status (green operational, yellow degraded performance, orange partial outage, red

@@ -15,8 +15,8 @@ mod reads;
 
 use dropshot::{
     EmptyScanParams, HttpResponseAccepted, HttpResponseCreated, HttpResponseDeleted,
-    HttpResponseOk, PaginationParams, Path, Query, RequestContext, ResultsPage, UntypedBody,
-    WebsocketUpgrade, WhichPage,
+    HttpResponseOk, Path, Query, RequestContext, ResultsPage, UntypedBody, WebsocketUpgrade,
+    WhichPage,
 };
 use http::Response;
 use statusboard_api::{
@@ -35,7 +35,7 @@ use statusboard_api::{
     Atom, BADGE_DAYS_DEFAULT, Cacheable, CacheableJson, ComponentUptime, Rendered, ShieldsBadge,
     Svg, UPTIME_DAYS_DEFAULT, UptimeBadgeQuery, UptimePage, UptimeRange, UptimeScan,
 };
-use statusboard_api::{BoardState, DatabaseState, ObjectBody, Serialized};
+use statusboard_api::{BoardState, DatabaseState, ObjectBody, PageQuery, Serialized};
 
 use crate::bearer_auth::authorize;
 use crate::board::BoardError;
@@ -134,9 +134,9 @@ impl StatusboardApi for StatusboardImpl {
 
     async fn list_components(
         rqctx: RequestContext<ApiContext>,
-        query: Deferred<Query<PaginationParams<EmptyScanParams, ComponentsPage>>>,
+        query: Deferred<PageQuery<EmptyScanParams, ComponentsPage>>,
     ) -> Answer<HttpResponseOk<ResultsPage<Component>>> {
-        let params = query.get().map(Query::into_inner);
+        let params = query.get().map(PageQuery::into_inner);
         from_board(&rqctx, |board| {
             let params = params?;
             let limit = page_limit(&rqctx, &params)?;
@@ -250,7 +250,7 @@ impl StatusboardApi for StatusboardImpl {
     async fn list_reports(
         rqctx: RequestContext<ApiContext>,
         path: Deferred<Path<ComponentPath>>,
-        query: Deferred<Query<PaginationParams<ReportsScan, ReportsPage>>>,
+        query: Deferred<PageQuery<ReportsScan, ReportsPage>>,
     ) -> Answer<HttpResponseOk<ResultsPage<StatusReport>>> {
         respond(&rqctx, async {
             let params = query.get()?.into_inner();
@@ -340,7 +340,7 @@ impl StatusboardApi for StatusboardImpl {
 
     async fn list_incidents(
         rqctx: RequestContext<ApiContext>,
-        query: Deferred<Query<PaginationParams<IncidentsScan, IncidentsPage>>>,
+        query: Deferred<PageQuery<IncidentsScan, IncidentsPage>>,
     ) -> Answer<HttpResponseOk<ResultsPage<Incident>>> {
         let asked = query.get().map_err(ApiError::from).and_then(|params| {
             let params = params.into_inner();
@@ -439,7 +439,7 @@ impl StatusboardApi for StatusboardImpl {
 
     async fn list_maintenances(
         rqctx: RequestContext<ApiContext>,
-        query: Deferred<Query<PaginationParams<MaintenancesScan, MaintenancesPage>>>,
+        query: Deferred<PageQuery<MaintenancesScan, MaintenancesPage>>,
     ) -> Answer<HttpResponseOk<ResultsPage<Maintenance>>> {
         let asked = query.get().map_err(ApiError::from).and_then(|params| {
             let params = params.into_inner();
@@ -549,7 +549,7 @@ impl StatusboardApi for StatusboardImpl {
     async fn list_webhooks(
         rqctx: RequestContext<ApiContext>,
         auth: Bearer<WebhooksWrite>,
-        query: Deferred<Query<PaginationParams<EmptyScanParams, WebhooksPage>>>,
+        query: Deferred<PageQuery<EmptyScanParams, WebhooksPage>>,
     ) -> Answer<HttpResponseOk<ResultsPage<Webhook>>> {
         respond(&rqctx, async {
             let context = rqctx.context();
@@ -623,7 +623,7 @@ impl StatusboardApi for StatusboardImpl {
         rqctx: RequestContext<ApiContext>,
         auth: Bearer<WebhooksWrite>,
         path: Deferred<Path<WebhookPath>>,
-        query: Deferred<Query<PaginationParams<EmptyScanParams, DeliveriesPage>>>,
+        query: Deferred<PageQuery<EmptyScanParams, DeliveriesPage>>,
     ) -> Answer<HttpResponseOk<ResultsPage<DeliveryAttempt>>> {
         respond(&rqctx, async {
             let context = rqctx.context();
@@ -744,7 +744,7 @@ impl StatusboardApi for StatusboardImpl {
 
     async fn list_uptime(
         rqctx: RequestContext<ApiContext>,
-        query: Deferred<Query<PaginationParams<UptimeScan, UptimePage>>>,
+        query: Deferred<PageQuery<UptimeScan, UptimePage>>,
     ) -> Answer<HttpResponseOk<ResultsPage<ComponentUptime>>> {
         respond(&rqctx, async {
             let params = query.get()?.into_inner();

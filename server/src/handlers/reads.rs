@@ -2,7 +2,7 @@
 //! the database as the fallback for what it does not hold), cacheable badges.
 
 use dropshot::{PaginationParams, RequestContext};
-use statusboard_api::{Answer, ApiError, Cacheable, Rendered, Svg};
+use statusboard_api::{Answer, ApiError, Cacheable, MAX_PAGE_ITEMS, Rendered, Svg};
 
 use crate::board::BoardError;
 use crate::board::memory::Snapshot;
@@ -17,12 +17,9 @@ pub(super) fn today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
-/// The most items a page holds, whatever `limit` asks (dropshot's own bound is 10,000,
-/// which would let a few anonymous requests build hundreds of megabytes).
-pub const MAX_PAGE_ITEMS: u32 = 1000;
-
 /// The number of items the page `params` asks for: its `limit` (100 when left out), at
-/// most [`MAX_PAGE_ITEMS`].
+/// most [`MAX_PAGE_ITEMS`] (10.0.0 refuses more; the versions before ask for more and get
+/// a page of that many).
 pub(super) fn page_limit<S, P>(
     rqctx: &RequestContext<ApiContext>,
     params: &PaginationParams<S, P>,

@@ -134,6 +134,10 @@ async fn every_error_code_the_server_answers_is_in_the_document() {
             http.get(app.url("/api/v1/components?limit=many")),
         ),
         (
+            "a page over 1,000",
+            http.get(app.url("/api/v1/components?limit=1001")),
+        ),
+        (
             "a forged page token",
             http.get(app.url("/api/v1/components?page_token=forged")),
         ),

@@ -20,6 +20,7 @@ mod live;
 mod live_changes;
 mod maintenances;
 mod memory;
+mod pages;
 mod ready;
 mod retention;
 mod shutdown;
