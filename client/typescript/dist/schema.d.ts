@@ -32,7 +32,7 @@ export interface paths {
         };
         /**
          * List the components, ordered by slug, a page at a time.
-         * @description Anyone may read the board. A page holds at most `limit` components (100 when left out); `next_page`, when present, is the `page_token` of the next one.
+         * @description Anyone may read the board. A page holds at most `limit` components (100 when left out, 1,000 at most); `next_page`, when present, is the `page_token` of the next one.
          */
         get: operations["list_components"];
         put?: never;
@@ -156,7 +156,7 @@ export interface paths {
         };
         /**
          * List a component's status reports, newest first, a page at a time.
-         * @description Anyone may read the board. With `since` (RFC 3339), only the reports recorded at or after it. A page holds at most `limit` reports (100 when left out); `next_page`, when present, is the `page_token` of the next one, which keeps the first page's `since`. Answers `404` (`error_code: "ComponentNotFound"`) for an unknown component.
+         * @description Anyone may read the board. With `since` (RFC 3339), only the reports recorded at or after it. A page holds at most `limit` reports (100 when left out, 1,000 at most); `next_page`, when present, is the `page_token` of the next one, which keeps the first page's `since`. Answers `404` (`error_code: "ComponentNotFound"`) for an unknown component.
          */
         get: operations["list_reports"];
         put?: never;
@@ -270,7 +270,7 @@ export interface paths {
         };
         /**
          * List incidents, newest first, a page at a time.
-         * @description Anyone may read them. `state=unresolved` lists those not resolved; `all` (the default) every one. A page holds at most `limit` incidents (100 when left out), each with every update; `next_page`, when present, is the `page_token` of the next one.
+         * @description Anyone may read them. `state=unresolved` lists those not resolved; `all` (the default) every one. A page holds at most `limit` incidents (100 when left out, 1,000 at most), each with every update; `next_page`, when present, is the `page_token` of the next one.
          */
         get: operations["list_incidents"];
         put?: never;
@@ -382,7 +382,7 @@ export interface paths {
         };
         /**
          * List scheduled maintenances, a page at a time.
-         * @description Anyone may read them. `state`: `upcoming` (not started, soonest first), `active` (in progress, soonest first), `completed` (completed or cancelled, latest first) or `all` (the default, latest first). A page holds at most `limit` (100 when left out); `next_page`, when present, is the `page_token` of the next one.
+         * @description Anyone may read them. `state`: `upcoming` (not started, soonest first), `active` (in progress, soonest first), `completed` (completed or cancelled, latest first) or `all` (the default, latest first). A page holds at most `limit` (100 when left out, 1,000 at most); `next_page`, when present, is the `page_token` of the next one.
          */
         get: operations["list_maintenances"];
         put?: never;
@@ -488,7 +488,7 @@ export interface paths {
          * List every component's uptime over the last `days` days (90 when left out; at
          * @description most 366), ordered by slug, a page at a time: what a status page's daily bars show.
          *
-         *     Anyone may read the board. Each item is what `get_component_uptime` answers for the range; every page of one listing covers the same days. A page holds at most `limit` components (100 when left out); `next_page`, when present, is the `page_token` of the next one. `400` (`InvalidInput`) for `days` out of range.
+         *     Anyone may read the board. Each item is what `get_component_uptime` answers for the range; every page of one listing covers the same days. A page holds at most `limit` components (100 when left out, 1,000 at most); `next_page`, when present, is the `page_token` of the next one. `400` (`InvalidInput`) for `days` out of range.
          */
         get: operations["list_uptime"];
         put?: never;
@@ -508,7 +508,7 @@ export interface paths {
         };
         /**
          * List the webhook subscriptions, oldest first, a page at a time.
-         * @description Needs a token with the scope `webhooks:write`. Secrets are never shown.
+         * @description Needs a token with the scope `webhooks:write`. Secrets are never shown. A page holds at most `limit` subscriptions (100 when left out, 1,000 at most).
          */
         get: operations["list_webhooks"];
         put?: never;
@@ -556,7 +556,7 @@ export interface paths {
         };
         /**
          * List a subscription's delivery attempts, newest first, a page at a time.
-         * @description Needs a token with the scope `webhooks:write`. Each attempt names its delivery (the change it sent), when it was made, the receiver's status or why there was none, and how long it took. `404` (`WebhookNotFound`) when there is no such subscription.
+         * @description Needs a token with the scope `webhooks:write`. Each attempt names its delivery (the change it sent), when it was made, the receiver's status or why there was none, and how long it took. `404` (`WebhookNotFound`) when there is no such subscription. A page holds at most `limit` attempts (100 when left out, 1,000 at most).
          */
         get: operations["list_webhook_deliveries"];
         put?: never;

@@ -339,7 +339,8 @@ pub trait StatusboardApi {
     /// List the components, ordered by slug, a page at a time.
     ///
     /// Anyone may read the board. A page holds at most `limit` components (100 when
-    /// left out); `next_page`, when present, is the `page_token` of the next one.
+    /// left out, 1,000 at most); `next_page`, when present, is the `page_token` of the
+    /// next one.
     #[endpoint {
         method = GET,
         path = "/api/v1/components",
@@ -713,9 +714,9 @@ pub trait StatusboardApi {
     /// List a component's status reports, newest first, a page at a time.
     ///
     /// Anyone may read the board. With `since` (RFC 3339), only the reports recorded at
-    /// or after it. A page holds at most `limit` reports (100 when left out); `next_page`,
-    /// when present, is the `page_token` of the next one, which keeps the first page's
-    /// `since`. Answers `404` (`error_code: "ComponentNotFound"`) for an unknown
+    /// or after it. A page holds at most `limit` reports (100 when left out, 1,000 at
+    /// most); `next_page`, when present, is the `page_token` of the next one, which keeps
+    /// the first page's `since`. Answers `404` (`error_code: "ComponentNotFound"`) for an unknown
     /// component.
     #[endpoint {
         method = GET,
@@ -1022,8 +1023,9 @@ pub trait StatusboardApi {
     /// List incidents, newest first, a page at a time.
     ///
     /// Anyone may read them. `state=unresolved` lists those not resolved; `all` (the
-    /// default) every one. A page holds at most `limit` incidents (100 when left out), each
-    /// with every update; `next_page`, when present, is the `page_token` of the next one.
+    /// default) every one. A page holds at most `limit` incidents (100 when left out,
+    /// 1,000 at most), each with every update; `next_page`, when present, is the
+    /// `page_token` of the next one.
     #[endpoint {
         method = GET,
         path = "/api/v1/incidents",
@@ -1193,8 +1195,8 @@ pub trait StatusboardApi {
     ///
     /// Anyone may read them. `state`: `upcoming` (not started, soonest first), `active`
     /// (in progress, soonest first), `completed` (completed or cancelled, latest first) or
-    /// `all` (the default, latest first). A page holds at most `limit` (100 when left out);
-    /// `next_page`, when present, is the `page_token` of the next one.
+    /// `all` (the default, latest first). A page holds at most `limit` (100 when left out,
+    /// 1,000 at most); `next_page`, when present, is the `page_token` of the next one.
     #[endpoint {
         method = GET,
         path = "/api/v1/maintenances",
@@ -1379,7 +1381,8 @@ pub trait StatusboardApi {
 
     /// List the webhook subscriptions, oldest first, a page at a time.
     ///
-    /// Needs a token with the scope `webhooks:write`. Secrets are never shown.
+    /// Needs a token with the scope `webhooks:write`. Secrets are never shown. A page
+    /// holds at most `limit` subscriptions (100 when left out, 1,000 at most).
     #[endpoint {
         method = GET,
         path = "/api/v1/webhooks",
@@ -1470,7 +1473,8 @@ pub trait StatusboardApi {
     /// Needs a token with the scope `webhooks:write`. Each attempt names its delivery
     /// (the change it sent), when it was made, the receiver's status or why there was
     /// none, and how long it took. `404` (`WebhookNotFound`) when there is no such
-    /// subscription.
+    /// subscription. A page holds at most `limit` attempts (100 when left out, 1,000 at
+    /// most).
     #[endpoint {
         method = GET,
         path = "/api/v1/webhooks/{id}/deliveries",
@@ -1643,8 +1647,8 @@ pub trait StatusboardApi {
     ///
     /// Anyone may read the board. Each item is what `get_component_uptime` answers for the
     /// range; every page of one listing covers the same days. A page holds at most
-    /// `limit` components (100 when left out); `next_page`, when present, is the
-    /// `page_token` of the next one. `400` (`InvalidInput`) for `days` out of range.
+    /// `limit` components (100 when left out, 1,000 at most); `next_page`, when present,
+    /// is the `page_token` of the next one. `400` (`InvalidInput`) for `days` out of range.
     #[endpoint {
         method = GET,
         path = "/api/v1/uptime",
