@@ -356,15 +356,20 @@ async fn fifty_concurrent_reports_are_all_recorded_and_the_latest_wins() {
     assert_eq!(component.updated_at, latest.reported_at);
 }
 
+/// Records `count` reports of `db` straight into the database: that many HTTP calls would
+/// only slow a test about reading them.
+pub(crate) async fn record_directly(app: &TestApp, count: u32) {
+    app.execute_sql(&format!(
+        "INSERT INTO status_reports (component, status, message, reported_by) \
+         SELECT 'db', 'operational', 'report ' || n, 'ops' FROM generate_series(1, {count}) n"
+    ))
+    .await;
+}
+
 #[tokio::test]
 async fn a_thousand_reports_page_through_the_stream_each_once_in_order() {
     let (app, admin) = board().await;
-    // Recorded directly: 1,000 HTTP calls would only slow the test.
-    app.execute_sql(
-        "INSERT INTO status_reports (component, status, message, reported_by) \
-         SELECT 'db', 'operational', 'report ' || n, 'ops' FROM generate_series(1, 1000) n",
-    )
-    .await;
+    record_directly(&app, 1000).await;
     let reports: Vec<_> = admin
         .list_reports()
         .slug("db")

@@ -2,7 +2,7 @@
 //! `maximum: 1000`) and refuses a larger `limit`; the versions before, whose documents set
 //! no bound, are served a page of 1,000 as they always were.
 
-use crate::board_api::board;
+use crate::board_api::{board, record_directly};
 
 /// The list operations anyone may call (the webhook lists share their extractor).
 const LISTS: [&str; 5] = [
@@ -29,11 +29,7 @@ async fn get(
 #[tokio::test]
 async fn a_limit_over_a_thousand_is_refused_by_10_0_0_and_served_as_a_thousand_before() {
     let (app, _admin) = board().await;
-    app.execute_sql(
-        "INSERT INTO status_reports (component, status, message, reported_by) \
-         SELECT 'db', 'operational', 'report ' || n, 'ops' FROM generate_series(1, 1001) n",
-    )
-    .await;
+    record_directly(&app, 1001).await;
 
     for list in LISTS {
         let response = get(&app, &format!("{list}?limit=1001"), "10.0.0").await;
