@@ -30,15 +30,16 @@ macro_rules! report_data {
 /// Public for the benchmark, which runs it in pgbench.
 ///
 /// In order:
-/// 1. `in_order` takes the change log's lock before the insert draws the report's id (see
-///    [`crate::changes`]): reports, like every change, commit in the order of their ids, so
-///    that API 3.0.0's subscribers, which resume after a report id, miss none either.
+/// 1. `in_order` takes the change log's lock (shared, see [`crate::changes`]) before the
+///    insert draws the report's id from the change log's sequence; the report's change
+///    takes the same id, so report ids follow the log's order and API 3.0.0's subscribers,
+///    which resume after a report id, read settled reports only like every reader does.
 ///    Run alone (no `Idempotency-Key`), the statement is its own transaction; with a key,
 ///    it is sent together with the `COMMIT`. Either way the lock is held for the statement
 ///    and the commit only, never across a round trip to the server.
 /// 2. The insert: the foreign key makes an unknown component an error
 ///    (`23503`, [`BoardError::ComponentNotFound`]) and keeps it from being deleted meanwhile.
-/// 3. The change: the report, as the API shows it, appended to the log.
+/// 3. The change: the report, as the API shows it, appended to the log with its id.
 /// 4. The key, if any, now points at the report.
 /// 5. `pg_notify` announces the change's id on [`crate::changes::CHANNEL`] when the transaction
 ///    commits.
@@ -50,8 +51,8 @@ pub const RECORD_SQL: &str = concat!(
         SELECT $1, $2, $3, $4 FROM in_order \
         RETURNING id, component, status, message, reported_by, reported_at), \
     change AS ( \
-        INSERT INTO changes (kind, subject, at, data) \
-        SELECT 'report', reported_by, reported_at, ",
+        INSERT INTO changes (id, kind, subject, at, data) \
+        SELECT id, 'report', reported_by, reported_at, ",
     report_data!(),
     " FROM recorded RETURNING id), \
     keyed AS ( \
@@ -136,8 +137,9 @@ pub struct Linked {
 
 /// The statement that ends an incident's or a maintenance's write: records the reports
 /// `$1` (a JSON array of [`Linked`]) by the subject `$2`, appends their changes and then
-/// the change of kind `$3` with the data `$4` (JSON text), in that order, under the log's
-/// lock (see [`RECORD_SQL`]), and announces the last. Answers the last change's id.
+/// the change of kind `$3` with the data `$4` (JSON text), in that order (each report's
+/// change with the report's id, the last change with the next id: see [`RECORD_SQL`]),
+/// and announces the last. Answers the last change's id.
 pub const RECORD_LINKED_SQL: &str = concat!(
     "WITH ",
     crate::in_order!(),
@@ -152,15 +154,17 @@ pub const RECORD_LINKED_SQL: &str = concat!(
         SELECT w.component, w.status, w.message, $2, w.incident_id, w.maintenance_id \
         FROM in_order, wanted w ORDER BY w.ord \
         RETURNING id, component, status, message, reported_by, reported_at), \
+    closing AS MATERIALIZED ( \
+        SELECT nextval('changes_id_seq') AS id FROM (SELECT count(*) FROM recorded) n), \
     logged AS ( \
-        INSERT INTO changes (kind, subject, at, data) \
-        SELECT kind, $2, at, data FROM ( \
-            SELECT 0 AS part, id AS ord, 'report' AS kind, reported_at AS at, ",
+        INSERT INTO changes (id, kind, subject, at, data) \
+        SELECT id, kind, $2, at, data FROM ( \
+            SELECT id, 'report' AS kind, reported_at AS at, ",
     report_data!(),
     " AS data FROM recorded \
             UNION ALL \
-            SELECT 1, 0, $3, clock_timestamp(), $4::text::jsonb FROM in_order) x \
-        ORDER BY part, ord RETURNING id) \
+            SELECT id, $3, clock_timestamp(), $4::text::jsonb FROM closing) x \
+        ORDER BY id RETURNING id) \
     SELECT last, pg_notify('changes', last::text)::text \
     FROM (SELECT max(id) AS last FROM logged) l"
 );
@@ -342,26 +346,29 @@ pub fn after(
     .try_flatten()
 }
 
-/// Up to `limit` reports with an id above `after`, recorded at or after `since`, in id
-/// order.
+/// Up to `limit` settled reports with an id above `after`, recorded at or after `since`,
+/// in id order (a report's id is its change's: see [`crate::changes::read::settled`]).
 async fn page_after(
     database: &Database,
     after: i64,
     since: Option<DateTime<Utc>>,
     limit: u32,
 ) -> Result<Vec<StatusReport>, BoardError> {
+    let settled = crate::changes::read::settled(database).await?;
     let connection = database.connection().await?;
     let limit = i64::from(limit);
     let rows = connection
         .client()
         .query_typed(
             "SELECT id, component, status, message, reported_by, reported_at \
-             FROM status_reports WHERE id > $1 AND ($2 IS NULL OR reported_at >= $2) \
+             FROM status_reports WHERE id > $1 AND id <= $4 \
+               AND ($2 IS NULL OR reported_at >= $2) \
              ORDER BY id LIMIT $3",
             &[
                 (&after, Type::INT8),
                 (&since, Type::TIMESTAMPTZ),
                 (&limit, Type::INT8),
+                (&settled, Type::INT8),
             ],
         )
         .await?;

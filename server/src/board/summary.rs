@@ -1,6 +1,8 @@
 //! The summary a status page reads, and the live board's `board` message: the board as
-//! of one change, read in one statement (one snapshot: since changes commit in id order,
-//! it holds exactly the changes up to the id it answers).
+//! of one change, read in one statement after the log is settled up to that change (see
+//! [`crate::changes::read::settled`]): it holds every change up to that id, and may hold
+//! some made since, which whoever applies the changes after it applies again (each change
+//! says what its resource is now, so applying one again in order changes nothing).
 
 use statusboard_api::{Component, Incident, Maintenance};
 
@@ -12,14 +14,13 @@ use crate::database::Database;
 /// The most incidents, and the most maintenances, the summary lists.
 pub const MOST: i64 = 100;
 
-/// The statement [`read`] runs: the last change id, then every component, the unresolved
+/// The statement [`read`] runs: every component, the unresolved
 /// incidents (newest first) and the maintenances in progress then scheduled (soonest
 /// first), each a JSON array. `$1`: [`MOST`]; `$2`: how many updates of each incident and
 /// maintenance, latest first (`NULL`: every one; see [`Updates`]). Public for the
 /// benchmark, which runs it in pgbench.
 pub const SQL: &str = concat!(
-    "SELECT (SELECT COALESCE(max(id), 0) FROM changes), \
-        COALESCE((SELECT jsonb_agg(jsonb_build_object(\
+    "SELECT COALESCE((SELECT jsonb_agg(jsonb_build_object(\
             'slug', c.slug, 'name', c.name, 'description', c.description, \
             'status', COALESCE(r.status, 'operational'), \
             'updated_at', GREATEST(c.updated_at, r.reported_at), \
@@ -64,9 +65,10 @@ pub enum Updates {
     Every,
 }
 
-/// The board now, in one statement.
+/// The board now: the log settled, then the board in one statement.
 pub async fn read(database: &Database, updates: Updates) -> Result<Board, BoardError> {
     use tokio_postgres::types::Type;
+    let change = crate::changes::read::settled(database).await?;
     let connection = database.connection().await?;
     let most_updates = match updates {
         Updates::Latest => Some(1_i64),
@@ -80,9 +82,9 @@ pub async fn read(database: &Database, updates: Updates) -> Result<Board, BoardE
         .first()
         .ok_or_else(|| BoardError::Unexpected("the summary returned no row".into()))?;
     Ok(Board {
-        change: row.try_get(0)?,
-        components: from_json(row.try_get(1)?)?,
-        incidents: from_json(row.try_get(2)?)?,
-        maintenances: from_json(row.try_get(3)?)?,
+        change,
+        components: from_json(row.try_get(0)?)?,
+        incidents: from_json(row.try_get(1)?)?,
+        maintenances: from_json(row.try_get(2)?)?,
     })
 }

@@ -4,16 +4,22 @@
 //! * **Appending** ([`append`], or a statement of its own that starts with
 //!   [`in_order!`](crate::in_order) as [`crate::board::reports`]' does): every write ends
 //!   with the statement that appends its change, sent together with its `COMMIT`
-//!   ([`OpenTransaction::commit_after`]). That statement first takes the log's lock (a
-//!   transaction-level advisory lock), then draws the change's id, so changes commit in id
-//!   order: whoever has read every change up to an id has missed none before it. The lock is
-//!   held for the append and the commit only, never across a round trip to this server.
+//!   ([`OpenTransaction::commit_after`]). That statement first takes the log's lock
+//!   *shared* (a transaction-level advisory lock), then draws the change's id, and holds it
+//!   until it commits: never across a round trip to this server. Writers do not wait for
+//!   each other, so their commits (with durable commits, their WAL flushes) overlap, and
+//!   changes may commit out of id order.
+//! * **Settling** ([`read::settled`]): a reader that must miss no change reads only ids
+//!   that are *settled*, final whether visible or not. Taking the lock exclusively waits
+//!   out every writer holding an id; the last id drawn then is settled, and so is every id
+//!   below it. [`read`]'s functions settle for their callers: ids read one after another
+//!   with no hole are settled already, and only a hole costs the wait.
 //! * **Announcing**: the same statement `NOTIFY`s the change id on [`CHANNEL`], delivered
 //!   when the transaction commits; the live board's hub listens there.
 //! * **Tracking** ([`tracking`], [`written`]): which change a request committed, so that it
 //!   answers only once its replica's board in memory reflects it.
-//! * **Reading** ([`read`]): the changes after an id, in order, a page at a time; where a
-//!   time window starts; the last id.
+//! * **Reading** ([`read`]): the settled changes after an id, in order, a page at a time;
+//!   where a time window starts; the last id.
 //!
 //! A change is its id, its [`Kind`], the subject that made it (a token's subject), when,
 //! and `data`: what changed, as the API shows it. A resource added later adds its kinds to
@@ -28,13 +34,14 @@ use crate::database::OpenTransaction;
 /// The channel on which each change's id is announced when its transaction commits.
 pub const CHANNEL: &str = "changes";
 
-/// The common table expression that takes the log's lock (the number spells "reports1"),
-/// named `in_order`: a statement that appends to the log starts with it, and its insert
-/// into `changes` selects `FROM in_order`, so that the lock is held before the id is drawn.
+/// The common table expression that takes the log's lock shared (the number spells
+/// "reports1"; `changes_settled()`, migration `V11`, takes it exclusively), named
+/// `in_order`: a statement that appends to the log starts with it, and its insert into
+/// `changes` selects `FROM in_order`, so that the lock is held before the id is drawn.
 #[macro_export]
 macro_rules! in_order {
     () => {
-        "in_order AS MATERIALIZED (SELECT pg_advisory_xact_lock(8243118316935476017))"
+        "in_order AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(8243118316935476017))"
     };
 }
 

@@ -1,6 +1,7 @@
-//! Reading the change log: the changes after an id in order ([`after`]), where a time
-//! window starts ([`first_since`]), the first change after an id ([`next_after`]). Every
-//! query is served by an index (the primary key, or `changes_at`).
+//! Reading the change log: the settled changes after an id in order ([`after`],
+//! [`page`]), where a time window starts ([`first_since`]), the first change after an id
+//! ([`next_after`]), the last id settled ([`settled`]). Every query is served by an index
+//! (the primary key, or `changes_at`).
 
 use chrono::{DateTime, Utc};
 use futures::{Stream, TryStreamExt};
@@ -13,7 +14,8 @@ use crate::database::{Database, DatabaseError};
 /// A change as the log holds it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Logged {
-    /// Its id: changes commit in id order.
+    /// Its id, drawn in order (a change may commit after one with a greater id: see
+    /// [`settled`]).
     pub id: i64,
     /// Its kind, as stored (see [`Kind::as_str`]).
     pub kind: String,
@@ -55,7 +57,8 @@ const PAGE: i64 = 1000;
 pub struct Range {
     /// Those with an id above this.
     pub after: i64,
-    /// And at most this, when given.
+    /// And at most this, when given: an id known settled (from [`settled`], or a change
+    /// read before), so that the read needs not settle.
     pub up_to: Option<i64>,
     /// And of this kind only, when given.
     pub kind: Option<Kind>,
@@ -82,16 +85,43 @@ pub fn after(
     .try_flatten()
 }
 
-/// Up to `limit` changes of `range`, in id order.
+/// Up to `limit` changes of `range`, in id order, none of them after an id that may still
+/// be committing: whoever reads on after the last one misses none.
+///
+/// The changes read are settled when their ids follow `range.after` with no hole (no id in
+/// between can be in flight) or when `range.up_to` bounds them; else the read waits for
+/// the writers in flight ([`settled`]) and reads again up to the id it answers.
 pub async fn page(
     database: &Database,
     range: Range,
     limit: i64,
 ) -> Result<Vec<Logged>, DatabaseError> {
     let connection = database.connection().await?;
+    let client = connection.client();
+    let changes = read_page(client, range, limit).await?;
+    if range.up_to.is_some() || without_holes(range.after, &changes) {
+        return Ok(changes);
+    }
+    let up_to = Some(settled_on(client).await?);
+    read_page(client, Range { up_to, ..range }, limit).await
+}
+
+/// Whether `changes` are the ids right after `after`, one after another.
+fn without_holes(after: i64, changes: &[Logged]) -> bool {
+    changes
+        .iter()
+        .zip(after.saturating_add(1)..)
+        .all(|(change, id)| change.id == id)
+}
+
+/// Up to `limit` changes of `range` as the log shows them now, in id order.
+async fn read_page(
+    client: &tokio_postgres::Client,
+    range: Range,
+    limit: i64,
+) -> Result<Vec<Logged>, DatabaseError> {
     let kind = range.kind.map(Kind::as_str);
-    let rows = connection
-        .client()
+    let rows = client
         .query_typed(
             "SELECT id, kind, at, data::text FROM changes \
              WHERE id > $1 AND ($2::int8 IS NULL OR id <= $2) \
@@ -106,6 +136,22 @@ pub async fn page(
         )
         .await?;
     rows.iter().map(logged_from).collect()
+}
+
+/// The last id settled: every writer that held an id up to it has committed or rolled back,
+/// so a read that starts now sees every change up to it that will ever be (see
+/// `changes_settled()`, migration `V11`). It waits for the writers in flight, and holds
+/// new ones back only while it waits (at most the pool's `lock_timeout`).
+pub async fn settled(database: &Database) -> Result<i64, DatabaseError> {
+    let connection = database.connection().await?;
+    settled_on(connection.client()).await
+}
+
+/// [`settled`] on a connection already taken, outside any transaction (the lock goes with
+/// the statement).
+async fn settled_on(client: &tokio_postgres::Client) -> Result<i64, DatabaseError> {
+    let rows = client.query_typed("SELECT changes_settled()", &[]).await?;
+    Ok(rows.first().map_or(Ok(0), |row| row.try_get(0))?)
 }
 
 /// The id of the first change made at or after `since`, if any.

@@ -208,16 +208,55 @@ async fn past_the_subscriber_cap_503_with_retry_after_before_the_upgrade() {
     assert_eq!(body["error_code"], "TooManySubscribers");
 }
 
+/// A session holding the change log's lock stalls (a replica frozen mid-statement). Held
+/// exclusively, as a reader settling the log holds it: every write gives up within
+/// `lock_timeout` with `503`. Held shared, as a writer holds it between its append and its
+/// commit: a reader's settling gives up within `lock_timeout`, other writes commit or give
+/// up as fast, none hangs. Either way everything works again once the session ends.
 #[tokio::test]
-async fn behind_a_stalled_session_holding_the_log_writes_fail_fast_then_recover() {
+async fn behind_a_stalled_session_holding_the_log_nothing_hangs_then_all_recovers() {
     let database = statusboard_tests::database::fresh_database().await;
     let mut settings = TestApp::settings(database);
     settings.database_session_timeouts.lock = Duration::from_secs(1);
     let app = TestApp::spawn_ready(settings).await;
     let db = &app.server().context().database;
-
-    // A session that appended a change and stalls before its commit.
     let mut stalled = statusboard_tests::database::connect(&app.settings.database_url).await;
+    let put = |name: &str| {
+        let update = statusboard_api::ComponentUpdate {
+            name: name.to_owned(),
+            description: String::new(),
+            group: None,
+        };
+        async move {
+            let (db_slug, ops) = (slug("db"), Actor::internal("ops"));
+            let started = Instant::now();
+            let put = components::put(
+                db,
+                &db_slug,
+                &update,
+                statusboard_server::board::components::Group::Replace,
+                &ops,
+            );
+            let answer = tokio::time::timeout(Duration::from_secs(10), put)
+                .await
+                .expect("a write gives up within lock_timeout instead of waiting");
+            let waited = started.elapsed();
+            assert!(waited < Duration::from_secs(4), "waited {waited:?}");
+            answer.map_err(|e| statusboard_api::ApiError::from(e).status().as_u16())
+        }
+    };
+
+    // Held exclusively (the number is the log's lock: `in_order!`, `changes_settled()`).
+    let holding = stalled.transaction().await.unwrap();
+    holding
+        .execute("SELECT pg_advisory_xact_lock(8243118316935476017)", &[])
+        .await
+        .unwrap();
+    assert_eq!(put("Database").await.unwrap_err(), 503);
+    holding.rollback().await.unwrap();
+    put("Database").await.unwrap();
+
+    // Held shared: a writer that appended a change and stalls before its commit.
     let holding = stalled.transaction().await.unwrap();
     holding
         .query_typed(
@@ -230,41 +269,23 @@ async fn behind_a_stalled_session_holding_the_log_writes_fail_fast_then_recover(
         )
         .await
         .unwrap();
-
     let started = Instant::now();
-    let update = statusboard_api::ComponentUpdate {
-        name: "Database".to_owned(),
-        description: String::new(),
-        group: None,
-    };
-    let error = tokio::time::timeout(
-        Duration::from_secs(10),
-        components::put(
-            db,
-            &slug("db"),
-            &update,
-            statusboard_server::board::components::Group::Replace,
-            &Actor::internal("ops"),
-        ),
-    )
-    .await
-    .expect("the write gives up within lock_timeout instead of waiting")
-    .unwrap_err();
-    let waited = started.elapsed();
-    let answer = statusboard_api::ApiError::from(error);
+    let settling = tokio::time::timeout(Duration::from_secs(10), read::settled(db))
+        .await
+        .expect("settling gives up within lock_timeout instead of waiting");
+    let answer = statusboard_api::ApiError::from(settling.unwrap_err());
     assert_eq!(answer.status().as_u16(), 503, "{answer}");
-    assert!(waited < Duration::from_secs(4), "waited {waited:?}");
+    assert!(started.elapsed() < Duration::from_secs(4));
+    for name in ["Database 1", "Database 2", "Database 3"] {
+        if let Err(status) = put(name).await {
+            assert_eq!(status, 503);
+        }
+    }
 
     holding.rollback().await.unwrap();
-    components::put(
-        db,
-        &slug("db"),
-        &update,
-        statusboard_server::board::components::Group::Replace,
-        &Actor::internal("ops"),
-    )
-    .await
-    .unwrap();
+    put("Database").await.unwrap();
+    let settled = read::settled(db).await.unwrap();
+    assert!(settled > 0);
 }
 
 /// The hub's `LISTEN` connection goes silent (a dead peer: nothing arrives, nothing is

@@ -1,6 +1,6 @@
-//! The roller: folds the reports after its cursor into the daily rollups, on every
-//! replica, one at a time (`uptime_fold` takes an advisory lock), outside the change log's
-//! lock.
+//! The roller: folds the settled reports after its cursor into the daily rollups, on
+//! every replica, one at a time (`uptime_fold` takes an advisory lock), outside the change
+//! log's lock.
 
 use std::time::Duration;
 
@@ -15,13 +15,18 @@ pub const FOLD_EVERY: Duration = Duration::from_secs(1);
 /// The most reports one fold takes; a full fold is followed by another at once.
 const FOLD_BATCH: i32 = 1000;
 
-/// Folds the reports after the cursor into the rollups; answers how many it folded (0
-/// when another replica is folding).
+/// Folds the settled reports after the cursor into the rollups (a report's id is its
+/// change's: see [`crate::changes::read::settled`]); answers how many it folded (0 when
+/// another replica is folding).
 pub async fn fold(database: &Database, most: i32) -> Result<i32, BoardError> {
+    let settled = crate::changes::read::settled(database).await?;
     let connection = database.connection().await?;
     let rows = connection
         .client()
-        .query_typed("SELECT uptime_fold($1)", &[(&most, Type::INT4)])
+        .query_typed(
+            "SELECT uptime_fold($1, $2)",
+            &[(&most, Type::INT4), (&settled, Type::INT8)],
+        )
         .await?;
     Ok(rows
         .first()
