@@ -16,7 +16,7 @@
 //! | | [`auth`] | JWT access and refresh tokens |
 //! | storage | [`database`] | the PostgreSQL pool, per-request transactions, migrations |
 //! | | [`grants`] | token pairs for a subject, refresh tokens rotated in families kept in PostgreSQL |
-//! | | [`changes`] | the change log: every write's change, appended in its transaction, in commit order |
+//! | | [`changes`] | the change log: every write's change, appended in its transaction; read settled, in id order |
 //! | | [`board`] | the status board in PostgreSQL: components, status reports, incidents, maintenances (and their scheduler), the summary, uptime's daily rollups (its writes take a [`bearer_auth::Actor`], a type only) |
 //! | | [`retention`] | the periodic removal of what expired (idempotency keys, dead grants, GitHub delivery ids) |
 //! | | [`live`] | the live board: the change log pushed to WebSocket subscribers, from `LISTEN`/`NOTIFY` |

@@ -99,19 +99,42 @@ pub async fn page(
     let connection = database.connection().await?;
     let client = connection.client();
     let changes = read_page(client, range, limit).await?;
-    if range.up_to.is_some() || without_holes(range.after, &changes) {
+    if range.up_to.is_some() || holeless(range.after, &changes) == changes.len() {
         return Ok(changes);
     }
     let up_to = Some(settled_on(client).await?);
     read_page(client, Range { up_to, ..range }, limit).await
 }
 
-/// Whether `changes` are the ids right after `after`, one after another.
-fn without_holes(after: i64, changes: &[Logged]) -> bool {
+/// Up to `limit` changes after `after` that are settled without waiting for anyone: those
+/// whose ids follow `after` with no hole. Answers them, and whether a change after a hole
+/// was left for later (the hole's id may still commit, or may never: a writer that rolled
+/// back). For a reader that would rather wait for the next notification than hold writers
+/// back ([`settled`]) at every hole: the live board's hub.
+pub async fn before_any_hole(
+    database: &Database,
+    after: i64,
+    limit: i64,
+) -> Result<(Vec<Logged>, bool), DatabaseError> {
+    let connection = database.connection().await?;
+    let range = Range {
+        after,
+        ..Range::default()
+    };
+    let mut changes = read_page(connection.client(), range, limit).await?;
+    let settled = holeless(after, &changes);
+    let hole = settled < changes.len();
+    changes.truncate(settled);
+    Ok((changes, hole))
+}
+
+/// How many of `changes` are the ids right after `after`, one after another.
+fn holeless(after: i64, changes: &[Logged]) -> usize {
     changes
         .iter()
         .zip(after.saturating_add(1)..)
-        .all(|(change, id)| change.id == id)
+        .take_while(|(change, id)| change.id == *id)
+        .count()
 }
 
 /// Up to `limit` changes of `range` as the log shows them now, in id order.

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::TryStreamExt;
 use slog::{Logger, info, warn};
 use tokio::sync::{broadcast, watch};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
@@ -27,6 +26,12 @@ const BATCH: usize = 1000;
 /// How often the hub reads the whole board again, in case a write reached the database
 /// outside the API (and so outside the change log).
 pub const RELOAD_EVERY: Duration = Duration::from_secs(10);
+
+/// How long the hub waits at a hole in the log (a change drawn before those it has read,
+/// not committed yet) for the writer to commit, before it waits out every writer in flight
+/// instead ([`read::settled`], which holds new writers back meanwhile): a hole left by a
+/// writer that rolled back never fills.
+const HOLE_PATIENCE: Duration = Duration::from_millis(50);
 
 /// How long the hub waits before connecting again after losing its `LISTEN` connection.
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
@@ -228,12 +233,21 @@ impl Hub {
         check.tick().await;
         let mut reload = tokio::time::interval(RELOAD_EVERY);
         reload.tick().await;
+        // A hole the hub stopped at: where, and since when.
+        let mut hole: Option<(Option<i64>, tokio::time::Instant)> = None;
         loop {
             if behind {
-                match self.catch_up(database, last).await {
-                    Ok(()) => {
+                let now = tokio::time::Instant::now();
+                let settle = hole.is_some_and(|(_, since)| now >= since + HOLE_PATIENCE);
+                match self.catch_up(database, last, settle).await {
+                    Ok(stopped_at_hole) => {
                         behind = false;
                         self.live.send_replace(true);
+                        hole = match hole {
+                            _ if !stopped_at_hole => None,
+                            Some((at, since)) if at == *last => Some((at, since)),
+                            _ => Some((*last, now)),
+                        };
                     }
                     Err(e) => {
                         self.memory.doubt();
@@ -242,7 +256,14 @@ impl Hub {
                 }
             }
             let retry = tokio::time::sleep(RECONNECT_AFTER);
+            let patience = hole.map(|(_, since)| since + HOLE_PATIENCE);
+            let waited = tokio::time::sleep_until(
+                patience.unwrap_or_else(|| tokio::time::Instant::now() + RELOAD_EVERY),
+            );
             tokio::select! {
+                () = waited, if patience.is_some() && !behind => {
+                    behind = true;
+                }
                 notification = notifications.recv() => {
                     if notification.is_none() {
                         warn!(log, "live board: the LISTEN connection was lost");
@@ -275,34 +296,39 @@ impl Hub {
         }
     }
 
-    /// Publishes the changes after `last`, and moves `last` to the greatest published.
+    /// Publishes the settled changes after `last`, [`BATCH`] at a time, and moves `last` to
+    /// the greatest published. Without `settle`, it stops at a hole (a change that may still
+    /// commit) and answers `true`: the writer's notification, or [`HOLE_PATIENCE`] running
+    /// out, brings the hub back. With `settle`, it waits out the writers in flight
+    /// ([`read::settled`]) and goes past the holes that will never fill.
     async fn catch_up(
         &self,
         database: &Database,
         last: &mut Option<i64>,
-    ) -> Result<(), DatabaseError> {
-        let Some(after) = *last else {
-            return Ok(());
+        settle: bool,
+    ) -> Result<bool, DatabaseError> {
+        let Some(mut after) = *last else {
+            return Ok(false);
         };
-        let range = read::Range {
-            after,
-            ..read::Range::default()
-        };
-        let mut new = std::pin::pin!(read::after(database, range));
-        let mut batch = Vec::with_capacity(BATCH);
+        let most = i64::try_from(BATCH).unwrap_or(i64::MAX);
         loop {
-            let change = new.try_next().await?;
-            let end = change.is_none();
-            batch.extend(change);
-            if batch.len() == BATCH || (end && !batch.is_empty()) {
-                self.publish(std::mem::take(&mut batch), last);
-            }
-            if end {
-                break;
+            let (batch, hole) = if settle {
+                let range = read::Range {
+                    after,
+                    ..read::Range::default()
+                };
+                (read::page(database, range, most).await?, false)
+            } else {
+                read::before_any_hole(database, after, most).await?
+            };
+            let full = batch.len() == BATCH;
+            self.publish(batch, last);
+            after = last.unwrap_or(after);
+            if !full {
+                self.memory.confirm();
+                return Ok(hole);
             }
         }
-        self.memory.confirm();
-        Ok(())
     }
 
     /// Applies `changes` to the board in memory, then publishes them, so that a subscriber
