@@ -322,8 +322,10 @@ impl Hub {
                 read::before_any_hole(database, after, most).await?
             };
             let full = batch.len() == BATCH;
-            self.publish(batch, last);
-            after = last.unwrap_or(after);
+            if !batch.is_empty() {
+                self.publish(batch, last);
+                after = last.unwrap_or(after);
+            }
             if !full {
                 self.memory.confirm();
                 return Ok(hole);
