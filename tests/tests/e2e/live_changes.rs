@@ -283,9 +283,23 @@ async fn behind_a_stalled_session_holding_the_log_nothing_hangs_then_all_recover
     }
 
     holding.rollback().await.unwrap();
-    put("Database").await.unwrap();
+    put("Database, again").await.unwrap();
     let settled = read::settled(db).await.unwrap();
     assert!(settled > 0);
+    // The board in memory goes past the hole the rolled-back writer left, and reflects the
+    // writes committed behind it.
+    let memory = app.server().context().hub.memory();
+    let name = || {
+        let board = memory.current()?;
+        Some(board.component("db")?.name.clone())
+    };
+    for _ in 0..100 {
+        if name().as_deref() == Some("Database, again") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the board in memory stopped at the hole: {:?}", name());
 }
 
 /// The hub's `LISTEN` connection goes silent (a dead peer: nothing arrives, nothing is
