@@ -83,7 +83,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     let component = client
         .get_component()
-        .slug(&slug)
+        .slug(slug.as_str())
         .send()
         .await
         .map_err(|e| format!("{e:#}"))?;

@@ -18,7 +18,7 @@ use crate::{Client, Retry, types};
 mod events {
     #![allow(missing_docs, clippy::all)]
     typify::import_types!(
-        schema = "../openapi-events/events-10.0.0.schema.json",
+        schema = "../openapi-events/events-11.0.0.schema.json",
         replace = {
             AffectedComponent = crate::types::AffectedComponent,
             Component = crate::types::Component,
@@ -36,7 +36,7 @@ mod events {
 
 /// The schema [`BoardEvent`] is generated from (a test keeps it the client's version's).
 #[cfg(test)]
-const EVENTS_SCHEMA: &str = "../openapi-events/events-10.0.0.schema.json";
+const EVENTS_SCHEMA: &str = "../openapi-events/events-11.0.0.schema.json";
 
 pub use events::BoardEvent;
 

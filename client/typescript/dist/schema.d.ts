@@ -1355,6 +1355,8 @@ export interface components {
             /** @description The workflow's file name under `.github/workflows/` (`deploy.yml`). */
             file: string;
         };
+        /** @description A component's slug, its identity in paths: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters. */
+        Slug: string;
         /** @description Which incidents to list. */
         IncidentState: "unresolved" | "all";
         /** @description Which maintenances to list, and in which order. */
@@ -1445,8 +1447,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
-                slug: string;
+                /** @description The component's slug. */
+                slug: components["schemas"]["Slug"];
             };
             cookie?: never;
         };
@@ -1473,8 +1475,8 @@ export interface operations {
                 Authorization?: string;
             };
             path: {
-                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
-                slug: string;
+                /** @description The component's slug. */
+                slug: components["schemas"]["Slug"];
             };
             cookie?: never;
         };
@@ -1505,8 +1507,8 @@ export interface operations {
                 Authorization?: string;
             };
             path: {
-                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
-                slug: string;
+                /** @description The component's slug. */
+                slug: components["schemas"]["Slug"];
             };
             cookie?: never;
         };
@@ -1528,8 +1530,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
-                slug: string;
+                /** @description The component's slug. */
+                slug: components["schemas"]["Slug"];
             };
             cookie?: never;
         };
@@ -1557,8 +1559,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
-                slug: string;
+                /** @description The component's slug. */
+                slug: components["schemas"]["Slug"];
             };
             cookie?: never;
         };
@@ -1582,8 +1584,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
-                slug: string;
+                /** @description The component's slug. */
+                slug: components["schemas"]["Slug"];
             };
             cookie?: never;
         };
@@ -1610,8 +1612,8 @@ export interface operations {
                 Authorization?: string;
             };
             path: {
-                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
-                slug: string;
+                /** @description The component's slug. */
+                slug: components["schemas"]["Slug"];
             };
             cookie?: never;
         };
@@ -1642,8 +1644,8 @@ export interface operations {
                 Authorization?: string;
             };
             path: {
-                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
-                slug: string;
+                /** @description The component's slug. */
+                slug: components["schemas"]["Slug"];
             };
             cookie?: never;
         };
@@ -1672,8 +1674,8 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
-                slug: string;
+                /** @description The component's slug. */
+                slug: components["schemas"]["Slug"];
             };
             cookie?: never;
         };
@@ -1702,8 +1704,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
-                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
-                slug: string;
+                /** @description The component's slug. */
+                slug: components["schemas"]["Slug"];
             };
             cookie?: never;
         };
@@ -1736,8 +1738,8 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
-                slug: string;
+                /** @description The component's slug. */
+                slug: components["schemas"]["Slug"];
             };
             cookie?: never;
         };
@@ -1764,8 +1766,8 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
-                slug: string;
+                /** @description The component's slug. */
+                slug: components["schemas"]["Slug"];
             };
             cookie?: never;
         };
@@ -2394,4 +2396,4 @@ export interface operations {
     };
 }
 /** The version of the API document these types were generated from. */
-export declare const apiVersion = "10.0.0";
+export declare const apiVersion = "11.0.0";

@@ -3,4 +3,4 @@
  * Do not make direct changes to the file.
  */
 /** The version of the API document these types were generated from. */
-export const apiVersion = "10.0.0";
+export const apiVersion = "11.0.0";

@@ -53,7 +53,7 @@ const phases = {
       check("health: 200 {status: ok}", response.status === 200 && data?.status === "ok",
         JSON.stringify(data));
       check("health: x-request-id readable", requestId(response) !== null, requestId(response));
-      check("health: answers in the client's version", API_VERSION === "10.0.0", API_VERSION);
+      check("health: answers in the client's version", API_VERSION === "11.0.0", API_VERSION);
     });
     await attempt("GET /api/v1/ready through the client", async () => {
       const { data, response } = await api.GET("/api/v1/ready");

@@ -1356,6 +1356,8 @@ export interface components {
             /** @description The workflow's file name under `.github/workflows/` (`deploy.yml`). */
             file: string;
         };
+        /** @description A component's slug, its identity in paths: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters. */
+        Slug: string;
         /** @description Which incidents to list. */
         IncidentState: "unresolved" | "all";
         /** @description Which maintenances to list, and in which order. */
@@ -1446,8 +1448,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
-                slug: string;
+                /** @description The component's slug. */
+                slug: components["schemas"]["Slug"];
             };
             cookie?: never;
         };
@@ -1474,8 +1476,8 @@ export interface operations {
                 Authorization?: string;
             };
             path: {
-                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
-                slug: string;
+                /** @description The component's slug. */
+                slug: components["schemas"]["Slug"];
             };
             cookie?: never;
         };
@@ -1506,8 +1508,8 @@ export interface operations {
                 Authorization?: string;
             };
             path: {
-                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
-                slug: string;
+                /** @description The component's slug. */
+                slug: components["schemas"]["Slug"];
             };
             cookie?: never;
         };
@@ -1529,8 +1531,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
-                slug: string;
+                /** @description The component's slug. */
+                slug: components["schemas"]["Slug"];
             };
             cookie?: never;
         };
@@ -1558,8 +1560,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
-                slug: string;
+                /** @description The component's slug. */
+                slug: components["schemas"]["Slug"];
             };
             cookie?: never;
         };
@@ -1583,8 +1585,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
-                slug: string;
+                /** @description The component's slug. */
+                slug: components["schemas"]["Slug"];
             };
             cookie?: never;
         };
@@ -1611,8 +1613,8 @@ export interface operations {
                 Authorization?: string;
             };
             path: {
-                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
-                slug: string;
+                /** @description The component's slug. */
+                slug: components["schemas"]["Slug"];
             };
             cookie?: never;
         };
@@ -1643,8 +1645,8 @@ export interface operations {
                 Authorization?: string;
             };
             path: {
-                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
-                slug: string;
+                /** @description The component's slug. */
+                slug: components["schemas"]["Slug"];
             };
             cookie?: never;
         };
@@ -1673,8 +1675,8 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
-                slug: string;
+                /** @description The component's slug. */
+                slug: components["schemas"]["Slug"];
             };
             cookie?: never;
         };
@@ -1703,8 +1705,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
-                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
-                slug: string;
+                /** @description The component's slug. */
+                slug: components["schemas"]["Slug"];
             };
             cookie?: never;
         };
@@ -1737,8 +1739,8 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
-                slug: string;
+                /** @description The component's slug. */
+                slug: components["schemas"]["Slug"];
             };
             cookie?: never;
         };
@@ -1765,8 +1767,8 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The component's slug: lower-case letters, digits and `-`, starting with a letter or digit, at most 63 characters (`^[a-z0-9][a-z0-9-]{0,62}$`). Not a pattern in the schema, so that generated clients take a plain string; the server checks it. */
-                slug: string;
+                /** @description The component's slug. */
+                slug: components["schemas"]["Slug"];
             };
             cookie?: never;
         };
@@ -2396,4 +2398,4 @@ export interface operations {
 }
 
 /** The version of the API document these types were generated from. */
-export const apiVersion = "10.0.0";
+export const apiVersion = "11.0.0";

@@ -16,10 +16,12 @@ use crate::wire_enum::wire_enum;
 mod idempotency;
 mod limits;
 mod slug;
+mod slug_path;
 
 pub use idempotency::{IdempotencyKey, IdempotencyKeyHeader};
 pub use limits::Limits;
 pub use slug::{InvalidSlug, Slug};
+pub use slug_path::SlugPath;
 
 wire_enum! {
     /// How a component is doing: the status of its latest report (`operational` before its
@@ -105,7 +107,8 @@ pub struct NewStatusReport {
     pub message: String,
 }
 
-/// The path of one component.
+/// The path of one component as the versions before 11.0.0 document it: `{slug}` a plain
+/// string, which the server parses (their twins hand it on as a [`SlugPath`]).
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 pub struct ComponentPath {
     /// The component's slug: lower-case letters, digits and `-`, starting with a letter

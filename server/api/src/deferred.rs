@@ -30,6 +30,12 @@ impl<X> Deferred<X> {
     pub fn map<Y>(self, f: impl FnOnce(X) -> Y) -> Deferred<Y> {
         Deferred(self.0.map(f))
     }
+
+    /// The extracted value turned into another by a check that may refuse it (as an
+    /// earlier version's twin parses what its document left unchecked), or the `400`.
+    pub fn and_then<Y>(self, f: impl FnOnce(X) -> Result<Y, HttpError>) -> Deferred<Y> {
+        Deferred(self.0.and_then(f))
+    }
 }
 
 #[async_trait]

@@ -54,7 +54,7 @@ pub use auth::{
 pub use board::{
     Component, ComponentPath, ComponentSaved, ComponentStatus, ComponentUpdate, ComponentsPage,
     IdempotencyKey, IdempotencyKeyHeader, InvalidSlug, Limits, NewStatusReport, ReportsPage,
-    ReportsScan, Slug, StatusReport,
+    ReportsScan, Slug, SlugPath, StatusReport,
 };
 pub use deferred::{Deferred, DeferredBody};
 pub use earlier_error::{EarlierCode, EarlierError};
@@ -109,7 +109,8 @@ mod versions {
 
     api_versions!([
         // Newest first. To add a version, copy the line below, above itself, with the next
-        // major number and a name for the change, e.g. `(11, UPTIME_IN_HEALTH),`.
+        // major number and a name for the change, e.g. `(12, UPTIME_IN_HEALTH),`.
+        (11, SLUGS),
         (10, BOUNDED_PAGES),
         (9, STAYS_UP),
         (8, HISTORY),
@@ -427,12 +428,28 @@ pub trait StatusboardApi {
         path = "/api/v1/components/{slug}",
         operation_id = "get_component",
         tags = ["components"],
-        versions = VERSION_WEBHOOKS..,
+        versions = VERSION_SLUGS..,
     }]
     async fn get_component(
         rqctx: RequestContext<Self::Context>,
-        path: Deferred<Path<ComponentPath>>,
+        path: Deferred<SlugPath>,
     ) -> Answer<HttpResponseOk<Component>>;
+
+    /// `get_component` as 7.0.0 to 10.0.0 describe it: the same answer; their `{slug}` is a
+    /// plain string, which the server checks.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/components/{slug}",
+        operation_id = "get_component",
+        tags = ["components"],
+        versions = VERSION_WEBHOOKS..VERSION_SLUGS,
+    }]
+    async fn get_component_v10(
+        rqctx: RequestContext<Self::Context>,
+        path: Deferred<Path<ComponentPath>>,
+    ) -> Answer<HttpResponseOk<Component>> {
+        Self::get_component(rqctx, path.and_then(SlugPath::try_from)).await
+    }
 
     /// `get_component` as 6.0.0 describes it: the same answer, with the error codes of 6.0.0.
     #[endpoint {
@@ -446,7 +463,7 @@ pub trait StatusboardApi {
         rqctx: RequestContext<Self::Context>,
         path: Deferred<Path<ComponentPath>>,
     ) -> Answer<HttpResponseOk<Component>, v6::ApiError> {
-        earlier(Self::get_component(rqctx, path).await, identity)
+        earlier(Self::get_component_v10(rqctx, path).await, identity)
     }
 
     /// `get_component` as 5.0.0 describes it: a component without `group`, the error codes of 5.0.0.
@@ -461,7 +478,7 @@ pub trait StatusboardApi {
         rqctx: RequestContext<Self::Context>,
         path: Deferred<Path<ComponentPath>>,
     ) -> Answer<HttpResponseOk<v5::Component>, v5::ApiError> {
-        earlier(Self::get_component(rqctx, path).await, v5::component)
+        earlier(Self::get_component_v10(rqctx, path).await, v5::component)
     }
 
     /// `get_component` as the versions before 5.0.0 describe it: the same answer, with
@@ -478,7 +495,7 @@ pub trait StatusboardApi {
         path: Deferred<Path<ComponentPath>>,
     ) -> LegacyAnswer<HttpResponseOk<v5::Component>> {
         Ok(earlier(
-            Self::get_component(rqctx, path).await,
+            Self::get_component_v10(rqctx, path).await,
             v5::component,
         )?)
     }
@@ -495,14 +512,32 @@ pub trait StatusboardApi {
         path = "/api/v1/components/{slug}",
         operation_id = "put_component",
         tags = ["components"],
-        versions = VERSION_WEBHOOKS..,
+        versions = VERSION_SLUGS..,
     }]
     async fn put_component(
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<ComponentsWrite>,
-        path: Deferred<Path<ComponentPath>>,
+        path: Deferred<SlugPath>,
         body: DeferredBody<ObjectBody<ComponentUpdate>>,
     ) -> Answer<ComponentSaved>;
+
+    /// `put_component` as 7.0.0 to 10.0.0 describe it: the same answer; their `{slug}` is a
+    /// plain string, which the server checks.
+    #[endpoint {
+        method = PUT,
+        path = "/api/v1/components/{slug}",
+        operation_id = "put_component",
+        tags = ["components"],
+        versions = VERSION_WEBHOOKS..VERSION_SLUGS,
+    }]
+    async fn put_component_v10(
+        rqctx: RequestContext<Self::Context>,
+        auth: Bearer<ComponentsWrite>,
+        path: Deferred<Path<ComponentPath>>,
+        body: DeferredBody<ObjectBody<ComponentUpdate>>,
+    ) -> Answer<ComponentSaved> {
+        Self::put_component(rqctx, auth, path.and_then(SlugPath::try_from), body).await
+    }
 
     /// `put_component` as 6.0.0 describes it: the same answer, with the error codes of 6.0.0.
     #[endpoint {
@@ -518,7 +553,10 @@ pub trait StatusboardApi {
         path: Deferred<Path<ComponentPath>>,
         body: DeferredBody<ObjectBody<ComponentUpdate>>,
     ) -> Answer<ComponentSaved, v6::ApiError> {
-        earlier(Self::put_component(rqctx, auth, path, body).await, identity)
+        earlier(
+            Self::put_component_v10(rqctx, auth, path, body).await,
+            identity,
+        )
     }
 
     /// `put_component` as 5.0.0 describes it: a component without `group` (an update keeps the group it has), the error codes of 5.0.0.
@@ -566,13 +604,30 @@ pub trait StatusboardApi {
         path = "/api/v1/components/{slug}",
         operation_id = "delete_component",
         tags = ["components"],
-        versions = VERSION_WEBHOOKS..,
+        versions = VERSION_SLUGS..,
     }]
     async fn delete_component(
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<ComponentsWrite>,
-        path: Deferred<Path<ComponentPath>>,
+        path: Deferred<SlugPath>,
     ) -> Answer<HttpResponseDeleted>;
+
+    /// `delete_component` as 7.0.0 to 10.0.0 describe it: the same answer; their `{slug}` is a
+    /// plain string, which the server checks.
+    #[endpoint {
+        method = DELETE,
+        path = "/api/v1/components/{slug}",
+        operation_id = "delete_component",
+        tags = ["components"],
+        versions = VERSION_WEBHOOKS..VERSION_SLUGS,
+    }]
+    async fn delete_component_v10(
+        rqctx: RequestContext<Self::Context>,
+        auth: Bearer<ComponentsWrite>,
+        path: Deferred<Path<ComponentPath>>,
+    ) -> Answer<HttpResponseDeleted> {
+        Self::delete_component(rqctx, auth, path.and_then(SlugPath::try_from)).await
+    }
 
     /// `delete_component` as 6.0.0 describes it: the same answer, with the error codes of 6.0.0.
     #[endpoint {
@@ -587,7 +642,10 @@ pub trait StatusboardApi {
         auth: Bearer<ComponentsWrite>,
         path: Deferred<Path<ComponentPath>>,
     ) -> Answer<HttpResponseDeleted, v6::ApiError> {
-        earlier(Self::delete_component(rqctx, auth, path).await, identity)
+        earlier(
+            Self::delete_component_v10(rqctx, auth, path).await,
+            identity,
+        )
     }
 
     /// `delete_component` as 5.0.0 describes it: the same answer, with the error codes of 5.0.0.
@@ -603,7 +661,10 @@ pub trait StatusboardApi {
         auth: Bearer<ComponentsWrite>,
         path: Deferred<Path<ComponentPath>>,
     ) -> Answer<HttpResponseDeleted, v5::ApiError> {
-        earlier(Self::delete_component(rqctx, auth, path).await, identity)
+        earlier(
+            Self::delete_component_v10(rqctx, auth, path).await,
+            identity,
+        )
     }
 
     /// `delete_component` as the versions before 5.0.0 describe it: the same answer, with
@@ -620,7 +681,7 @@ pub trait StatusboardApi {
         auth: Bearer<ComponentsWrite>,
         path: Deferred<Path<ComponentPath>>,
     ) -> LegacyAnswer<HttpResponseDeleted> {
-        Ok(Self::delete_component(rqctx, auth, path).await?)
+        Ok(Self::delete_component_v10(rqctx, auth, path).await?)
     }
 
     /// Record a status report for a component.
@@ -640,15 +701,41 @@ pub trait StatusboardApi {
         path = "/api/v1/components/{slug}/reports",
         operation_id = "create_report",
         tags = ["reports"],
-        versions = VERSION_WEBHOOKS..,
+        versions = VERSION_SLUGS..,
     }]
     async fn create_report(
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<ReportsWrite>,
         idempotency: IdempotencyKey,
-        path: Deferred<Path<ComponentPath>>,
+        path: Deferred<SlugPath>,
         body: DeferredBody<ObjectBody<NewStatusReport>>,
     ) -> Answer<HttpResponseCreated<StatusReport>>;
+
+    /// `create_report` as 7.0.0 to 10.0.0 describe it: the same answer; their `{slug}` is a
+    /// plain string, which the server checks.
+    #[endpoint {
+        method = POST,
+        path = "/api/v1/components/{slug}/reports",
+        operation_id = "create_report",
+        tags = ["reports"],
+        versions = VERSION_WEBHOOKS..VERSION_SLUGS,
+    }]
+    async fn create_report_v10(
+        rqctx: RequestContext<Self::Context>,
+        auth: Bearer<ReportsWrite>,
+        idempotency: IdempotencyKey,
+        path: Deferred<Path<ComponentPath>>,
+        body: DeferredBody<ObjectBody<NewStatusReport>>,
+    ) -> Answer<HttpResponseCreated<StatusReport>> {
+        Self::create_report(
+            rqctx,
+            auth,
+            idempotency,
+            path.and_then(SlugPath::try_from),
+            body,
+        )
+        .await
+    }
 
     /// `create_report` as 6.0.0 describes it: the same answer, with the error codes of 6.0.0.
     #[endpoint {
@@ -666,7 +753,7 @@ pub trait StatusboardApi {
         body: DeferredBody<ObjectBody<NewStatusReport>>,
     ) -> Answer<HttpResponseCreated<StatusReport>, v6::ApiError> {
         earlier(
-            Self::create_report(rqctx, auth, idempotency, path, body).await,
+            Self::create_report_v10(rqctx, auth, idempotency, path, body).await,
             identity,
         )
     }
@@ -687,7 +774,7 @@ pub trait StatusboardApi {
         body: DeferredBody<ObjectBody<NewStatusReport>>,
     ) -> Answer<HttpResponseCreated<StatusReport>, v5::ApiError> {
         earlier(
-            Self::create_report(rqctx, auth, idempotency, path, body).await,
+            Self::create_report_v10(rqctx, auth, idempotency, path, body).await,
             identity,
         )
     }
@@ -708,7 +795,7 @@ pub trait StatusboardApi {
         path: Deferred<Path<ComponentPath>>,
         body: DeferredBody<ObjectBody<NewStatusReport>>,
     ) -> LegacyAnswer<HttpResponseCreated<StatusReport>> {
-        Ok(Self::create_report(rqctx, auth, idempotency, path, body).await?)
+        Ok(Self::create_report_v10(rqctx, auth, idempotency, path, body).await?)
     }
 
     /// List a component's status reports, newest first, a page at a time.
@@ -723,13 +810,30 @@ pub trait StatusboardApi {
         path = "/api/v1/components/{slug}/reports",
         operation_id = "list_reports",
         tags = ["reports"],
-        versions = VERSION_BOUNDED_PAGES..,
+        versions = VERSION_SLUGS..,
     }]
     async fn list_reports(
         rqctx: RequestContext<Self::Context>,
-        path: Deferred<Path<ComponentPath>>,
+        path: Deferred<SlugPath>,
         query: Deferred<PageQuery<ReportsScan, ReportsPage>>,
     ) -> Answer<HttpResponseOk<ResultsPage<StatusReport>>>;
+
+    /// `list_reports` as 10.0.0 describes it: the same answer; its `{slug}` is a plain
+    /// string, which the server checks.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/components/{slug}/reports",
+        operation_id = "list_reports",
+        tags = ["reports"],
+        versions = VERSION_BOUNDED_PAGES..VERSION_SLUGS,
+    }]
+    async fn list_reports_v10(
+        rqctx: RequestContext<Self::Context>,
+        path: Deferred<Path<ComponentPath>>,
+        query: Deferred<PageQuery<ReportsScan, ReportsPage>>,
+    ) -> Answer<HttpResponseOk<ResultsPage<StatusReport>>> {
+        Self::list_reports(rqctx, path.and_then(SlugPath::try_from), query).await
+    }
 
     /// `list_reports` as 7.0.0 to 9.0.0 describe it: the same answer; their `limit` has
     /// no maximum, and a larger one is served as a page of 1,000.
@@ -745,7 +849,7 @@ pub trait StatusboardApi {
         path: Deferred<Path<ComponentPath>>,
         query: Deferred<Query<PaginationParams<ReportsScan, ReportsPage>>>,
     ) -> Answer<HttpResponseOk<ResultsPage<StatusReport>>> {
-        Self::list_reports(rqctx, path, query.map(PageQuery::from)).await
+        Self::list_reports_v10(rqctx, path, query.map(PageQuery::from)).await
     }
 
     /// `list_reports` as 6.0.0 describes it: the same answer, with the error codes of 6.0.0.
@@ -1551,14 +1655,32 @@ pub trait StatusboardApi {
         path = "/api/v1/components/{slug}/github",
         operation_id = "put_github_binding",
         tags = ["github"],
-        versions = VERSION_WEBHOOKS..,
+        versions = VERSION_SLUGS..,
     }]
     async fn put_github_binding(
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<ComponentsWrite>,
-        path: Deferred<Path<ComponentPath>>,
+        path: Deferred<SlugPath>,
         body: DeferredBody<ObjectBody<GithubBindingUpdate>>,
     ) -> Answer<HttpResponseOk<GithubBinding>>;
+
+    /// `put_github_binding` as 7.0.0 to 10.0.0 describe it: the same answer; their `{slug}` is a
+    /// plain string, which the server checks.
+    #[endpoint {
+        method = PUT,
+        path = "/api/v1/components/{slug}/github",
+        operation_id = "put_github_binding",
+        tags = ["github"],
+        versions = VERSION_WEBHOOKS..VERSION_SLUGS,
+    }]
+    async fn put_github_binding_v10(
+        rqctx: RequestContext<Self::Context>,
+        auth: Bearer<ComponentsWrite>,
+        path: Deferred<Path<ComponentPath>>,
+        body: DeferredBody<ObjectBody<GithubBindingUpdate>>,
+    ) -> Answer<HttpResponseOk<GithubBinding>> {
+        Self::put_github_binding(rqctx, auth, path.and_then(SlugPath::try_from), body).await
+    }
 
     /// Get a component's GitHub binding: its source, whether it is polled, the last poll,
     /// the last error and what it last saw.
@@ -1570,12 +1692,28 @@ pub trait StatusboardApi {
         path = "/api/v1/components/{slug}/github",
         operation_id = "get_github_binding",
         tags = ["github"],
-        versions = VERSION_WEBHOOKS..,
+        versions = VERSION_SLUGS..,
     }]
     async fn get_github_binding(
         rqctx: RequestContext<Self::Context>,
-        path: Deferred<Path<ComponentPath>>,
+        path: Deferred<SlugPath>,
     ) -> Answer<HttpResponseOk<GithubBinding>>;
+
+    /// `get_github_binding` as 7.0.0 to 10.0.0 describe it: the same answer; their `{slug}` is a
+    /// plain string, which the server checks.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/components/{slug}/github",
+        operation_id = "get_github_binding",
+        tags = ["github"],
+        versions = VERSION_WEBHOOKS..VERSION_SLUGS,
+    }]
+    async fn get_github_binding_v10(
+        rqctx: RequestContext<Self::Context>,
+        path: Deferred<Path<ComponentPath>>,
+    ) -> Answer<HttpResponseOk<GithubBinding>> {
+        Self::get_github_binding(rqctx, path.and_then(SlugPath::try_from)).await
+    }
 
     /// Unbind a component from GitHub; its status stays as it is.
     ///
@@ -1586,13 +1724,30 @@ pub trait StatusboardApi {
         path = "/api/v1/components/{slug}/github",
         operation_id = "delete_github_binding",
         tags = ["github"],
-        versions = VERSION_WEBHOOKS..,
+        versions = VERSION_SLUGS..,
     }]
     async fn delete_github_binding(
         rqctx: RequestContext<Self::Context>,
         auth: Bearer<ComponentsWrite>,
-        path: Deferred<Path<ComponentPath>>,
+        path: Deferred<SlugPath>,
     ) -> Answer<HttpResponseDeleted>;
+
+    /// `delete_github_binding` as 7.0.0 to 10.0.0 describe it: the same answer; their `{slug}` is a
+    /// plain string, which the server checks.
+    #[endpoint {
+        method = DELETE,
+        path = "/api/v1/components/{slug}/github",
+        operation_id = "delete_github_binding",
+        tags = ["github"],
+        versions = VERSION_WEBHOOKS..VERSION_SLUGS,
+    }]
+    async fn delete_github_binding_v10(
+        rqctx: RequestContext<Self::Context>,
+        auth: Bearer<ComponentsWrite>,
+        path: Deferred<Path<ComponentPath>>,
+    ) -> Answer<HttpResponseDeleted> {
+        Self::delete_github_binding(rqctx, auth, path.and_then(SlugPath::try_from)).await
+    }
 
     /// Receive a webhook delivery from GitHub (set this URL in the repository's webhook
     /// settings, content type `application/json`, with the server's
@@ -1634,13 +1789,30 @@ pub trait StatusboardApi {
         path = "/api/v1/components/{slug}/uptime",
         operation_id = "get_component_uptime",
         tags = ["history"],
-        versions = VERSION_HISTORY..,
+        versions = VERSION_SLUGS..,
     }]
     async fn get_component_uptime(
         rqctx: RequestContext<Self::Context>,
-        path: Deferred<Path<ComponentPath>>,
+        path: Deferred<SlugPath>,
         query: Deferred<Query<UptimeRange>>,
     ) -> Answer<HttpResponseOk<ComponentUptime>>;
+
+    /// `get_component_uptime` as 8.0.0 to 10.0.0 describe it: the same answer; their `{slug}` is a
+    /// plain string, which the server checks.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/components/{slug}/uptime",
+        operation_id = "get_component_uptime",
+        tags = ["history"],
+        versions = VERSION_HISTORY..VERSION_SLUGS,
+    }]
+    async fn get_component_uptime_v10(
+        rqctx: RequestContext<Self::Context>,
+        path: Deferred<Path<ComponentPath>>,
+        query: Deferred<Query<UptimeRange>>,
+    ) -> Answer<HttpResponseOk<ComponentUptime>> {
+        Self::get_component_uptime(rqctx, path.and_then(SlugPath::try_from), query).await
+    }
 
     /// List every component's uptime over the last `days` days (90 when left out; at
     /// most 366), ordered by slug, a page at a time: what a status page's daily bars show.
@@ -1688,12 +1860,28 @@ pub trait StatusboardApi {
         path = "/api/v1/components/{slug}/badge.svg",
         operation_id = "get_status_badge",
         tags = ["history"],
-        versions = VERSION_HISTORY..,
+        versions = VERSION_SLUGS..,
     }]
     async fn get_status_badge(
         rqctx: RequestContext<Self::Context>,
-        path: Deferred<Path<ComponentPath>>,
+        path: Deferred<SlugPath>,
     ) -> Answer<Cacheable<Rendered<Svg>>>;
+
+    /// `get_status_badge` as 8.0.0 to 10.0.0 describe it: the same answer; their `{slug}` is a
+    /// plain string, which the server checks.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/components/{slug}/badge.svg",
+        operation_id = "get_status_badge",
+        tags = ["history"],
+        versions = VERSION_HISTORY..VERSION_SLUGS,
+    }]
+    async fn get_status_badge_v10(
+        rqctx: RequestContext<Self::Context>,
+        path: Deferred<Path<ComponentPath>>,
+    ) -> Answer<Cacheable<Rendered<Svg>>> {
+        Self::get_status_badge(rqctx, path.and_then(SlugPath::try_from)).await
+    }
 
     /// A badge of a component's uptime over the last `days` days (30 when left out; at
     /// most 366): an SVG image, "name uptime | 99.95%", coloured by the figure.
@@ -1707,13 +1895,30 @@ pub trait StatusboardApi {
         path = "/api/v1/components/{slug}/uptime.svg",
         operation_id = "get_uptime_badge",
         tags = ["history"],
-        versions = VERSION_HISTORY..,
+        versions = VERSION_SLUGS..,
     }]
     async fn get_uptime_badge(
         rqctx: RequestContext<Self::Context>,
-        path: Deferred<Path<ComponentPath>>,
+        path: Deferred<SlugPath>,
         query: Deferred<Query<UptimeBadgeQuery>>,
     ) -> Answer<Cacheable<Rendered<Svg>>>;
+
+    /// `get_uptime_badge` as 8.0.0 to 10.0.0 describe it: the same answer; their `{slug}` is a
+    /// plain string, which the server checks.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/components/{slug}/uptime.svg",
+        operation_id = "get_uptime_badge",
+        tags = ["history"],
+        versions = VERSION_HISTORY..VERSION_SLUGS,
+    }]
+    async fn get_uptime_badge_v10(
+        rqctx: RequestContext<Self::Context>,
+        path: Deferred<Path<ComponentPath>>,
+        query: Deferred<Query<UptimeBadgeQuery>>,
+    ) -> Answer<Cacheable<Rendered<Svg>>> {
+        Self::get_uptime_badge(rqctx, path.and_then(SlugPath::try_from), query).await
+    }
 
     /// A component's status badge as shields.io's endpoint badges read it
     /// (`https://img.shields.io/endpoint?url=<this URL>`): `schemaVersion`, `label`,
@@ -1726,12 +1931,28 @@ pub trait StatusboardApi {
         path = "/api/v1/components/{slug}/badge.json",
         operation_id = "get_shields_badge",
         tags = ["history"],
-        versions = VERSION_HISTORY..,
+        versions = VERSION_SLUGS..,
     }]
     async fn get_shields_badge(
         rqctx: RequestContext<Self::Context>,
-        path: Deferred<Path<ComponentPath>>,
+        path: Deferred<SlugPath>,
     ) -> Answer<CacheableJson<ShieldsBadge>>;
+
+    /// `get_shields_badge` as 8.0.0 to 10.0.0 describe it: the same answer; their `{slug}` is a
+    /// plain string, which the server checks.
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/components/{slug}/badge.json",
+        operation_id = "get_shields_badge",
+        tags = ["history"],
+        versions = VERSION_HISTORY..VERSION_SLUGS,
+    }]
+    async fn get_shields_badge_v10(
+        rqctx: RequestContext<Self::Context>,
+        path: Deferred<Path<ComponentPath>>,
+    ) -> Answer<CacheableJson<ShieldsBadge>> {
+        Self::get_shields_badge(rqctx, path.and_then(SlugPath::try_from)).await
+    }
 
     /// The Atom feed (RFC 4287) of incidents and scheduled maintenances: the 50 updated
     /// last, newest first, for feed readers.

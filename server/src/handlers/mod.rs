@@ -27,7 +27,7 @@ use statusboard_api::{
     IncidentsPage, IncidentsScan, IncidentsWrite, LegacyAnswer, Maintenance, MaintenancePath,
     MaintenancesPage, MaintenancesScan, NewIncident, NewIncidentUpdate, NewMaintenance,
     NewMaintenanceUpdate, NewStatusReport, NewWebhook, NotReady, Readiness, RefreshRequest,
-    ReportsPage, ReportsScan, ReportsWrite, Slug, StatusReport, StatusboardApi, Summary,
+    ReportsPage, ReportsScan, ReportsWrite, Slug, SlugPath, StatusReport, StatusboardApi, Summary,
     SwitchingToWebsocket, TokenResponse, Webhook, WebhookCreated, WebhookPath, WebhookSecret,
     WebhooksPage, WebhooksWrite, v5,
 };
@@ -157,11 +157,11 @@ impl StatusboardApi for StatusboardImpl {
 
     async fn get_component(
         rqctx: RequestContext<ApiContext>,
-        path: Deferred<Path<ComponentPath>>,
+        path: Deferred<SlugPath>,
     ) -> Answer<HttpResponseOk<Component>> {
-        let slug = path.get().map(Path::into_inner);
+        let slug = path.get().map(SlugPath::into_slug);
         from_board(&rqctx, |board| {
-            let slug = slug?.slug()?;
+            let slug = slug?;
             match board.component(slug.as_str()) {
                 Some(component) => Ok(HttpResponseOk(component.clone())),
                 None => Err(BoardError::ComponentNotFound(slug.to_string()).into()),
@@ -173,13 +173,13 @@ impl StatusboardApi for StatusboardImpl {
     async fn put_component(
         rqctx: RequestContext<ApiContext>,
         auth: Bearer<ComponentsWrite>,
-        path: Deferred<Path<ComponentPath>>,
+        path: Deferred<SlugPath>,
         body: DeferredBody<ObjectBody<ComponentUpdate>>,
     ) -> Answer<ComponentSaved> {
         respond(&rqctx, async {
             let context = rqctx.context();
             let actor = authorize(context, &auth)?;
-            let slug = path.get()?.into_inner().slug()?;
+            let slug = path.get()?.into_slug();
             let update = body.get()?.into_inner();
             let (component, created) =
                 components::put(&context.database, &slug, &update, Group::Replace, &actor).await?;
@@ -197,7 +197,7 @@ impl StatusboardApi for StatusboardImpl {
         let answer = respond(&rqctx, async {
             let context = rqctx.context();
             let actor = authorize(context, &auth)?;
-            let slug = path.get()?.into_inner().slug()?;
+            let slug = path.and_then(SlugPath::try_from).get()?.into_slug();
             let v5::ComponentUpdate { name, description } = body.get()?.into_inner();
             let update = ComponentUpdate {
                 name,
@@ -215,12 +215,12 @@ impl StatusboardApi for StatusboardImpl {
     async fn delete_component(
         rqctx: RequestContext<ApiContext>,
         auth: Bearer<ComponentsWrite>,
-        path: Deferred<Path<ComponentPath>>,
+        path: Deferred<SlugPath>,
     ) -> Answer<HttpResponseDeleted> {
         respond(&rqctx, async {
             let context = rqctx.context();
             let actor = authorize(context, &auth)?;
-            let slug = path.get()?.into_inner().slug()?;
+            let slug = path.get()?.into_slug();
             components::delete(&context.database, &slug, &actor).await?;
             Ok(HttpResponseDeleted())
         })
@@ -231,14 +231,14 @@ impl StatusboardApi for StatusboardImpl {
         rqctx: RequestContext<ApiContext>,
         auth: Bearer<ReportsWrite>,
         idempotency: IdempotencyKey,
-        path: Deferred<Path<ComponentPath>>,
+        path: Deferred<SlugPath>,
         body: DeferredBody<ObjectBody<NewStatusReport>>,
     ) -> Answer<HttpResponseCreated<StatusReport>> {
         respond(&rqctx, async {
             let context = rqctx.context();
             let actor = authorize(context, &auth)?;
             let key = idempotency.get()?;
-            let slug = path.get()?.into_inner().slug()?;
+            let slug = path.get()?.into_slug();
             let report = body.get()?.into_inner();
             let recorded =
                 reports::record(&context.database, &slug, &report, &actor, key.as_deref()).await?;
@@ -249,7 +249,7 @@ impl StatusboardApi for StatusboardImpl {
 
     async fn list_reports(
         rqctx: RequestContext<ApiContext>,
-        path: Deferred<Path<ComponentPath>>,
+        path: Deferred<SlugPath>,
         query: Deferred<PageQuery<ReportsScan, ReportsPage>>,
     ) -> Answer<HttpResponseOk<ResultsPage<StatusReport>>> {
         respond(&rqctx, async {
@@ -265,7 +265,7 @@ impl StatusboardApi for StatusboardImpl {
                     )
                 }
             };
-            let slug = path.get()?.into_inner().slug()?;
+            let slug = path.get()?.into_slug();
             let database = &rqctx.context().database;
             let items = reports::list(database, &slug, scan.since, after, limit).await?;
             let page = ResultsPage::new(items, &scan, |last: &StatusReport, scan| ReportsPage {
@@ -664,13 +664,13 @@ impl StatusboardApi for StatusboardImpl {
     async fn put_github_binding(
         rqctx: RequestContext<ApiContext>,
         auth: Bearer<ComponentsWrite>,
-        path: Deferred<Path<ComponentPath>>,
+        path: Deferred<SlugPath>,
         body: DeferredBody<ObjectBody<GithubBindingUpdate>>,
     ) -> Answer<HttpResponseOk<GithubBinding>> {
         respond(&rqctx, async {
             let context = rqctx.context();
             let actor = authorize(context, &auth)?;
-            let slug = path.get()?.into_inner().slug()?;
+            let slug = path.get()?.into_slug();
             let update = body.get()?.into_inner();
             let polling = context.github_polling;
             let binding =
@@ -682,11 +682,11 @@ impl StatusboardApi for StatusboardImpl {
 
     async fn get_github_binding(
         rqctx: RequestContext<ApiContext>,
-        path: Deferred<Path<ComponentPath>>,
+        path: Deferred<SlugPath>,
     ) -> Answer<HttpResponseOk<GithubBinding>> {
         respond(&rqctx, async {
             let context = rqctx.context();
-            let slug = path.get()?.into_inner().slug()?;
+            let slug = path.get()?.into_slug();
             let binding = bindings::get(&context.database, &slug, context.github_polling).await?;
             Ok(HttpResponseOk(binding))
         })
@@ -696,12 +696,12 @@ impl StatusboardApi for StatusboardImpl {
     async fn delete_github_binding(
         rqctx: RequestContext<ApiContext>,
         auth: Bearer<ComponentsWrite>,
-        path: Deferred<Path<ComponentPath>>,
+        path: Deferred<SlugPath>,
     ) -> Answer<HttpResponseDeleted> {
         respond(&rqctx, async {
             let context = rqctx.context();
             let actor = authorize(context, &auth)?;
-            let slug = path.get()?.into_inner().slug()?;
+            let slug = path.get()?.into_slug();
             bindings::delete(&context.database, &slug, &actor).await?;
             Ok(HttpResponseDeleted())
         })
@@ -724,11 +724,11 @@ impl StatusboardApi for StatusboardImpl {
 
     async fn get_component_uptime(
         rqctx: RequestContext<ApiContext>,
-        path: Deferred<Path<ComponentPath>>,
+        path: Deferred<SlugPath>,
         query: Deferred<Query<UptimeRange>>,
     ) -> Answer<HttpResponseOk<ComponentUptime>> {
         respond(&rqctx, async {
-            let slug = path.get()?.into_inner().slug()?;
+            let slug = path.get()?.into_slug();
             let asked = query.get()?.into_inner();
             let to = asked.to.unwrap_or_else(today);
             let range = match asked.from {
@@ -772,10 +772,10 @@ impl StatusboardApi for StatusboardImpl {
 
     async fn get_status_badge(
         rqctx: RequestContext<ApiContext>,
-        path: Deferred<Path<ComponentPath>>,
+        path: Deferred<SlugPath>,
     ) -> Answer<Cacheable<Rendered<Svg>>> {
         respond(&rqctx, async {
-            let slug = path.get()?.into_inner().slug()?;
+            let slug = path.get()?.into_slug();
             let component = components::get(&rqctx.context().database, &slug).await?;
             let svg = Badge::status(&component.name, component.status).svg();
             Ok::<_, ApiError>(svg_answer(&rqctx, svg))
@@ -785,11 +785,11 @@ impl StatusboardApi for StatusboardImpl {
 
     async fn get_uptime_badge(
         rqctx: RequestContext<ApiContext>,
-        path: Deferred<Path<ComponentPath>>,
+        path: Deferred<SlugPath>,
         query: Deferred<Query<UptimeBadgeQuery>>,
     ) -> Answer<Cacheable<Rendered<Svg>>> {
         respond(&rqctx, async {
-            let slug = path.get()?.into_inner().slug()?;
+            let slug = path.get()?.into_slug();
             let days = query.get()?.into_inner().days.unwrap_or(BADGE_DAYS_DEFAULT);
             let range = Range::ending(today(), days, "days")?;
             let database = &rqctx.context().database;
@@ -803,10 +803,10 @@ impl StatusboardApi for StatusboardImpl {
 
     async fn get_shields_badge(
         rqctx: RequestContext<ApiContext>,
-        path: Deferred<Path<ComponentPath>>,
+        path: Deferred<SlugPath>,
     ) -> Answer<CacheableJson<ShieldsBadge>> {
         respond(&rqctx, async {
-            let slug = path.get()?.into_inner().slug()?;
+            let slug = path.get()?.into_slug();
             let component = components::get(&rqctx.context().database, &slug).await?;
             let badge = Badge::status(&component.name, component.status).shields();
             let body =
