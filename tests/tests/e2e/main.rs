@@ -24,6 +24,7 @@ mod pages;
 mod ready;
 mod retention;
 mod shutdown;
+mod slugs;
 mod statements;
 mod tls;
 mod tokens_api;

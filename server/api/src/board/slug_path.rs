@@ -12,8 +12,9 @@ use super::{ComponentPath, Slug};
 use crate::error::ApiError;
 
 /// The path of one component, its slug parsed. The documents (11.0.0 on) describe `{slug}`
-/// as the `Slug` schema; a path whose slug is not one is refused with `400 InvalidInput`
-/// before the handler reads anything else.
+/// as the `Slug` schema. A path whose slug is not one is refused by [`Slug::parse`] with
+/// `400 InvalidInput`, as every version before refuses it (dropshot's own refusal would
+/// say `InvalidRequest`).
 #[derive(Debug)]
 pub struct SlugPath {
     slug: Slug,
@@ -26,8 +27,12 @@ impl SlugPath {
     }
 }
 
-/// What dropshot reads from the path, and documents.
+/// What the documents say the path holds (dropshot's `Path` wants it deserializable too).
 #[derive(Deserialize, JsonSchema)]
+#[expect(
+    dead_code,
+    reason = "it only documents the path; `from_request` reads the slug"
+)]
 struct SlugParameters {
     /// The component's slug.
     slug: Slug,
@@ -38,10 +43,9 @@ impl SharedExtractor for SlugPath {
     async fn from_request<Context: ServerContext>(
         rqctx: &RequestContext<Context>,
     ) -> Result<Self, HttpError> {
-        let SlugParameters { slug } = Path::<SlugParameters>::from_request(rqctx)
-            .await?
-            .into_inner();
-        Ok(Self { slug })
+        Path::<ComponentPath>::from_request(rqctx)
+            .await
+            .and_then(Self::try_from)
     }
 
     fn metadata(body_content_type: ApiEndpointBodyContentType) -> ExtractorMetadata {
@@ -49,8 +53,8 @@ impl SharedExtractor for SlugPath {
     }
 }
 
-/// The path as the versions before 11.0.0 document it (a plain string), parsed the same
-/// way: their twins hand it on as a `SlugPath`.
+/// The path as the versions before 11.0.0 document it (a plain string), parsed: how every
+/// version reads it (their twins hand it on as a `SlugPath`).
 impl TryFrom<Path<ComponentPath>> for SlugPath {
     type Error = HttpError;
 
