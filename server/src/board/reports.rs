@@ -40,8 +40,11 @@ macro_rules! report_data {
 ///    Run alone (no `Idempotency-Key`), the statement is its own transaction; with a key,
 ///    it is sent together with the `COMMIT`. Either way the lock is held for the statement
 ///    and the commit only, never across a round trip to the server.
-/// 2. The insert: the foreign key makes an unknown component an error
-///    (`23503`, [`BoardError::ComponentNotFound`]) and keeps it from being deleted meanwhile.
+/// 2. The insert, of no row for an unknown component: then no id is drawn, so a refused
+///    report leaves no hole in the log for readers to wait at, and the statement answers no
+///    row ([`BoardError::ComponentNotFound`]). The foreign key keeps the component from
+///    being deleted meanwhile (a deletion committed between the check and the insert is
+///    `23503`, the same error).
 /// 3. The change: the report, as the API shows it, appended to the log with its id.
 /// 4. The key, if any, now points at the report.
 /// 5. `pg_notify` announces the change's id on [`crate::changes::CHANNEL`] when the transaction
@@ -52,6 +55,7 @@ pub const RECORD_SQL: &str = concat!(
     ", recorded AS ( \
         INSERT INTO status_reports (component, status, message, reported_by) \
         SELECT $1, $2, $3, $4 FROM in_order \
+        WHERE EXISTS (SELECT 1 FROM components WHERE slug = $1) \
         RETURNING id, component, status, message, reported_by, reported_at), \
     change AS ( \
         INSERT INTO changes (id, kind, subject, at, data) \
@@ -232,9 +236,7 @@ fn recorded(
                 crate::changes::written(row.try_get(7)?);
                 report_from(row, 0)
             }
-            None => Err(BoardError::Unexpected(
-                "recording a report returned no row".into(),
-            )),
+            None => Err(BoardError::ComponentNotFound(slug.to_owned())),
         },
         Err(e) if e.code() == Some(&SqlState::FOREIGN_KEY_VIOLATION) => {
             Err(BoardError::ComponentNotFound(slug.to_owned()))

@@ -204,6 +204,29 @@ async fn every_endpoint_through_the_client() {
     );
 }
 
+/// A report refused for an unknown component draws no id from the change log, so it leaves
+/// no hole that readers would wait at: the next report's id follows the last one's.
+#[tokio::test]
+async fn a_report_for_an_unknown_component_leaves_no_hole_in_the_change_log() {
+    let (_app, admin) = board().await;
+    let record = |slug: &'static str| {
+        admin
+            .create_report()
+            .slug(slug)
+            .body(report(ComponentStatus::Operational, ""))
+            .send()
+    };
+    let first = record("db").await.unwrap().into_inner();
+    for _ in 0..3 {
+        assert_eq!(
+            failure(record("nope").await),
+            (404, "ComponentNotFound".into())
+        );
+    }
+    let next = record("db").await.unwrap().into_inner();
+    assert_eq!(next.id, first.id + 1, "the refused reports drew ids");
+}
+
 #[tokio::test]
 async fn bad_input_is_a_400_naming_the_field_and_writes_nothing() {
     let (app, admin) = board().await;
